@@ -1,0 +1,88 @@
+/**
+ * Chat requests and answer events, declared once as schemas: the engine validates what it receives, and
+ * the UI and CLI build requests from the same types.
+ */
+import { z } from 'zod';
+
+export const detailSchema = z.enum(['low', 'high']);
+
+export const imagePartSchema = z.object({
+  type: z.literal('image'),
+  /** The encoded file (PNG, JPEG, …). May be omitted when `sha256` names an image prepared earlier. */
+  data: z
+    .custom<Uint8Array>((value) => value instanceof Uint8Array, 'expected bytes (Uint8Array)')
+    .optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  detail: detailSchema.optional(),
+});
+
+export const textPartSchema = z.object({ type: z.literal('text'), text: z.string() });
+
+export const chatMessageSchema = z.object({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.array(z.discriminatedUnion('type', [textPartSchema, imagePartSchema])),
+});
+
+export const samplingSchema = z.object({
+  maxTokens: z.number().int().positive().max(1_000_000).optional(),
+  temperature: z.number().min(0).max(100).optional(),
+  topK: z.number().int().min(0).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  minP: z.number().min(0).max(1).optional(),
+  repetitionPenalty: z.number().positive().optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .optional(),
+  stop: z.array(z.string().min(1)).max(16).optional(),
+  /** Keep generating past end-of-sequence tokens (benchmarks measure a fixed token count). */
+  ignoreEos: z.boolean().optional(),
+});
+
+export const generateRequestSchema = z.object({
+  /** Conversations with a thread id keep their KV cache between turns. */
+  threadId: z.string().min(1).max(200).optional(),
+  messages: z.array(chatMessageSchema).min(1),
+  sampling: samplingSchema.optional(),
+});
+
+export type ImagePart = z.infer<typeof imagePartSchema>;
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+export type Sampling = z.infer<typeof samplingSchema>;
+export type GenerateRequest = z.infer<typeof generateRequestSchema>;
+
+export type FinishReason = 'eos' | 'stop' | 'length' | 'aborted';
+
+export interface ModulePlacement {
+  provider: string;
+  dtype: string;
+}
+
+export interface GenerationStats {
+  promptTokens: number;
+  /** Prompt tokens served from the thread's kept KV cache instead of being prefilled. */
+  cachedTokens: number;
+  generatedTokens: number;
+  imagesEncoded: number;
+  imagesFromCache: number;
+  preprocessMs: number;
+  visionEncodeMs: number;
+  prefillMs: number;
+  timeToFirstTokenMs: number;
+  decodeTokensPerSecond: number;
+  /** Milliseconds per decoded token spent outside session.run (sampling, embedding copies, streaming). */
+  overheadMsPerToken: number;
+  providers: { vision: ModulePlacement; embed: ModulePlacement; decoder: ModulePlacement };
+}
+
+export interface GenerateResult {
+  text: string;
+  tokenIds: number[];
+  finishReason: FinishReason;
+  stats: GenerationStats;
+}

@@ -1,0 +1,84 @@
+/**
+ * Messages between a caller (CLI, desktop main process, tests) and the engine process. Declared once as
+ * schemas; the engine validates every request, so a malformed one is answered with an error, never a crash.
+ */
+import { z } from 'zod';
+import { detailSchema, generateRequestSchema } from '../../app/chat.ts';
+import type { GenerateResult } from '../../app/chat.ts';
+import type { TilePlan } from '../../app/tile-plan.ts';
+import type { ErrorCode } from '../errors.ts';
+import type { ModelInfo } from '../runtime/vlm.ts';
+import { DEVICES } from '../runtime/onnx.ts';
+import { DTYPES } from '../runtime/model-folder.ts';
+
+const dtypeSchema = z.enum(DTYPES as [string, ...string[]]);
+
+export const engineRequestSchema = z.discriminatedUnion('type', [
+  z.object({
+    id: z.number(),
+    type: z.literal('load'),
+    dir: z.string().min(1),
+    device: z.enum(DEVICES as [string, ...string[]]).optional(),
+    dtype: z.union([dtypeSchema, z.record(z.string(), dtypeSchema)]).optional(),
+    kvBudgetBytes: z.number().int().positive().optional(),
+  }),
+  z.object({ id: z.number(), type: z.literal('generate'), request: generateRequestSchema }),
+  z.object({ id: z.number(), type: z.literal('abort'), target: z.number() }),
+  z.object({
+    id: z.number(),
+    type: z.literal('prepareImage'),
+    data: z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'expected bytes (Uint8Array)'),
+    detail: detailSchema.optional(),
+  }),
+  z.object({
+    id: z.number(),
+    type: z.literal('plan'),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    detail: detailSchema.optional(),
+  }),
+  z.object({ id: z.number(), type: z.literal('forgetThread'), threadId: z.string() }),
+  z.object({ id: z.number(), type: z.literal('unload') }),
+  z.object({ id: z.number(), type: z.literal('stats') }),
+]);
+
+export type EngineRequest = z.infer<typeof engineRequestSchema>;
+export type EngineRequestType = EngineRequest['type'];
+
+export interface EngineStats {
+  model: ModelInfo | null;
+  threadsCached: number;
+  kvCacheBytes: number;
+  featureCacheBytes: number;
+  imagesCached: number;
+  rssBytes: number;
+}
+
+/** What each request resolves to. */
+export interface EngineResults {
+  load: ModelInfo;
+  generate: GenerateResult;
+  abort: boolean;
+  prepareImage: { sha256: string; plan: TilePlan };
+  plan: TilePlan;
+  forgetThread: boolean;
+  unload: boolean;
+  stats: EngineStats;
+}
+
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type EngineMessage =
+  | { type: 'ready'; pid: number }
+  | { type: 'delta'; id: number; text: string }
+  | { type: 'result'; id: number; ok: true; value: unknown }
+  | { type: 'result'; id: number; ok: false; error: WireError };
+
+/** Both ends of a process boundary: Node's child_process and Electron's utilityProcess fit this. */
+export interface MessagePort {
+  send(message: unknown): void;
+  onMessage(listener: (message: unknown) => void): void;
+}

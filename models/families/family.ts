@@ -1,0 +1,43 @@
+/**
+ * The contract every model family implements. The runtime's generation loop only talks to this interface,
+ * so a new family (LLaVA, Qwen2-VL, …) is a new folder beside smolvlm/ and one line in registry.ts.
+ */
+import type { Detail, Size, TilePlan } from '../../app/tile-plan.ts';
+import type { DecodedImage } from '../image/decode.ts';
+import type { TensorData } from '../tensor.ts';
+
+/** The JSON files of a model folder, parsed. Planning needs only these, never the ONNX files. */
+export interface ModelJson {
+  /** Folder the files came from, for error messages. */
+  dir: string;
+  config: Record<string, unknown>;
+  preprocessorConfig: Record<string, unknown>;
+  /** processor_config.json, where the model has one. */
+  processorConfig: Record<string, unknown> | null;
+}
+
+/** A family bound to one model's configuration. */
+export interface FamilyModel {
+  readonly family: string;
+  /** Token id of the image placeholder the language model receives; feature rows are scattered there. */
+  readonly imageTokenId: number;
+  /** What the chat template emits for each image, before expansion. */
+  readonly imagePlaceholder: string;
+  readonly defaultDetail: Detail;
+  /** Plain-data tile plan of an image of this size. */
+  planImage(size: Size, detail: Detail): TilePlan;
+  /** The prompt text that replaces one placeholder, for an image with this plan. */
+  expandImage(plan: TilePlan): string;
+  /** Vision encoder feeds for one image, keyed by graph input name. */
+  preprocess(image: DecodedImage, plan: TilePlan): Promise<Record<string, TensorData>>;
+  /** Vision encoder inputs this family feeds; checked against the graph at load. */
+  readonly visionInputNames: readonly string[];
+}
+
+export interface ModelFamily {
+  readonly name: string;
+  /** `model_type` values in config.json that this family reads. */
+  readonly modelTypes: readonly string[];
+  /** Validates the configs; throws TesseraError naming the file and key that is wrong. */
+  bind(json: ModelJson): FamilyModel;
+}

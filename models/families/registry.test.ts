@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { isTesseraError } from '../errors.ts';
+import { familyForModelType, SUPPORTED_MODEL_TYPES } from './registry.ts';
+import { smolvlm } from './smolvlm/index.ts';
+import { smolvlm256m } from './smolvlm/testing.ts';
+
+describe('familyForModelType', () => {
+  it('finds SmolVLM for both of its model types', () => {
+    expect(familyForModelType('smolvlm', 'config.json')).toBe(smolvlm);
+    expect(familyForModelType('idefics3', 'config.json')).toBe(smolvlm);
+    expect(SUPPORTED_MODEL_TYPES).toEqual(['smolvlm', 'idefics3']);
+  });
+
+  it.each([
+    ['llava', /\/m\/config\.json has model_type "llava"; Tessera supports model types: smolvlm, idefics3\./],
+    [undefined, /\/m\/config\.json has no "model_type"; .*smolvlm, idefics3/],
+  ])('refuses %s with MODEL_UNSUPPORTED naming it and the supported ones', (modelType, message) => {
+    try {
+      familyForModelType(modelType, '/m/config.json');
+      expect.unreachable();
+    } catch (error) {
+      expect(isTesseraError(error) && error.code).toBe('MODEL_UNSUPPORTED');
+      expect(String(error)).toMatch(message);
+    }
+  });
+});
+
+describe('smolvlm.bind', () => {
+  it('exposes the model contract', () => {
+    const model = smolvlm.bind(smolvlm256m());
+    expect(model.family).toBe('smolvlm');
+    expect(model.imageTokenId).toBe(49190);
+    expect(model.imagePlaceholder).toBe('<image>');
+    expect(model.defaultDetail).toBe('high');
+    expect(model.visionInputNames).toEqual(['pixel_values', 'pixel_attention_mask']);
+    const plan = model.planImage({ width: 640, height: 480 }, 'low');
+    expect(model.expandImage(plan)).toContain('<global-img>');
+    expect(() => model.expandImage({ ...plan, family: 'llava' })).toThrow(/llava tile plan/);
+  });
+});

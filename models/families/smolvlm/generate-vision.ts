@@ -1,0 +1,135 @@
+/**
+ * The SmolVLM vision encoder graph, computed like Idefics3/SigLIP: drop padding frames, patch embedding,
+ * learned positions, pre-norm encoder layers with a patch attention mask, post norm, then the connector
+ * (pixel shuffle + linear projection to the text hidden size).
+ */
+import type { Layers } from '../../generate/nn.ts';
+import { type GraphBuilder, int, ints, onnxTypeCode } from '../../generate/onnx-builder.ts';
+import type { SmolVlmDims } from './generate-dims.ts';
+
+/** Added to the attention scores of masked keys: large, but finite so a fully masked row stays a number. */
+const MASKED = -1e9;
+
+export function buildVisionEncoder(nn: Layers, dims: SmolVlmDims): void {
+  const g = nn.g;
+  const { hidden: D, imageSize: M, patchSize: p, layerNormEps: eps } = dims.vision;
+  const grid = M / p;
+  const patches = grid * grid;
+
+  const pixels = g.input('pixel_values', 'float32', ['batch_size', 'num_images', 3, 'height', 'width']);
+  const pixelMask = g.input('pixel_attention_mask', 'bool', ['batch_size', 'num_images', 'height', 'width']);
+
+  // Batch × frames become one axis; a frame whose values are all 0.0 is padding and is dropped
+  // (Idefics3's real_images_inds), except that the first frame is kept when every frame is padding.
+  const frames = g.op('Reshape', [pixels, g.i64([-1, 3, M, M])]);
+  const nonZero = g.op('ReduceMax', [g.op('Abs', [frames])], { axes: ints([1, 2, 3]), keepdims: int(0) });
+  const isReal = g.op('Greater', [nonZero, g.f32(0)]);
+  const frameCount = g.op('Gather', [g.op('Shape', [frames]), g.constant('int64', [], [0])], {
+    axis: int(0),
+  });
+  const isFirst = g.op('Equal', [
+    g.op('Range', [g.constant('int64', [], [0]), frameCount, g.constant('int64', [], [1])]),
+    g.constant('int64', [], [0]),
+  ]);
+  const anyReal = g.op('ReduceMax', [g.op('Cast', [isReal], { to: int(onnxTypeCode('float32')) })], {
+    axes: ints([0]),
+    keepdims: int(0),
+  });
+  const noneReal = g.op('Equal', [anyReal, g.f32(0)]);
+  const keep = g.op('Or', [isReal, g.op('And', [isFirst, noneReal])]);
+  const realFrames = g.op('Compress', [frames, keep], { axis: int(0) });
+
+  // A patch is attended when any of its pixels is; masked patches get a large negative key bias.
+  const frameMask = g.op('Compress', [g.op('Reshape', [pixelMask, g.i64([-1, M, M])]), keep], {
+    axis: int(0),
+  });
+  const maskFloat = g.op('Cast', [frameMask], { to: int(onnxTypeCode('float32')) });
+  const patchMask = g.op('ReduceMax', [g.op('Reshape', [maskFloat, g.i64([-1, grid, p, grid, p])])], {
+    axes: ints([2, 4]),
+    keepdims: int(0),
+  });
+  const keyBias = g.op('Mul', [
+    g.op('Sub', [g.op('Reshape', [patchMask, g.i64([-1, 1, 1, patches])]), g.f32(1)]),
+    g.f32(-MASKED),
+  ]);
+
+  // Patch embedding: a convolution with stride = patch size, then [n, patches, D] plus learned positions.
+  const prefix = 'model.vision_model';
+  const conv = g.op(
+    'Conv',
+    [
+      realFrames,
+      nn.normal(`${prefix}.embeddings.patch_embedding.weight`, [D, 3, p, p], 1 / Math.sqrt(3 * p * p)),
+      nn.normal(`${prefix}.embeddings.patch_embedding.bias`, [D], 0.02),
+    ],
+    { kernel_shape: ints([p, p]), strides: ints([p, p]) },
+  );
+  const embeds = g.op('Transpose', [g.op('Reshape', [conv, g.i64([0, D, patches])])], {
+    perm: ints([0, 2, 1]),
+  });
+  let h = g.op('Add', [
+    embeds,
+    nn.normal(`${prefix}.embeddings.position_embedding.weight`, [patches, D], 0.3),
+  ]);
+
+  for (let i = 0; i < dims.vision.layers; i++) {
+    const name = `${prefix}.encoder.layers.${i}`;
+    const attn = selfAttention(
+      nn,
+      nn.layerNorm(h, `${name}.layer_norm1`, D, eps),
+      `${name}.self_attn`,
+      dims,
+      keyBias,
+    );
+    h = g.op('Add', [h, attn]);
+    const x = nn.layerNorm(h, `${name}.layer_norm2`, D, eps);
+    const up = nn.geluTanh(nn.linear(x, `${name}.mlp.fc1`, D, dims.vision.intermediate, { bias: true }));
+    h = g.op('Add', [h, nn.linear(up, `${name}.mlp.fc2`, dims.vision.intermediate, D, { bias: true })]);
+  }
+  h = nn.layerNorm(h, `${prefix}.post_layernorm`, D, eps);
+
+  const s = dims.scaleFactor;
+  const shuffled = pixelShuffle(g, h, grid, D, s);
+  const features = nn.linear(
+    shuffled,
+    'model.connector.modality_projection.proj',
+    D * s * s,
+    dims.text.hidden,
+  );
+  g.op('Identity', [features], undefined, 'image_features');
+  g.output('image_features', 'float32', ['num_real_images', 'image_seq_len', dims.text.hidden]);
+}
+
+/**
+ * Idefics3Connector.pixel_shuffle on x [n, grid², D] → [n, grid²/s², D·s²]: the same view/permute sequence,
+ * so s×s neighbouring patches are folded into channels in the order the real projection expects.
+ */
+export function pixelShuffle(g: GraphBuilder, x: string, grid: number, D: number, s: number): string {
+  let y = g.op('Reshape', [x, g.i64([-1, grid, grid / s, D * s])]);
+  y = g.op('Transpose', [y], { perm: ints([0, 2, 1, 3]) });
+  y = g.op('Reshape', [y, g.i64([-1, grid / s, grid / s, D * s * s])]);
+  y = g.op('Transpose', [y], { perm: ints([0, 2, 1, 3]) });
+  return g.op('Reshape', [y, g.i64([-1, (grid * grid) / (s * s), D * s * s])]);
+}
+
+/** Multi-head self-attention with biases (SigLIP); `keyBias` [n, 1, 1, patches] masks keys. */
+function selfAttention(nn: Layers, x: string, name: string, dims: SmolVlmDims, keyBias: string): string {
+  const g = nn.g;
+  const { hidden: D, heads } = dims.vision;
+  const headDim = D / heads;
+  const split = (t: string, perm: number[]) =>
+    g.op('Transpose', [g.op('Reshape', [t, g.i64([0, 0, heads, headDim])])], { perm: ints(perm) });
+  const q = split(nn.linear(x, `${name}.q_proj`, D, D, { bias: true }), [0, 2, 1, 3]);
+  const kT = split(nn.linear(x, `${name}.k_proj`, D, D, { bias: true }), [0, 2, 3, 1]);
+  const v = split(nn.linear(x, `${name}.v_proj`, D, D, { bias: true }), [0, 2, 1, 3]);
+  const scores = g.op('Add', [
+    g.op('Mul', [g.op('MatMul', [q, kT]), g.f32(1 / Math.sqrt(headDim))]),
+    keyBias,
+  ]);
+  const context = g.op('MatMul', [g.op('Softmax', [scores], { axis: int(-1) }), v]);
+  const merged = g.op('Reshape', [
+    g.op('Transpose', [context], { perm: ints([0, 2, 1, 3]) }),
+    g.i64([0, 0, D]),
+  ]);
+  return nn.linear(merged, `${name}.out_proj`, D, D, { bias: true });
+}

@@ -1,0 +1,88 @@
+/**
+ * Generates complete model folders with seeded random weights, in the layout the real models ship in,
+ * so the runtime and transformers.js can load them without downloading anything.
+ */
+import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { TesseraError } from '../errors.ts';
+import { generateSmolVlm } from '../families/smolvlm/generate.ts';
+import type { FamilyGenerator, ModelDType, ModelSize } from './types.ts';
+
+export type { ModelDType, ModelSize } from './types.ts';
+
+const FAMILIES = { smolvlm: generateSmolVlm } satisfies Record<string, FamilyGenerator>;
+
+export type GeneratedFamily = keyof typeof FAMILIES;
+export const GENERATED_FAMILIES = Object.keys(FAMILIES) as GeneratedFamily[];
+
+export interface MakeModelOptions {
+  family: GeneratedFamily;
+  size: ModelSize;
+  dtype: ModelDType;
+  seed: number;
+  /** Folder to create; must not exist or be empty. */
+  outDir: string;
+  /** Weights in `<graph>.onnx_data` files (default: only for `realistic`). */
+  externalData?: boolean;
+  /** Overrides max_position_embeddings (so tests can run past the context window cheaply). */
+  contextLength?: number;
+}
+
+/**
+ * Writes the model into a temporary sibling of `outDir` and renames it into place, so `outDir` never holds
+ * a half-written model. Refuses to overwrite a non-empty `outDir`.
+ */
+export async function makeModel(options: MakeModelOptions): Promise<{ dir: string; files: string[] }> {
+  const generate: FamilyGenerator | undefined = FAMILIES[options.family];
+  if (!generate) {
+    throw new TesseraError('BAD_REQUEST', `makeModel: unknown family '${options.family}'`);
+  }
+  if (!Number.isInteger(options.seed)) {
+    throw new TesseraError('BAD_REQUEST', `makeModel: seed must be an integer, got ${options.seed}`);
+  }
+  const dir = resolve(options.outDir);
+  await assertEmptyOrMissing(dir);
+  await mkdir(dirname(dir), { recursive: true });
+  const temp = join(
+    dirname(dir),
+    `.${basename(dir)}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`,
+  );
+  await mkdir(temp);
+  try {
+    const files = await generate({
+      dir: temp,
+      size: options.size,
+      dtype: options.dtype,
+      seed: options.seed,
+      externalData: options.externalData ?? options.size === 'realistic',
+      contextLength: options.contextLength,
+    });
+    await assertEmptyOrMissing(dir);
+    // rename() cannot replace a directory on every platform, so an empty outDir is removed first.
+    await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    await rename(temp, dir);
+    return { dir, files: files.sort() };
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function assertEmptyOrMissing(dir: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (entries.length > 0) {
+    throw new TesseraError(
+      'BAD_REQUEST',
+      `makeModel: ${dir} already exists and is not empty (${entries.length} entries); ` +
+        'choose another outDir or delete it first',
+    );
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The decode loop: prefill the tokens the cache does not hold (image features scattered into their
+ * placeholder rows), then one token per decoder run until end of sequence, a stop string, the token limit
+ * or an abort. Families differ only before this point, so this loop never changes for a new family.
+ */
+import type { FinishReason, GenerationStats, Sampling } from '../../app/chat.ts';
+import { TextStream } from '../text/text-stream.ts';
+import { KvCache } from './kv-cache.ts';
+import type { LoadedParts } from './load.ts';
+import type { Feeds, GraphSession } from './onnx.ts';
+import { disposeTensor, float32, int64, readFloat32 } from './onnx.ts';
+import type { PromptSequence } from './prompt.ts';
+import { Sampler } from './sampling.ts';
+
+export interface GenerationInput {
+  parts: LoadedParts;
+  prompt: PromptSequence;
+  /** Feature rows of each image, in prompt order. */
+  images: readonly Float32Array[];
+  cache: KvCache;
+  /** Positions of the prompt the cache already holds. */
+  reused: number;
+  sampling: Sampling;
+  maxTokens: number;
+  onText: (delta: string) => void;
+  signal?: AbortSignal;
+  started: number;
+}
+
+export interface GenerationOutput {
+  text: string;
+  tokenIds: number[];
+  finishReason: FinishReason;
+  /** Every token id the cache now holds, in order. */
+  fedIds: number[];
+  cache: KvCache;
+  stats: Omit<
+    GenerationStats,
+    'imagesEncoded' | 'imagesFromCache' | 'preprocessMs' | 'visionEncodeMs' | 'providers'
+  >;
+}
+
+/**
+ * Feeds tokens to the decoder and keeps its KV cache. Every run returns the logits of the last position;
+ * the cache grows by the tokens fed.
+ */
+export class DecoderStepper {
+  /** Milliseconds spent inside session.run, to tell engine overhead from model time. */
+  runMs = 0;
+  readonly fedIds: number[];
+
+  constructor(
+    private readonly decoder: GraphSession,
+    public cache: KvCache,
+    fedIds: readonly number[] = [],
+  ) {
+    this.fedIds = [...fedIds];
+  }
+
+  async feed(ids: readonly number[], embeds: Float32Array): Promise<Float32Array> {
+    const decoder = this.decoder;
+    const past = this.cache.length;
+    const total = past + ids.length;
+    const feeds: Feeds = {
+      ...this.cache.feeds(),
+      inputs_embeds: float32(embeds, [1, ids.length, embeds.length / ids.length]),
+      attention_mask: int64(new BigInt64Array(total).fill(1n), [1, total]),
+    };
+    if (hasInput(decoder, 'position_ids')) {
+      const positions = BigInt64Array.from({ length: ids.length }, (_, i) => BigInt(past + i));
+      feeds.position_ids = int64(positions, [1, ids.length]);
+    }
+    if (hasInput(decoder, 'num_logits_to_keep')) feeds.num_logits_to_keep = int64(BigInt64Array.of(1n), []);
+    const t0 = performance.now();
+    const outputs = await decoder.run(feeds);
+    this.runMs += performance.now() - t0;
+    const next = KvCache.fromOutputs(outputs, total);
+    this.cache.dispose();
+    this.cache = next;
+    this.fedIds.push(...ids);
+    const logits = outputs.logits;
+    if (!logits) throw new Error(`${decoder.path} returned no logits`);
+    const all = readFloat32(logits);
+    disposeTensor(logits);
+    const vocab = logits.dims[logits.dims.length - 1] ?? all.length;
+    return all.slice(all.length - vocab);
+  }
+}
+
+export async function runGeneration(input: GenerationInput): Promise<GenerationOutput> {
+  const { parts, prompt, sampling, signal } = input;
+  const eos = new Set(sampling.ignoreEos ? [] : parts.text.eosTokenIds);
+  const sampler = new Sampler(sampling);
+  const stream = new TextStream((ids) => parts.text.decode(ids), sampling.stop ?? []);
+  const stepper = new DecoderStepper(parts.decoder.session, input.cache, prompt.ids.slice(0, input.reused));
+  const tokenIds: number[] = [];
+  let text = '';
+
+  // Prefill.
+  const t0 = performance.now();
+  const newIds = prompt.ids.slice(input.reused);
+  const embeds = await embedTokens(parts.embed.session, newIds);
+  scatterImageFeatures(embeds, input.reused, prompt.featureRow, input.images);
+  let logits = await stepper.feed(newIds, embeds);
+  const prefillMs = performance.now() - t0;
+  let timeToFirstTokenMs = 0;
+  let finishReason: FinishReason = 'length';
+  const decodeStart = performance.now();
+  const runMsAtDecodeStart = stepper.runMs;
+
+  while (tokenIds.length < input.maxTokens) {
+    if (signal?.aborted) {
+      finishReason = 'aborted';
+      break;
+    }
+    const id = sampler.next(logits, stepper.fedIds);
+    if (tokenIds.length === 0) timeToFirstTokenMs = performance.now() - input.started;
+    if (eos.has(id)) {
+      finishReason = 'eos';
+      break;
+    }
+    tokenIds.push(id);
+    const delta = stream.push(id);
+    if (delta) {
+      text += delta;
+      input.onText(delta);
+    }
+    if (stream.stopped) {
+      finishReason = 'stop';
+      break;
+    }
+    if (tokenIds.length >= input.maxTokens) break;
+    logits = await stepper.feed([id], await embedTokens(parts.embed.session, [id]));
+  }
+  const tail = finishReason === 'stop' || finishReason === 'aborted' ? '' : stream.flush();
+  if (tail) {
+    text += tail;
+    input.onText(tail);
+  }
+  const decodeMs = performance.now() - decodeStart;
+  const decodeSteps = Math.max(0, stepper.fedIds.length - prompt.ids.length);
+  return {
+    text,
+    tokenIds,
+    finishReason,
+    fedIds: stepper.fedIds,
+    cache: stepper.cache,
+    stats: {
+      promptTokens: prompt.ids.length,
+      cachedTokens: input.reused,
+      generatedTokens: tokenIds.length,
+      prefillMs,
+      timeToFirstTokenMs,
+      decodeTokensPerSecond: decodeSteps > 0 ? (decodeSteps * 1000) / decodeMs : 0,
+      overheadMsPerToken:
+        decodeSteps > 0 ? (decodeMs - (stepper.runMs - runMsAtDecodeStart)) / decodeSteps : 0,
+    },
+  };
+}
+
+function hasInput(session: GraphSession, name: string): boolean {
+  return session.inputs.some((i) => i.name === name);
+}
+
+export async function embedTokens(session: GraphSession, ids: readonly number[]): Promise<Float32Array> {
+  const inputIds = int64(
+    BigInt64Array.from(ids, (id) => BigInt(id)),
+    [1, ids.length],
+  );
+  const output = (await session.run({ input_ids: inputIds })).inputs_embeds;
+  if (!output) throw new Error(`${session.path} returned no inputs_embeds`);
+  return Float32Array.from(readFloat32(output));
+}
+
+/** Replaces the embeddings of image placeholder tokens with the image's feature rows. */
+export function scatterImageFeatures(
+  embeds: Float32Array,
+  offset: number,
+  featureRow: Int32Array,
+  images: readonly Float32Array[],
+): void {
+  const count = featureRow.length - offset;
+  const hidden = embeds.length / count;
+  const all = images.length === 1 ? images[0] : concat(images);
+  if (!all) return;
+  for (let i = 0; i < count; i++) {
+    const row = featureRow[offset + i] ?? -1;
+    if (row >= 0) embeds.set(all.subarray(row * hidden, (row + 1) * hidden), i * hidden);
+  }
+}
+
+function concat(arrays: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
+}

@@ -1,0 +1,108 @@
+/**
+ * Reads a model folder in the Hugging Face onnx-community layout: JSON configs at the top, graphs under
+ * onnx/ as `{module}{suffix}.onnx` with optional external data beside them.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TesseraError } from '../errors.ts';
+import type { ModelJson } from '../families/family.ts';
+import type { Provider } from './onnx.ts';
+
+export const MODULES = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
+export type ModuleName = (typeof MODULES)[number];
+
+export const DTYPE_SUFFIX = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  int8: '_int8',
+  uint8: '_uint8',
+  q4: '_q4',
+  q4f16: '_q4f16',
+  bnb4: '_bnb4',
+} as const;
+export type Dtype = keyof typeof DTYPE_SUFFIX;
+export const DTYPES = Object.keys(DTYPE_SUFFIX) as Dtype[];
+
+/** What runs best per provider, first found wins: half precision on GPUs, 4/8-bit integer weights on CPU. */
+const PREFERENCE: Record<Provider, readonly Dtype[]> = {
+  webgpu: ['q4f16', 'fp16', 'fp32', 'q4', 'q8'],
+  cuda: ['fp16', 'q4f16', 'fp32', 'q4', 'q8'],
+  dml: ['fp16', 'q4f16', 'fp32', 'q4', 'q8'],
+  coreml: ['fp32', 'fp16', 'q8', 'q4'],
+  cpu: ['q4', 'q8', 'int8', 'uint8', 'fp32', 'fp16', 'bnb4', 'q4f16'],
+};
+
+export type DtypeChoice = Dtype | Partial<Record<ModuleName, Dtype>>;
+
+export function readJson(dir: string, name: string, required: true): Record<string, unknown>;
+export function readJson(dir: string, name: string, required: false): Record<string, unknown> | null;
+export function readJson(dir: string, name: string, required: boolean): Record<string, unknown> | null {
+  const path = join(dir, name);
+  if (!existsSync(path)) {
+    if (!required) return null;
+    throw new TesseraError(
+      'MODEL_FILE_MISSING',
+      `The model folder ${dir} has no ${name}. Choose a complete model folder, or download the model again.`,
+    );
+  }
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new Error('not a JSON object');
+    return value as Record<string, unknown>;
+  } catch (error) {
+    throw new TesseraError(
+      'MODEL_FILE_CORRUPT',
+      `${path} is not valid JSON (${(error as Error).message}). Download the model again.`,
+    );
+  }
+}
+
+/** The JSON a family needs to plan images; no ONNX file is touched. */
+export function readModelJson(dir: string): ModelJson {
+  if (!existsSync(dir)) {
+    throw new TesseraError('MODEL_FILE_MISSING', `The model folder ${dir} does not exist.`);
+  }
+  return {
+    dir,
+    config: readJson(dir, 'config.json', true),
+    preprocessorConfig: readJson(dir, 'preprocessor_config.json', true),
+    processorConfig: readJson(dir, 'processor_config.json', false),
+  };
+}
+
+export function graphPath(dir: string, module: ModuleName, dtype: Dtype): string {
+  return join(dir, 'onnx', `${module}${DTYPE_SUFFIX[dtype]}.onnx`);
+}
+
+export function availableDtypes(dir: string, module: ModuleName): Dtype[] {
+  return DTYPES.filter((dtype) => existsSync(graphPath(dir, module, dtype)));
+}
+
+/** Picks the variant of one module: the caller's choice if given, else the provider's preference. */
+export function chooseDtype(
+  dir: string,
+  module: ModuleName,
+  provider: Provider,
+  choice?: DtypeChoice,
+): Dtype {
+  const available = availableDtypes(dir, module);
+  const wanted = typeof choice === 'string' ? choice : choice?.[module];
+  if (wanted) {
+    if (available.includes(wanted)) return wanted;
+    throw new TesseraError(
+      'MODEL_FILE_MISSING',
+      `The model folder ${dir} has no ${module} in ${wanted} (expected onnx/${module}${DTYPE_SUFFIX[wanted]}.onnx). ` +
+        (available.length ? `Available: ${available.join(', ')}.` : 'No variant of it is present.'),
+    );
+  }
+  const pick = PREFERENCE[provider].find((d) => available.includes(d));
+  if (!pick) {
+    throw new TesseraError(
+      'MODEL_FILE_MISSING',
+      `The model folder ${dir} has no onnx/${module}*.onnx. Download the model again; a model is usable only with all its graphs.`,
+    );
+  }
+  return pick;
+}

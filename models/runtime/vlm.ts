@@ -1,0 +1,251 @@
+/**
+ * A loaded vision-language model: prepares images (decode, plan, encode; cached by content hash and plan),
+ * keeps each thread's KV cache between turns, and streams answers. One request runs at a time.
+ */
+import type { GenerateRequest, GenerateResult, ImagePart, ModulePlacement } from '../../app/chat.ts';
+import type { Detail, Size, TilePlan } from '../../app/tile-plan.ts';
+import { TesseraError } from '../errors.ts';
+import { decodeImage, imageHash } from '../image/decode.ts';
+import type { LoadOptions, LoadedParts, Placed } from './load.ts';
+import { loadParts } from './load.ts';
+import { DeviceSlicer } from './device-slice.ts';
+import { KvCache } from './kv-cache.ts';
+import { ByteLru } from './lru.ts';
+import type { ImageSpan, PromptImage } from './prompt.ts';
+import { buildPrompt, reusablePrefix } from './prompt.ts';
+import { runGeneration } from './generate.ts';
+import { readFloat32, toOrt } from './onnx.ts';
+
+export interface ImageFeatures {
+  plan: TilePlan;
+  /** [plan.imageTokens, hidden] row-major. */
+  rows: Float32Array;
+  preprocessMs: number;
+  encodeMs: number;
+}
+
+export interface ThreadCache {
+  ids: number[];
+  spans: ImageSpan[];
+  kv: KvCache;
+}
+
+export interface ModelInfo {
+  dir: string;
+  family: string;
+  contextLength: number;
+  providers: { vision: ModulePlacement; embed: ModulePlacement; decoder: ModulePlacement };
+}
+
+export interface VlmOptions extends LoadOptions {
+  /** Memory kept for conversation KV caches across threads (least recently used go first). */
+  kvBudgetBytes?: number;
+  featureBudgetBytes?: number;
+}
+
+const MiB = 1024 * 1024;
+
+export class Vlm {
+  readonly threads: ByteLru<ThreadCache>;
+  private readonly features: ByteLru<ImageFeatures>;
+  private readonly imageBytes = new ByteLru<Uint8Array>(256 * MiB);
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly slicer: DeviceSlicer;
+
+  private constructor(
+    readonly parts: LoadedParts,
+    options: VlmOptions,
+  ) {
+    this.threads = new ByteLru<ThreadCache>(options.kvBudgetBytes ?? 1024 * MiB, (t) => t.kv.dispose());
+    this.features = new ByteLru<ImageFeatures>(options.featureBudgetBytes ?? 256 * MiB);
+    this.slicer = new DeviceSlicer(parts.decoder.provider);
+  }
+
+  static async load(dir: string, options: VlmOptions = {}): Promise<Vlm> {
+    return new Vlm(await loadParts(dir, options), options);
+  }
+
+  get info(): ModelInfo {
+    const place = (p: Placed): ModulePlacement => ({ provider: p.provider, dtype: p.dtype });
+    const { dir, family, contextLength, vision, embed, decoder } = this.parts;
+    return {
+      dir,
+      family: family.family,
+      contextLength,
+      providers: { vision: place(vision), embed: place(embed), decoder: place(decoder) },
+    };
+  }
+
+  planImage(size: Size, detail?: Detail): TilePlan {
+    return this.parts.family.planImage(size, detail ?? this.parts.family.defaultDetail);
+  }
+
+  /** Decodes, plans and encodes an image now (on attach), so a later question only waits for prefill. */
+  prepareImage(data: Uint8Array, detail?: Detail): Promise<{ sha256: string; plan: TilePlan }> {
+    return this.exclusive(async () => {
+      const sha256 = imageHash(data);
+      this.imageBytes.set(sha256, data, data.byteLength);
+      const { plan } = await this.featuresFor(sha256, detail ?? this.parts.family.defaultDetail);
+      return { sha256, plan };
+    });
+  }
+
+  generate(
+    request: GenerateRequest,
+    onText: (delta: string) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerateResult> {
+    return this.exclusive(() => this.generateNow(request, onText, signal));
+  }
+
+  forgetThread(threadId: string): void {
+    this.threads.delete(threadId);
+  }
+
+  stats() {
+    return {
+      threadsCached: this.threads.size,
+      kvCacheBytes: this.threads.bytes,
+      featureCacheBytes: this.features.bytes,
+      imagesCached: this.features.size,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.queue.catch(() => {});
+    this.threads.clear();
+    this.features.clear();
+    const { vision, embed, decoder } = this.parts;
+    await Promise.all([vision, embed, decoder].map((p) => p.session.release()));
+    await this.slicer.release();
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async generateNow(
+    request: GenerateRequest,
+    onText: (delta: string) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerateResult> {
+    const started = performance.now();
+    const { family, text, contextLength } = this.parts;
+    const parts = request.messages.flatMap((m) =>
+      m.content.filter((p): p is ImagePart => p.type === 'image'),
+    );
+    const images: Array<PromptImage & { features: ImageFeatures; fresh: boolean }> = [];
+    for (const part of parts) {
+      const sha256 = this.rememberImage(part);
+      const detail = part.detail ?? family.defaultDetail;
+      const key = `${sha256}:${detail}`;
+      const fresh = this.features.get(key) === undefined;
+      const features = await this.featuresFor(sha256, detail);
+      images.push({ key, plan: features.plan, features, fresh });
+    }
+    const prompt = buildPrompt(request.messages, images, family, text);
+    if (prompt.ids.length >= contextLength) {
+      throw new TesseraError(
+        'PROMPT_TOO_LONG',
+        `The prompt is ${prompt.ids.length} tokens and the model's context window is ${contextLength}: ` +
+          `${prompt.ids.length - contextLength + 1} tokens over. Remove an image, lower its detail, shorten the text, or start a new thread.`,
+      );
+    }
+    const kept = request.threadId ? this.threads.take(request.threadId) : undefined;
+    const { cache, reused } = await this.startingCache(kept, prompt);
+    const result = await runGeneration({
+      parts: this.parts,
+      prompt,
+      images: images.map((i) => i.features.rows),
+      cache,
+      reused,
+      sampling: request.sampling ?? {},
+      maxTokens: Math.min(request.sampling?.maxTokens ?? 512, contextLength - prompt.ids.length),
+      onText,
+      signal,
+      started,
+    });
+    if (request.threadId) {
+      const thread = { ids: result.fedIds, spans: prompt.spans, kv: result.cache };
+      this.threads.set(request.threadId, thread, result.cache.bytes);
+    } else {
+      result.cache.dispose();
+    }
+    const fresh = images.filter((i) => i.fresh);
+    return {
+      text: result.text,
+      tokenIds: result.tokenIds,
+      finishReason: result.finishReason,
+      stats: {
+        ...result.stats,
+        imagesEncoded: fresh.length,
+        imagesFromCache: images.length - fresh.length,
+        preprocessMs: fresh.reduce((s, i) => s + i.features.preprocessMs, 0),
+        visionEncodeMs: fresh.reduce((s, i) => s + i.features.encodeMs, 0),
+        providers: this.info.providers,
+      },
+    };
+  }
+
+  /** The kept cache cropped to what the new prompt shares with it; at least one token is always prefilled. */
+  private async startingCache(kept: ThreadCache | undefined, prompt: { ids: number[]; spans: ImageSpan[] }) {
+    const empty = () => ({ cache: KvCache.empty(this.parts.decoder.session), reused: 0 });
+    if (!kept) return empty();
+    const reused = Math.min(reusablePrefix(kept, prompt), prompt.ids.length - 1);
+    if (reused <= 0) {
+      kept.kv.dispose();
+      return empty();
+    }
+    const cache = await kept.kv.crop(reused, this.slicer);
+    if (cache !== kept.kv) kept.kv.dispose();
+    return { cache, reused };
+  }
+
+  private rememberImage(part: ImagePart): string {
+    if (part.data) {
+      const sha256 = imageHash(part.data);
+      this.imageBytes.set(sha256, part.data, part.data.byteLength);
+      return sha256;
+    }
+    if (part.sha256 && this.imageBytes.get(part.sha256)) return part.sha256;
+    throw new TesseraError(
+      'BAD_REQUEST',
+      part.sha256
+        ? `The image ${part.sha256.slice(0, 12)}… is no longer held by the engine; send its data again.`
+        : 'An image part needs its data (or the sha256 of an image prepared earlier).',
+    );
+  }
+
+  private async featuresFor(sha256: string, detail: Detail): Promise<ImageFeatures> {
+    const key = `${sha256}:${detail}`;
+    const cached = this.features.get(key);
+    if (cached) return cached;
+    const bytes = this.imageBytes.get(sha256);
+    if (!bytes)
+      throw new TesseraError('BAD_REQUEST', `The image ${sha256.slice(0, 12)}… is not held by the engine.`);
+    const t0 = performance.now();
+    const image = await decodeImage(bytes);
+    const { family, vision } = this.parts;
+    const plan = family.planImage({ width: image.width, height: image.height }, detail);
+    const feeds = await family.preprocess(image, plan);
+    const t1 = performance.now();
+    const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toOrt(t)] as const));
+    const output = (await vision.session.run(ortFeeds)).image_features;
+    if (!output)
+      throw new TesseraError('MODEL_GRAPH_MISMATCH', `${vision.session.path} returned no image_features.`);
+    const rows = readFloat32(output);
+    const hidden = output.dims[output.dims.length - 1] ?? 0;
+    if (rows.length / hidden !== plan.imageTokens) {
+      throw new TesseraError(
+        'IMAGE_TOKEN_MISMATCH',
+        `The vision encoder returned ${rows.length / hidden} feature rows for an image planned as ${plan.imageTokens} tokens. ` +
+          'The model files and configuration do not match; download the model again.',
+      );
+    }
+    const features = { plan, rows, preprocessMs: t1 - t0, encodeMs: performance.now() - t1 };
+    this.features.set(key, features, rows.byteLength);
+    return features;
+  }
+}
