@@ -56,12 +56,12 @@ export class EngineClient {
   }
 
   /** Starts the engine as a Node child process (CLI, tests, headless use). */
-  static spawn(options: { env?: NodeJS.ProcessEnv } = {}): EngineClient {
+  static spawn(options: { env?: NodeJS.ProcessEnv; preload?: readonly string[] } = {}): EngineClient {
     const entry = fileURLToPath(new URL('./entry.ts', import.meta.url));
     // The TypeScript loader is resolved from this package, so the CLI works from any working directory.
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
     const child = fork(entry, [], {
-      execArgv: ['--import', tsx],
+      execArgv: ['--import', tsx, ...(options.preload ?? []).flatMap((url) => ['--import', url])],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: options.env ?? process.env,

@@ -113,6 +113,19 @@ describe('engine process', () => {
     expect(ok.finishReason).toBeDefined();
   });
 
+  it('speaks the same protocol over an Electron utilityProcess parentPort', async () => {
+    engine = EngineClient.spawn({ preload: [new URL('./testing/electron-parent-port.ts', import.meta.url).href] });
+    await engine.ready;
+    await engine.request('load', { dir, device: 'cpu', dtype: 'fp32' });
+    const deltas: string[] = [];
+    const result = await engine.generate(
+      { messages: [await question()], sampling: { maxTokens: 5, ignoreEos: true } },
+      { onText: (d) => deltas.push(d) },
+    );
+    expect(result.tokenIds).toHaveLength(5);
+    expect(deltas.join('')).toBe(result.text);
+  });
+
   it('fails the request in flight when the engine process crashes', async () => {
     const client = await started();
     const pending = client.generate(

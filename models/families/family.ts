@@ -32,6 +32,16 @@ export interface FamilyModel {
   preprocess(image: DecodedImage, plan: TilePlan): Promise<Record<string, TensorData>>;
   /** Vision encoder inputs this family feeds; checked against the graph at load. */
   readonly visionInputNames: readonly string[];
+  /**
+   * Feature rows as the language model takes them, from the encoder's output (AnyRes families unpad the
+   * crop grid and add newline rows here). Absent: the encoder output is used as is.
+   */
+  arrangeFeatures?(rows: Float32Array, hidden: number, plan: TilePlan): Float32Array;
+  /**
+   * Decoder `position_ids` for positions [start, start + count) of the whole token sequence `ids`, whose
+   * images have these plans (Qwen2-VL's 3-D rope positions). Absent: 1-D positions start…start+count−1.
+   */
+  positionIds?(ids: readonly number[], plans: readonly TilePlan[], start: number, count: number): TensorData;
 }
 
 export interface ModelFamily {

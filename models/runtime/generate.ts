@@ -4,19 +4,22 @@
  * or an abort. Families differ only before this point, so this loop never changes for a new family.
  */
 import type { FinishReason, GenerationStats, Sampling } from '../../app/chat.ts';
+import type { TilePlan } from '../../app/tile-plan.ts';
+import type { TensorData } from '../tensor.ts';
 import { TextStream } from '../text/text-stream.ts';
 import { KvCache } from './kv-cache.ts';
 import type { LoadedParts } from './load.ts';
 import type { Feeds, GraphSession } from './onnx.ts';
-import { disposeTensor, float32, int64, readFloat32 } from './onnx.ts';
+import { disposeTensor, float32, int64, readFloat32, toOrt } from './onnx.ts';
 import type { PromptSequence } from './prompt.ts';
 import { Sampler } from './sampling.ts';
 
 export interface GenerationInput {
   parts: LoadedParts;
   prompt: PromptSequence;
-  /** Feature rows of each image, in prompt order. */
+  /** Feature rows of each image, in prompt order, and the images' plans. */
   images: readonly Float32Array[];
+  plans: readonly TilePlan[];
   cache: KvCache;
   /** Positions of the prompt the cache already holds. */
   reused: number;
@@ -40,6 +43,9 @@ export interface GenerationOutput {
   >;
 }
 
+/** A family's position ids for positions [start, start + count) of the whole sequence `ids`. */
+export type PositionIds = (ids: readonly number[], start: number, count: number) => TensorData;
+
 /**
  * Feeds tokens to the decoder and keeps its KV cache. Every run returns the logits of the last position;
  * the cache grows by the tokens fed.
@@ -53,6 +59,7 @@ export class DecoderStepper {
     private readonly decoder: GraphSession,
     public cache: KvCache,
     fedIds: readonly number[] = [],
+    private readonly positions?: PositionIds,
   ) {
     this.fedIds = [...fedIds];
   }
@@ -67,8 +74,12 @@ export class DecoderStepper {
       attention_mask: int64(new BigInt64Array(total).fill(1n), [1, total]),
     };
     if (hasInput(decoder, 'position_ids')) {
-      const positions = BigInt64Array.from({ length: ids.length }, (_, i) => BigInt(past + i));
-      feeds.position_ids = int64(positions, [1, ids.length]);
+      feeds.position_ids = this.positions
+        ? toOrt(this.positions([...this.fedIds, ...ids], past, ids.length))
+        : int64(
+            BigInt64Array.from({ length: ids.length }, (_, i) => BigInt(past + i)),
+            [1, ids.length],
+          );
     }
     if (hasInput(decoder, 'num_logits_to_keep')) feeds.num_logits_to_keep = int64(BigInt64Array.of(1n), []);
     const t0 = performance.now();
@@ -92,7 +103,16 @@ export async function runGeneration(input: GenerationInput): Promise<GenerationO
   const eos = new Set(sampling.ignoreEos ? [] : parts.text.eosTokenIds);
   const sampler = new Sampler(sampling);
   const stream = new TextStream((ids) => parts.text.decode(ids), sampling.stop ?? []);
-  const stepper = new DecoderStepper(parts.decoder.session, input.cache, prompt.ids.slice(0, input.reused));
+  const familyPositions = parts.family.positionIds?.bind(parts.family);
+  const positions: PositionIds | undefined = familyPositions
+    ? (ids, start, count) => familyPositions(ids, input.plans, start, count)
+    : undefined;
+  const stepper = new DecoderStepper(
+    parts.decoder.session,
+    input.cache,
+    prompt.ids.slice(0, input.reused),
+    positions,
+  );
   const tokenIds: number[] = [];
   let text = '';
 

@@ -159,6 +159,7 @@ export class Vlm {
       parts: this.parts,
       prompt,
       images: images.map((i) => i.features.rows),
+      plans: images.map((i) => i.plan),
       cache,
       reused,
       sampling: request.sampling ?? {},
@@ -235,8 +236,9 @@ export class Vlm {
     const output = (await vision.session.run(ortFeeds)).image_features;
     if (!output)
       throw new TesseraError('MODEL_GRAPH_MISMATCH', `${vision.session.path} returned no image_features.`);
-    const rows = readFloat32(output);
     const hidden = output.dims[output.dims.length - 1] ?? 0;
+    const encoded = readFloat32(output);
+    const rows = family.arrangeFeatures ? family.arrangeFeatures(encoded, hidden, plan) : encoded;
     if (rows.length / hidden !== plan.imageTokens) {
       throw new TesseraError(
         'IMAGE_TOKEN_MISMATCH',

@@ -68,7 +68,7 @@ async function tesseraInputs(messages: ChatMessage[], images: Uint8Array[]) {
 }
 
 /** The same conversation through transformers.js's chat template, processor and generate(). */
-async function transformersRun(messages: ChatMessage[], images: Uint8Array[]) {
+async function transformersRun(messages: ChatMessage[], images: Uint8Array[], reference = model) {
   const hfMessages = messages.map((m) => ({
     role: m.role,
     content: m.content.map((p) => (p.type === 'text' ? { type: 'text', text: p.text } : { type: 'image' })),
@@ -83,7 +83,7 @@ async function transformersRun(messages: ChatMessage[], images: Uint8Array[]) {
     ours.size,
     ours.size,
   ]);
-  const output = (await model.generate({
+  const output = (await reference.generate({
     ...inputs,
     pixel_values: pixelValues,
     pixel_attention_mask: mask,
@@ -112,6 +112,21 @@ async function compare(messages: ChatMessage[], images: Uint8Array[], threadId?:
 }
 
 describe('SmolVLM against transformers.js', () => {
+  it('the q4 (MatMulNBits) variant', async () => {
+    const dir = await testModelDir({ family: 'smolvlm', size: 'tiny', dtype: 'q4', seed: 1 });
+    const q4 = await Vlm.load(dir, { device: 'cpu', dtype: 'q4' });
+    const reference = await AutoModelForVision2Seq.from_pretrained(basename(dir), { dtype: 'q4', device: 'cpu' });
+    const messages = [user({ type: 'image', data: imageA }, { type: 'text', text: 'What is in this image?' })];
+    try {
+      const ours = await q4.generate({ messages, sampling: { maxTokens: MAX_NEW_TOKENS } }, () => {});
+      const theirs = await transformersRun(messages, [imageA], reference);
+      expect(ours.tokenIds).toEqual(theirs.generated);
+    } finally {
+      await q4.dispose();
+      await reference.dispose();
+    }
+  });
+
   it('one image and a question', async () => {
     await compare(
       [user({ type: 'image', data: imageA }, { type: 'text', text: 'What is in this image?' })],
