@@ -114,7 +114,9 @@ describe('engine process', () => {
   });
 
   it('speaks the same protocol over an Electron utilityProcess parentPort', async () => {
-    engine = EngineClient.spawn({ preload: [new URL('./testing/electron-parent-port.ts', import.meta.url).href] });
+    engine = EngineClient.spawn({
+      preload: [new URL('./testing/electron-parent-port.ts', import.meta.url).href],
+    });
     await engine.ready;
     await engine.request('load', { dir, device: 'cpu', dtype: 'fp32' });
     const deltas: string[] = [];

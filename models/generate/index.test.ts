@@ -27,7 +27,6 @@ const JSON_FILES = [
 describe('makeModel', () => {
   it('writes the whole folder and leaves no temporary folder behind', async () => {
     const outDir = join(root, 'nested', 'fp32');
-    const started = performance.now();
     const { dir, files } = await makeModel({
       family: 'smolvlm',
       size: 'tiny',
@@ -35,8 +34,6 @@ describe('makeModel', () => {
       seed: 1,
       outDir,
     });
-    // Tests generate these on demand: keep it well under a second.
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(dir).toBe(outDir);
     expect(files).toEqual(
       [

@@ -3,6 +3,8 @@
  * provider choice, device-resident tensors and session options live in one place.
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { TesseraError } from '../errors.ts';
 import type { TensorData } from '../tensor.ts';
@@ -39,19 +41,30 @@ export interface SessionOptions {
 
 /** GPU providers worth trying on this platform, best first. */
 export function gpuProvidersFor(platform: NodeJS.Platform): Provider[] {
-  const bundled = new Set(ort.listSupportedBackends().map((b) => b.name));
+  const shipped = new Set(
+    ort
+      .listSupportedBackends()
+      .filter((b) => b.bundled)
+      .map((b) => b.name),
+  );
   const wanted: Provider[] =
     platform === 'win32'
       ? ['cuda', 'dml', 'webgpu']
       : platform === 'darwin'
         ? ['coreml', 'webgpu']
         : ['cuda', 'webgpu'];
-  // CUDA is listed but not bundled unless installed with ONNXRUNTIME_NODE_INSTALL=cuda12.
-  return wanted.filter((p) => bundled.has(p) || (p === 'cuda' && cudaInstalled()));
+  return wanted.filter((p) => shipped.has(p) || (p === 'cuda' && cudaInstalled(platform)));
 }
 
-function cudaInstalled(): boolean {
-  return ort.listSupportedBackends().some((b) => b.name === 'cuda' && b.bundled);
+/**
+ * CUDA is not in the npm package; `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install` puts its provider library
+ * beside the binding. Without it, trying CUDA only prints onnxruntime errors.
+ */
+function cudaInstalled(platform: NodeJS.Platform): boolean {
+  const library =
+    platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+  const binding = dirname(createRequire(import.meta.url).resolve('onnxruntime-node'));
+  return existsSync(join(binding, '..', 'bin', 'napi-v6', platform, process.arch, library));
 }
 
 /**

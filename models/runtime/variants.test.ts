@@ -29,7 +29,11 @@ async function answer(vlm: Vlm, maxTokens = 12) {
   return vlm.generate({ messages: await question(), sampling: { maxTokens } }, () => {});
 }
 
-async function withModel<T>(dir: string, options: Parameters<typeof Vlm.load>[1], use: (vlm: Vlm) => Promise<T>) {
+async function withModel<T>(
+  dir: string,
+  options: Parameters<typeof Vlm.load>[1],
+  use: (vlm: Vlm) => Promise<T>,
+) {
   const vlm = await Vlm.load(dir, options);
   try {
     return await use(vlm);
@@ -70,7 +74,10 @@ describe('model variants', () => {
     const copy = join(scratch, 'eos');
     cpSync(base, copy, { recursive: true });
     const config = JSON.parse(readFileSync(join(copy, 'generation_config.json'), 'utf8'));
-    writeFileSync(join(copy, 'generation_config.json'), JSON.stringify({ ...config, eos_token_id: [stopId] }));
+    writeFileSync(
+      join(copy, 'generation_config.json'),
+      JSON.stringify({ ...config, eos_token_id: [stopId] }),
+    );
     const stopped = await withModel(copy, { device: 'cpu' }, (vlm) => answer(vlm, 8));
     expect(stopped.finishReason).toBe('eos');
     expect(stopped.tokenIds).toEqual(free.tokenIds.slice(0, stopsAt));

@@ -115,8 +115,13 @@ describe('SmolVLM against transformers.js', () => {
   it('the q4 (MatMulNBits) variant', async () => {
     const dir = await testModelDir({ family: 'smolvlm', size: 'tiny', dtype: 'q4', seed: 1 });
     const q4 = await Vlm.load(dir, { device: 'cpu', dtype: 'q4' });
-    const reference = await AutoModelForVision2Seq.from_pretrained(basename(dir), { dtype: 'q4', device: 'cpu' });
-    const messages = [user({ type: 'image', data: imageA }, { type: 'text', text: 'What is in this image?' })];
+    const reference = await AutoModelForVision2Seq.from_pretrained(basename(dir), {
+      dtype: 'q4',
+      device: 'cpu',
+    });
+    const messages = [
+      user({ type: 'image', data: imageA }, { type: 'text', text: 'What is in this image?' }),
+    ];
     try {
       const ours = await q4.generate({ messages, sampling: { maxTokens: MAX_NEW_TOKENS } }, () => {});
       const theirs = await transformersRun(messages, [imageA], reference);
