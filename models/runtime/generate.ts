@@ -99,20 +99,32 @@ export class DecoderStepper {
 }
 
 export async function runGeneration(input: GenerationInput): Promise<GenerationOutput> {
+  const stepper = new DecoderStepper(
+    input.parts.decoder.session,
+    input.cache,
+    input.prompt.ids.slice(0, input.reused),
+    familyPositions(input),
+  );
+  try {
+    return await generateWith(stepper, input);
+  } catch (error) {
+    // The cache may hold a half-fed step; it is not kept, and device memory is freed now.
+    stepper.cache.dispose();
+    throw error;
+  }
+}
+
+function familyPositions(input: GenerationInput): PositionIds | undefined {
+  const family = input.parts.family;
+  const positionIds = family.positionIds?.bind(family);
+  return positionIds ? (ids, start, count) => positionIds(ids, input.plans, start, count) : undefined;
+}
+
+async function generateWith(stepper: DecoderStepper, input: GenerationInput): Promise<GenerationOutput> {
   const { parts, prompt, sampling, signal } = input;
   const eos = new Set(sampling.ignoreEos ? [] : parts.text.eosTokenIds);
   const sampler = new Sampler(sampling);
   const stream = new TextStream((ids) => parts.text.decode(ids), sampling.stop ?? []);
-  const familyPositions = parts.family.positionIds?.bind(parts.family);
-  const positions: PositionIds | undefined = familyPositions
-    ? (ids, start, count) => familyPositions(ids, input.plans, start, count)
-    : undefined;
-  const stepper = new DecoderStepper(
-    parts.decoder.session,
-    input.cache,
-    prompt.ids.slice(0, input.reused),
-    positions,
-  );
   const tokenIds: number[] = [];
   let text = '';
 

@@ -93,6 +93,8 @@ function sessionOptions(provider: Provider, options: SessionOptions, outputNames
   const result: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
+    // Errors only: node-placement notes and the like would otherwise interleave with answers on stderr.
+    logSeverityLevel: 3,
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
   };
   if (provider === 'webgpu' && options.deviceResidentOutputs && outputNames) {
@@ -165,6 +167,7 @@ export async function sessionFromBytes(
 ): Promise<GraphSession> {
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: [provider],
+    logSeverityLevel: 3,
     ...(provider === 'webgpu' && deviceResidentOutputs.length > 0
       ? {
           preferredOutputLocation: Object.fromEntries(
