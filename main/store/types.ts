@@ -1,0 +1,70 @@
+/**
+ * What the main-process services need from persistence. Implemented by the SQLite store (store.ts);
+ * services depend on this interface only.
+ */
+import type { GenerationStats } from '../../app/chat.ts';
+import type {
+  ImageRef,
+  Message,
+  MessagePart,
+  MessageStatus,
+  Settings,
+  Thread,
+  ThreadDetail,
+  ThreadSummary,
+} from '../../app/ipc/contract.ts';
+
+export interface NewMessage {
+  threadId: string;
+  parentId: string | null;
+  role: 'user' | 'assistant';
+  parts: MessagePart[];
+  status: MessageStatus;
+}
+
+export interface Store {
+  // Threads (most recent first; soft-deleted ones are hidden until restored or purged).
+  listThreads(options?: { query?: string; limit?: number }): ThreadSummary[];
+  createThread(title?: string): Thread;
+  getThread(id: string): ThreadDetail | null;
+  renameThread(id: string, title: string): Thread;
+  updateThread(id: string, changes: Partial<Pick<Thread, 'modelId' | 'systemPrompt' | 'temperature'>>): Thread;
+  deleteThread(id: string): void;
+  restoreThread(id: string): Thread;
+  /** Permanently removes soft-deleted threads (at quit and start-up). */
+  purgeDeleted(): void;
+  setCurrentLeaf(threadId: string, messageId: string): Thread;
+
+  // Messages: a tree per thread. Adding a message makes it the thread's current leaf and bumps updatedAt.
+  addMessage(message: NewMessage): Message;
+  getMessage(id: string): Message | null;
+  /** Root → message, inclusive. */
+  pathTo(messageId: string): Message[];
+  /** Streaming answers append text; committed in small transactions so a crash loses at most the last delta. */
+  appendText(messageId: string, text: string): void;
+  finishMessage(
+    messageId: string,
+    result: {
+      status: MessageStatus;
+      stats?: GenerationStats | null;
+      error?: { code: string; message: string } | null;
+    },
+  ): Message;
+  /** At start-up: answers left 'streaming' by a crash become 'interrupted'. Returns how many. */
+  markInterrupted(): number;
+
+  // Images: content-addressed files (sha256) under the data folder.
+  putImage(bytes: Uint8Array, meta: Omit<ImageRef, 'sha256' | 'detail'>): { sha256: string };
+  getImageBytes(sha256: string): Uint8Array | null;
+  getImageMeta(sha256: string): Omit<ImageRef, 'detail'> | null;
+
+  // Settings.
+  getSettings(): Settings;
+  updateSettings(changes: Partial<Settings>): Settings;
+
+  // Export.
+  exportMarkdown(threadId: string): { filename: string; content: string };
+  exportJson(threadId: string): { filename: string; content: string };
+
+  close(): void;
+}
