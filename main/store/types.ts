@@ -28,7 +28,10 @@ export interface Store {
   createThread(title?: string): Thread;
   getThread(id: string): ThreadDetail | null;
   renameThread(id: string, title: string): Thread;
-  updateThread(id: string, changes: Partial<Pick<Thread, 'modelId' | 'systemPrompt' | 'temperature'>>): Thread;
+  updateThread(
+    id: string,
+    changes: Partial<Pick<Thread, 'modelId' | 'systemPrompt' | 'temperature'>>,
+  ): Thread;
   deleteThread(id: string): void;
   restoreThread(id: string): Thread;
   /** Permanently removes soft-deleted threads (at quit and start-up). */
