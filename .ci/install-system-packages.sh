@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System packages the tests need: Mesa's software Vulkan driver (lavapipe) from bookworm-backports for
+# System packages the tests need: Debian's Chromium for the end-to-end tests, and Mesa's software Vulkan driver (lavapipe) from bookworm-backports for
 # onnxruntime's WebGPU EP. bookworm's own Mesa is too old for the Dawn build inside onnxruntime-node.
 set -euo pipefail
 SUDO=""
@@ -10,4 +10,6 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends libvulkan1 >/dev/null
+# Debian's Chromium for the end-to-end tests (Playwright drives it; no browser download).
+$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports mesa-vulkan-drivers >/dev/null

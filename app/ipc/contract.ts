@@ -261,7 +261,7 @@ export type Api = { [K in RequestName]: (input: RequestInput<K>) => Promise<Resu
 
 /** Validates a request against the contract: the receiving side calls this before any handler runs. */
 export function parseRequest(name: string, input: unknown): Result<{ name: RequestName; input: unknown }> {
-  if (!(name in requests))
+  if (!Object.hasOwn(requests, name))
     return { ok: false, error: { code: 'BAD_REQUEST', message: `Unknown request "${name}".` } };
   const parsed = requests[name as RequestName].input.safeParse(input);
   if (!parsed.success) {

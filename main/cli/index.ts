@@ -1,23 +1,31 @@
 /**
- * `tessera` command line: ask, plan, make-model. Each command exits non-zero with a one-line reason on bad
+ * `tessera` command line: ask, plan, make-model, serve. Each command exits non-zero with a one-line reason on bad
  * input; answers stream to stdout and timings go to stderr so the answer can be piped.
  */
 import { isTesseraError } from '../../models/errors.ts';
 import { askCommand } from './ask.ts';
 import { makeModelCommand } from './make-model.ts';
 import { planCommand } from './plan.ts';
+import { serveCommand } from './serve.ts';
 import { UsageError } from './args.ts';
 
 const USAGE = `Usage:
   tessera ask --model DIR [--device auto|webgpu|cuda|dml|coreml|cpu] [--dtype D] [--max-tokens N]
               [--seed S] [--temperature T] [--detail low|high] IMAGE... -- "QUESTION"
   tessera plan --model DIR [--detail low|high] (IMAGE | --size WIDTHxHEIGHT)
-  tessera make-model --family smolvlm [--size tiny|realistic] [--dtype fp32|q4] [--seed N] --out DIR`;
+  tessera make-model --family smolvlm [--size tiny|realistic] [--dtype fp32|q4] [--seed N] --out DIR
+  tessera serve [--port P] [--host H] [--model-dir DIR]... [--data-dir DIR] [--hub-endpoint URL]
+                [--renderer-dir DIR]
+      Runs the app in the browser: prints http://127.0.0.1:PORT/?token=… and serves until Ctrl-C.
+      --host other than loopback exposes it to the network (token still required).
+      --model-dir: a model folder, or a folder of model folders (default: DATA_DIR/models).
+      --data-dir: threads and images (default: ~/.local/share/tessera or the OS equivalent).`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   ask: askCommand,
   plan: planCommand,
   'make-model': makeModelCommand,
+  serve: serveCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -22,6 +22,11 @@ export interface NewMessage {
   status: MessageStatus;
 }
 
+/** Settings changes: absent fields stay as they are; `sampling` merges field by field. */
+export type SettingsChanges = Partial<Omit<Settings, 'sampling'>> & {
+  sampling?: Partial<Settings['sampling']>;
+};
+
 export interface Store {
   // Threads (most recent first; soft-deleted ones are hidden until restored or purged).
   listThreads(options?: { query?: string; limit?: number }): ThreadSummary[];
@@ -63,7 +68,7 @@ export interface Store {
 
   // Settings.
   getSettings(): Settings;
-  updateSettings(changes: Partial<Settings>): Settings;
+  updateSettings(changes: SettingsChanges): Settings;
 
   // Export.
   exportMarkdown(threadId: string): { filename: string; content: string };

@@ -1,0 +1,95 @@
+/**
+ * End-to-end harness: a real `tessera serve` process (real engine, real SQLite, real WebSocket) with a
+ * generated tiny model, and Debian's Chromium driven by Playwright. Nothing is stubbed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const bin = fileURLToPath(new URL('../bin/tessera.mjs', import.meta.url));
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const ARTIFACTS = fileURLToPath(new URL('../e2e-artifacts/', import.meta.url));
+
+export interface Host {
+  url: string;
+  dataDir: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `tessera serve` and resolves with the URL it prints (token included). */
+export async function startHost(options: { modelDirs: string[]; dataDir?: string }): Promise<Host> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
+  const args = [bin, 'serve', '--port', '0', '--data-dir', dataDir];
+  for (const dir of options.modelDirs) args.push('--model-dir', dir);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /running at (\S+)/.exec(stdout);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`tessera serve exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    dataDir,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Root in CI, and a closed network: no sandbox, no background connections.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Saves a screenshot under e2e-artifacts/ (kept by CI as a test artefact). */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: false });
+  return path;
+}
+
+/**
+ * Pastes an image as a snipping tool does: a ClipboardEvent whose clipboardData carries the PNG as an
+ * item of kind 'file' (the page must read `items`, not only `files`).
+ */
+export async function pasteImage(page: Page, selector: string, png: Uint8Array, type = 'image/png') {
+  await page.locator(selector).focus();
+  await page.evaluate(
+    ({ selector, bytes, type }) => {
+      const target = document.querySelector(selector);
+      if (!target) throw new Error(`no ${selector}`);
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], 'image.png', { type }));
+      target.dispatchEvent(
+        new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+      );
+    },
+    { selector, bytes: Array.from(png), type },
+  );
+}

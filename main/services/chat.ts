@@ -1,0 +1,144 @@
+/**
+ * chat.*: questions and answers as a tree. Sending, editing and regenerating add messages (edits and
+ * regenerations as siblings of the old version) and return at once; the answer streams in the background
+ * through GenerationQueue. The engine's KV cache is keyed by the thread id: it matches token prefixes
+ * itself, so switching branches only costs the part that differs.
+ */
+import type { Handlers, Message, MessagePart, RequestInput } from '../../app/ipc/contract.ts';
+import type { Context } from './context.ts';
+import { targetFor } from './context.ts';
+import { chatMessages, estimateTokens, samplingOf, systemPromptOf, textOf } from './conversation.ts';
+import { badRequest, notFound } from './errors.ts';
+import { GenerationQueue } from './generation.ts';
+import type { PreparedJob } from './generation.ts';
+
+type Content = RequestInput<'chat.send'>['content'];
+type ChatHandlers = Pick<
+  Handlers,
+  'chat.send' | 'chat.edit' | 'chat.regenerate' | 'chat.retry' | 'chat.stop' | 'chat.estimate'
+>;
+
+export function chatHandlers(ctx: Context): { handlers: ChatHandlers; queue: GenerationQueue } {
+  const { store } = ctx;
+  const queue = new GenerationQueue(ctx, (messageId) => prepare(ctx, messageId));
+
+  const message = (id: string): Message => store.getMessage(id) ?? raise(notFound('The message'));
+  const thread = (id: string) => store.getThread(id)?.thread ?? raise(notFound('The thread'));
+
+  /** Stores a question under `parentId` and an empty answer under it, and queues the answer. */
+  const ask = (threadId: string, parentId: string | null, content: Content) => {
+    const parts = toParts(ctx, content);
+    const userMessage = store.addMessage({ threadId, parentId, role: 'user', parts, status: 'complete' });
+    return { userMessage, assistantMessage: answer(threadId, userMessage.id) };
+  };
+
+  const answer = (threadId: string, questionId: string): Message => {
+    const assistant = store.addMessage({
+      threadId,
+      parentId: questionId,
+      role: 'assistant',
+      parts: [{ type: 'text', text: '' }],
+      status: 'streaming',
+    });
+    queue.enqueue(assistant.id, threadId);
+    ctx.events.emit('threads.changed', { threadId });
+    return assistant;
+  };
+
+  const handlers: ChatHandlers = {
+    'chat.send': async ({ threadId, parentId, content }) => {
+      thread(threadId);
+      if (parentId !== null) checkParent(message(parentId), threadId);
+      return ask(threadId, parentId, content);
+    },
+    'chat.edit': async ({ messageId, content }) => {
+      const original = message(messageId);
+      if (original.role !== 'user')
+        throw badRequest('Only questions can be edited; regenerate an answer instead.');
+      thread(original.threadId);
+      return ask(original.threadId, original.parentId, content);
+    },
+    'chat.regenerate': async ({ messageId }) => {
+      const original = message(messageId);
+      if (original.role !== 'assistant' || original.parentId === null) {
+        throw badRequest('Only answers can be regenerated; edit a question instead.');
+      }
+      thread(original.threadId);
+      return { assistantMessage: answer(original.threadId, original.parentId) };
+    },
+    'chat.retry': async ({ messageId }) => {
+      const failed = message(messageId);
+      if (failed.role !== 'assistant' || failed.parentId === null)
+        throw badRequest('Only answers can be retried.');
+      if (failed.status !== 'failed' && failed.status !== 'interrupted') {
+        throw badRequest(
+          `This answer is ${failed.status}; only failed or interrupted answers can be retried.`,
+        );
+      }
+      thread(failed.threadId);
+      // The Store cannot clear a message's text, so an answer that got partway becomes a new version
+      // beside the old one; an empty one is retried in place.
+      if (textOf(failed.parts) !== '') return { assistantMessage: answer(failed.threadId, failed.parentId) };
+      const assistantMessage = store.finishMessage(messageId, {
+        status: 'streaming',
+        stats: null,
+        error: null,
+      });
+      queue.enqueue(messageId, failed.threadId);
+      ctx.events.emit('threads.changed', { threadId: failed.threadId });
+      return { assistantMessage };
+    },
+    'chat.stop': async ({ messageId }) => queue.stop(messageId),
+    'chat.estimate': async ({ threadId, parentId, content }) => {
+      const t = thread(threadId);
+      let path: Message[] = [];
+      if (parentId !== null) {
+        checkParent(message(parentId), threadId);
+        path = store.pathTo(parentId);
+      }
+      const model = ctx.models.resolve(t.modelId ?? store.getSettings().activeModelId);
+      const family = ctx.families.get(model.dir);
+      return estimateTokens(
+        [...path, { parts: toParts(ctx, content) }],
+        systemPromptOf(t, store.getSettings()),
+        (size, detail) => family.planImage({ width: size.width, height: size.height }, detail),
+        model.contextLength,
+      );
+    },
+  };
+  return { handlers, queue };
+}
+
+/** The engine request for an answer: the path to its question, with the thread's settings. */
+function prepare(ctx: Context, messageId: string): PreparedJob {
+  const { store } = ctx;
+  const answer = store.getMessage(messageId) ?? raise(notFound('The answer'));
+  const thread = store.getThread(answer.threadId)?.thread ?? raise(notFound('The thread'));
+  const settings = store.getSettings();
+  const path = answer.parentId ? store.pathTo(answer.parentId) : [];
+  const messages = chatMessages(path, systemPromptOf(thread, settings), (sha) => store.getImageBytes(sha));
+  return {
+    request: { threadId: thread.id, messages, sampling: samplingOf(thread, settings, ctx.sampling) },
+    target: targetFor(ctx, thread),
+  };
+}
+
+function checkParent(parent: Message, threadId: string): void {
+  if (parent.threadId !== threadId) throw notFound('The message to answer under');
+  if (parent.role !== 'assistant')
+    throw badRequest('A question goes under an answer: parentId must be an answer.');
+}
+
+/** The request's parts as stored parts: images must have been attached (stored) first. */
+function toParts(ctx: Context, content: Content): MessagePart[] {
+  return content.map((part) => {
+    if (part.type === 'text') return { type: 'text', text: part.text };
+    const meta = ctx.store.getImageMeta(part.image.sha256);
+    if (!meta) throw notFound(`The image ${part.image.sha256.slice(0, 12)}… (attach it first)`);
+    return { type: 'image', image: { ...meta, detail: part.image.detail } };
+  });
+}
+
+function raise(error: Error): never {
+  throw error;
+}

@@ -1,0 +1,82 @@
+/**
+ * Stored messages → what the engine and the token estimate see. The engine gets every image's bytes each
+ * turn (`data`), so an engine restarted since the image was attached, or one that evicted it, still
+ * answers; its feature cache keys by content hash, so sending bytes again costs no re-encode.
+ */
+import type { ChatMessage, Sampling } from '../../app/chat.ts';
+import type { Message, MessagePart, Settings, Thread, TokenEstimate } from '../../app/ipc/contract.ts';
+import type { Detail, Size, TilePlan } from '../../app/tile-plan.ts';
+import { notFound } from './errors.ts';
+
+export function systemPromptOf(thread: Thread, settings: Settings): string {
+  return (thread.systemPrompt ?? settings.systemPrompt).trim();
+}
+
+export function samplingOf(thread: Thread, settings: Settings, extra: Partial<Sampling> = {}): Sampling {
+  const { temperature, maxTokens, topP } = settings.sampling;
+  return { temperature: thread.temperature ?? temperature, maxTokens, topP, ...extra };
+}
+
+export function chatMessages(
+  path: readonly Message[],
+  systemPrompt: string,
+  imageBytes: (sha256: string) => Uint8Array | null,
+): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  if (systemPrompt) messages.push({ role: 'system', content: [{ type: 'text', text: systemPrompt }] });
+  for (const message of path) {
+    if (message.role === 'assistant') {
+      messages.push({ role: 'assistant', content: [{ type: 'text', text: textOf(message.parts) }] });
+      continue;
+    }
+    messages.push({
+      role: 'user',
+      content: message.parts.map((part) => {
+        if (part.type === 'text') return { type: 'text', text: part.text };
+        const { sha256, detail } = part.image;
+        const data = imageBytes(sha256);
+        if (!data) throw notFound(`The image ${part.image.name} (${sha256.slice(0, 12)}…)`);
+        return { type: 'image', sha256, data, detail };
+      }),
+    });
+  }
+  return messages;
+}
+
+export function textOf(parts: readonly MessagePart[]): string {
+  return parts
+    .filter((p): p is Extract<MessagePart, { type: 'text' }> => p.type === 'text')
+    .map((p) => p.text)
+    .join('');
+}
+
+/** Characters per token of English prose for BPE tokenizers; code and other scripts run denser. */
+const CHARS_PER_TOKEN = 3.5;
+/** Role markers and separators the chat template adds around each message ("<|im_start|>User:" …). */
+const TOKENS_PER_MESSAGE = 4;
+
+/**
+ * An estimate of the prompt, made without the engine: each image's planned prompt tokens (exact: the plan
+ * is the one the engine uses) plus text at ~3.5 characters per token and a few template tokens per message.
+ * Text can be off by tens of percent, so the UI should present `fits` as a hint, not a guarantee; the
+ * engine counts exactly and refuses an over-long prompt with PROMPT_TOO_LONG.
+ */
+export function estimateTokens(
+  messages: ReadonlyArray<{ parts: readonly MessagePart[] }>,
+  systemPrompt: string,
+  plan: (size: Size, detail: Detail) => TilePlan,
+  contextLength: number,
+): TokenEstimate {
+  const text = (s: string) => Math.ceil(s.length / CHARS_PER_TOKEN);
+  let promptTokens = systemPrompt ? text(systemPrompt) + TOKENS_PER_MESSAGE : 0;
+  for (const message of messages) {
+    promptTokens += TOKENS_PER_MESSAGE;
+    for (const part of message.parts) {
+      promptTokens +=
+        part.type === 'text' ? text(part.text) : plan(part.image, part.image.detail).promptTokens;
+    }
+  }
+  // The answer starts after the "Assistant:" marker the template appends.
+  promptTokens += TOKENS_PER_MESSAGE;
+  return { promptTokens, contextLength, fits: promptTokens < contextLength };
+}

@@ -1,0 +1,67 @@
+/**
+ * images.*: pasted or dropped images are checked from their header (format, size: nothing is decoded
+ * here), stored by content hash, planned for the active model, and handed to the engine to encode at once,
+ * so the question waits only for prefill. That early encode is an optimisation: if it fails it is logged,
+ * and the send encodes again and reports the error there.
+ */
+import type { Handlers } from '../../app/ipc/contract.ts';
+import { readImageSize } from '../../models/image/decode.ts';
+import type { Context } from './context.ts';
+import { targetFor } from './context.ts';
+import { notFound } from './errors.ts';
+
+type ImageHandlers = Pick<Handlers, 'images.attach' | 'images.plan' | 'images.get'>;
+
+export function imageHandlers(ctx: Context): ImageHandlers {
+  const { store } = ctx;
+  const activeFamily = () => ctx.families.get(ctx.models.resolve(store.getSettings().activeModelId).dir);
+
+  return {
+    'images.attach': async ({ name, data, detail }) => {
+      const size = await readImageSize(data); // IMAGE_INVALID / IMAGE_TOO_LARGE with a message for the user
+      const family = activeFamily();
+      const chosen = detail ?? family.defaultDetail;
+      const plan = family.planImage(size, chosen);
+      const mime = sniffMime(data);
+      const { sha256 } = store.putImage(data, { name, mime, width: size.width, height: size.height });
+      prepareInBackground(ctx, data, chosen);
+      return { image: { sha256, name, mime, width: size.width, height: size.height, detail: chosen }, plan };
+    },
+    'images.plan': async ({ sha256, detail }) => {
+      const meta = store.getImageMeta(sha256) ?? raise(notFound('The image'));
+      return activeFamily().planImage({ width: meta.width, height: meta.height }, detail);
+    },
+    'images.get': async ({ sha256 }) => store.getImageBytes(sha256) ?? raise(notFound('The image')),
+  };
+}
+
+function prepareInBackground(ctx: Context, data: Uint8Array, detail: 'low' | 'high'): void {
+  // Only when the engine holds the settings' model: switching or starting a model for a guess is not
+  // worth it (a thread with its own model would make the engine switch back and forth).
+  let target;
+  try {
+    target = targetFor(ctx);
+  } catch {
+    return;
+  }
+  if (ctx.engine.target?.dir !== target.dir) return;
+  ctx.engine
+    .withEngine((client) => client.request('prepareImage', { data, detail }))
+    .catch((error: unknown) => ctx.log('encoding an attached image ahead of time failed', error));
+}
+
+/** The MIME type from the file's magic bytes (names and renderer-given types are not trusted). */
+export function sniffMime(bytes: Uint8Array): string {
+  const ascii = (start: number, end: number) => String.fromCharCode(...bytes.subarray(start, end));
+  if (bytes[0] === 0x89 && ascii(1, 4) === 'PNG') return 'image/png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  if (ascii(0, 4) === 'GIF8') return 'image/gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
+  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'image/tiff';
+  if (ascii(4, 8) === 'ftyp') return /^avi[fs]$/.test(ascii(8, 12)) ? 'image/avif' : 'image/heif';
+  return 'application/octet-stream';
+}
+
+function raise(error: Error): never {
+  throw error;
+}

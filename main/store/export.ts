@@ -1,0 +1,80 @@
+/** Thread export: Markdown of the branch shown (self-contained, images inline) and JSON of the whole tree. */
+import type { ImageRef, Message, Thread } from '../../app/ipc/contract.ts';
+import { isUntitled } from './messages.ts';
+
+export interface ExportImage {
+  meta: Omit<ImageRef, 'detail'> & { bytes: number };
+  data: Uint8Array | null;
+}
+
+export type ImageLookup = (sha256: string) => ExportImage | null;
+
+/** A file name from a title: lower-case words joined by dashes, any script, no accents. */
+export function slugify(title: string): string {
+  const slug = title
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .slice(0, 60)
+    .replace(/^-+|-+$/g, '');
+  if (slug === '' || /^(con|prn|aux|nul|com\d|lpt\d)$/.test(slug)) return `chat${slug ? `-${slug}` : ''}`;
+  return slug;
+}
+
+const STATUS_NOTE: Partial<Record<Message['status'], string>> = {
+  streaming: '*(The answer was still being written.)*',
+  stopped: '*(Stopped.)*',
+  interrupted: '*(Interrupted: the app closed while answering.)*',
+};
+
+/** `branch` is root → current leaf. */
+export function toMarkdown(thread: Thread, branch: Message[], image: ImageLookup) {
+  const title = isUntitled(thread.title) ? 'Untitled chat' : thread.title;
+  const blocks: string[] = [`# ${title.replace(/\n/g, ' ')}`];
+  for (const message of branch) {
+    blocks.push(message.role === 'user' ? '**You**' : '**Assistant**');
+    for (const part of message.parts) {
+      if (part.type === 'text') {
+        // Blank lines around the text go; leading spaces stay (they may start an indented code block).
+        const text = part.text.replace(/^\s*\n/, '').trimEnd();
+        if (text !== '') blocks.push(text);
+        continue;
+      }
+      const alt = part.image.name.replace(/[\\[\]]/g, '\\$&');
+      const found = image(part.image.sha256);
+      blocks.push(
+        found?.data
+          ? `![${alt}](data:${found.meta.mime};base64,${Buffer.from(found.data).toString('base64')})`
+          : `*(Image not found: ${alt})*`,
+      );
+    }
+    const note =
+      message.status === 'failed'
+        ? `*(Failed: ${message.error?.message ?? 'unknown error'})*`
+        : STATUS_NOTE[message.status];
+    if (note) blocks.push(note);
+  }
+  return { filename: `${slugify(title)}.md`, content: blocks.join('\n\n') + '\n' };
+}
+
+export const EXPORT_FORMAT = 'tessera-thread';
+export const EXPORT_VERSION = 1;
+
+/** `messages` is the whole tree; each image appears once, with its bytes in base64 (null if missing). */
+export function toJson(thread: Thread, messages: Message[], image: ImageLookup, exportedAt: number) {
+  const images: Record<string, ExportImage['meta'] & { data: string | null }> = {};
+  for (const message of messages) {
+    for (const part of message.parts) {
+      if (part.type !== 'image' || part.image.sha256 in images) continue;
+      const found = image(part.image.sha256);
+      const { detail: _detail, ...ref } = part.image;
+      images[part.image.sha256] = found
+        ? { ...found.meta, data: found.data ? Buffer.from(found.data).toString('base64') : null }
+        : { ...ref, bytes: 0, data: null };
+    }
+  }
+  const document = { format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt, thread, messages, images };
+  const title = isUntitled(thread.title) ? 'Untitled chat' : thread.title;
+  return { filename: `${slugify(title)}.json`, content: JSON.stringify(document, null, 2) + '\n' };
+}

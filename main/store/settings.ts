@@ -1,0 +1,37 @@
+/** App settings: defaults, overridden key by key by what is stored. */
+import type { Settings } from '../../app/ipc/contract.ts';
+import type { SettingsChanges } from './types.ts';
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  activeModelId: null,
+  device: 'auto',
+  theme: 'system',
+  sampling: Object.freeze({ temperature: 0, maxTokens: 512, topP: 1 }),
+  systemPrompt: '',
+});
+
+const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];
+
+/** Settings from stored top-level keys; unknown keys (from a newer or older version) are ignored. */
+export function settingsFrom(stored: Map<string, unknown>): Settings {
+  return mergeSettings(
+    DEFAULT_SETTINGS,
+    Object.fromEntries(KEYS.filter((key) => stored.has(key)).map((key) => [key, stored.get(key)])),
+  );
+}
+
+/** `changes` over `base`: undefined means unchanged; sampling merges field by field. */
+export function mergeSettings(base: Readonly<Settings>, changes: SettingsChanges): Settings {
+  const merged: Settings = { ...base, sampling: { ...base.sampling } };
+  for (const key of KEYS) {
+    const value = changes[key];
+    if (value === undefined) continue;
+    if (key === 'sampling') Object.assign(merged.sampling, defined(value as Partial<Settings['sampling']>));
+    else (merged as unknown as Record<string, unknown>)[key] = value;
+  }
+  return merged;
+}
+
+function defined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

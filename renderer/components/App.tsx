@@ -1,0 +1,109 @@
+import { useEffect, useState } from 'react';
+import { filesFromTransfer } from '../lib/attachments.ts';
+import { useApp, useServices } from '../state/context.tsx';
+import type { AppStore } from '../state/store.ts';
+import { selectNoModels } from '../state/selectors.ts';
+import { Composer } from './Composer.tsx';
+import { ConnectionBanner } from './ConnectionBanner.tsx';
+import { NoModel, Welcome } from './EmptyStates.tsx';
+import { Header } from './Header.tsx';
+import { HelpDialog } from './HelpDialog.tsx';
+import { LiveAnnouncer } from './LiveAnnouncer.tsx';
+import { MessageList } from './MessageList.tsx';
+import { SettingsDialog } from './SettingsDialog.tsx';
+import { Sidebar } from './Sidebar.tsx';
+import { TileDialog } from './TileDialog.tsx';
+import { Toasts } from './Toasts.tsx';
+import { useShortcuts } from './use-shortcuts.ts';
+
+/** Follows the theme setting; 'system' leaves it to the OS (CSS light-dark() with color-scheme). */
+function useTheme() {
+  const theme = useApp((s) => s.settings?.theme ?? 'system');
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+}
+
+/** Matches the CSS breakpoint where the sidebar becomes an overlay. */
+const isNarrow = () => (globalThis.innerWidth ?? 1200) <= 760;
+
+/**
+ * A file dropped anywhere in the window is attached (not only on the composer): otherwise the browser
+ * would open the image in place of the app.
+ */
+function useWindowDrop(store: AppStore) {
+  useEffect(() => {
+    const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
+    const onDragOver = (e: DragEvent) => {
+      if (hasFiles(e)) e.preventDefault();
+    };
+    const onDrop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      // The composer handles its own drops (and prevents the default); this is for the rest.
+      if (e.dataTransfer && !(e.target as Element | null)?.closest?.('[data-testid="composer"]'))
+        store.getState().addFiles(filesFromTransfer(e.dataTransfer), 'drop');
+    };
+    window.addEventListener('dragover', onDragOver);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('dragover', onDragOver);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, [store]);
+}
+
+export function App() {
+  const { store } = useServices();
+  useTheme();
+  useShortcuts(store);
+  useWindowDrop(store);
+  const [sidebarOpen, setSidebarOpen] = useState(() => !isNarrow());
+  const currentThreadId = useApp((s) => s.currentThreadId);
+  // In a narrow window the sidebar covers the conversation; picking a thread closes it.
+  useEffect(() => {
+    if (isNarrow()) setSidebarOpen(false);
+  }, [currentThreadId]);
+  return (
+    <div className={`app${sidebarOpen ? '' : ' app-sidebar-closed'}`} data-testid="app">
+      <ConnectionBanner />
+      <Sidebar open={sidebarOpen} />
+      {sidebarOpen && (
+        <div className="sidebar-scrim" aria-hidden="true" onClick={() => setSidebarOpen(false)} />
+      )}
+      <main className="main">
+        <Header sidebarOpen={sidebarOpen} onToggleSidebar={() => setSidebarOpen((open) => !open)} />
+        <Conversation />
+        <Composer />
+      </main>
+      <Dialogs />
+      <Toasts />
+      <LiveAnnouncer />
+    </div>
+  );
+}
+
+function Conversation() {
+  const noModels = useApp(selectNoModels);
+  const empty = useApp((s) => (s.current ? s.current.path.length === 0 : s.currentThreadId === null));
+  if (noModels) return <div className="conversation">{<NoModel />}</div>;
+  if (empty) return <div className="conversation">{<Welcome />}</div>;
+  return <MessageList />;
+}
+
+function Dialogs() {
+  const dialog = useApp((s) => s.dialog);
+  const close = useApp((s) => s.closeDialog);
+  if (!dialog) return null;
+  if (dialog.kind === 'settings') return <SettingsDialog onClose={close} />;
+  if (dialog.kind === 'help') return <HelpDialog onClose={close} />;
+  return (
+    <TileDialog
+      key={dialog.image.sha256}
+      image={dialog.image}
+      label={dialog.label}
+      attachmentKey={dialog.attachmentKey}
+      onClose={close}
+    />
+  );
+}

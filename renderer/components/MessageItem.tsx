@@ -1,0 +1,219 @@
+import { memo, useState } from 'react';
+import type { ImageRef, Message } from '../../app/ipc/contract.ts';
+import { describeError } from '../lib/errors.ts';
+import { useImageUrl } from '../lib/use-image-url.ts';
+import { messageText } from '../state/branch.ts';
+import type { SiblingInfo } from '../state/branch.ts';
+import { useActions, useApp } from '../state/context.tsx';
+import { BranchSwitcher } from './BranchSwitcher.tsx';
+import { isSendKey } from './Composer.tsx';
+import { CopyButton } from './CopyButton.tsx';
+import { AlertIcon, PencilIcon, RefreshIcon } from './Icons.tsx';
+import { IconButton } from './IconButton.tsx';
+import { Markdown } from './Markdown.tsx';
+import { StatsLine } from './StatsLine.tsx';
+
+/** One message of the branch shown. Memoised: streaming re-renders only the answer being written. */
+export const MessageItem = memo(function MessageItem({
+  message,
+  siblings,
+  busy,
+}: {
+  message: Message;
+  siblings: SiblingInfo;
+  /** An answer is being written in this thread: branch switching and new versions wait. */
+  busy: boolean;
+}) {
+  return message.role === 'user' ? (
+    <Question message={message} siblings={siblings} busy={busy} />
+  ) : (
+    <Answer message={message} siblings={siblings} busy={busy} />
+  );
+});
+
+function Question({ message, siblings, busy }: { message: Message; siblings: SiblingInfo; busy: boolean }) {
+  const [editing, setEditing] = useState(false);
+  const text = messageText(message);
+  const images = message.parts.flatMap((p) => (p.type === 'image' ? [p.image] : []));
+  return (
+    <article
+      className="message message-user"
+      data-testid="message-item"
+      data-role="user"
+      aria-label="Question"
+    >
+      {images.length > 0 && (
+        <ol className="message-images" aria-label="Images">
+          {images.map((image, i) => (
+            <li key={`${image.sha256}-${i}`}>
+              <MessageImage image={image} label={`Image ${i + 1}`} />
+            </li>
+          ))}
+        </ol>
+      )}
+      {editing ? (
+        <EditBox message={message} initial={text} onDone={() => setEditing(false)} />
+      ) : (
+        text && <div className="bubble">{text}</div>
+      )}
+      {!editing && (
+        <footer className="message-actions">
+          <BranchSwitcher siblings={siblings} disabled={busy} />
+          <CopyButton label="Copy question" testId="copy-message" getText={() => text} />
+          <IconButton
+            label="Edit and resend"
+            testId="edit-button"
+            disabled={busy}
+            onClick={() => setEditing(true)}
+          >
+            <PencilIcon />
+          </IconButton>
+        </footer>
+      )}
+    </article>
+  );
+}
+
+function MessageImage({ image, label }: { image: ImageRef; label: string }) {
+  const url = useImageUrl(image.sha256, image.mime);
+  const { openDialog } = useActions();
+  return (
+    <button
+      type="button"
+      className="message-image"
+      data-testid="message-image"
+      aria-label={`${label}: ${image.name}, ${image.detail} detail. Show what the model sees`}
+      title={`${image.name} — show tiles`}
+      onClick={() => openDialog({ kind: 'tiles', image, label })}
+    >
+      {url ? <img src={url} alt="" /> : <span className="message-image-placeholder" />}
+      <span className="message-image-label">
+        {label} · {image.detail === 'high' ? 'High' : 'Low'}
+      </span>
+    </button>
+  );
+}
+
+function EditBox({ message, initial, onDone }: { message: Message; initial: string; onDone: () => void }) {
+  const [text, setText] = useState(initial);
+  const [sending, setSending] = useState(false);
+  const { editAndResend } = useActions();
+  const hasImages = message.parts.some((p) => p.type === 'image');
+  const canSend = !sending && (text.trim().length > 0 || hasImages);
+  async function submit() {
+    if (!canSend) return;
+    setSending(true);
+    const ok = await editAndResend(message.id, text);
+    setSending(false);
+    if (ok) onDone();
+  }
+  return (
+    <form
+      className="edit-box"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <textarea
+        data-testid="edit-input"
+        aria-label="Edit question"
+        value={text}
+        autoFocus
+        rows={Math.min(10, text.split('\n').length + 1)}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            e.stopPropagation();
+            onDone();
+          } else if (isSendKey(e)) {
+            e.preventDefault();
+            void submit();
+          }
+        }}
+      />
+      <div className="edit-actions">
+        <button type="button" className="button" onClick={onDone} data-testid="edit-cancel">
+          Cancel
+        </button>
+        <button type="submit" className="button primary" disabled={!canSend} data-testid="edit-send">
+          Send
+        </button>
+      </div>
+    </form>
+  );
+}
+
+const STATUS_NOTES: Partial<Record<Message['status'], string>> = {
+  stopped: 'Stopped',
+  interrupted: 'Interrupted',
+  failed: 'Failed',
+};
+
+function Answer({ message, siblings, busy }: { message: Message; siblings: SiblingInfo; busy: boolean }) {
+  const streamed = useApp((s) => (message.status === 'streaming' ? s.streamText[message.id] : undefined));
+  const { regenerate, retry } = useActions();
+  const streaming = message.status === 'streaming';
+  const text = streamed ?? messageText(message);
+  const broken = message.status === 'failed' || message.status === 'interrupted';
+  return (
+    <article
+      className={`message message-assistant${streaming ? ' is-streaming' : ''}`}
+      data-testid="message-item"
+      data-role="assistant"
+      data-status={message.status}
+      aria-label="Answer"
+      aria-busy={streaming}
+    >
+      <div className="answer-body">{text ? <Markdown text={text} /> : streaming && <ThinkingDots />}</div>
+      {broken && (
+        <div className="message-error" role="alert" data-testid="message-error">
+          <AlertIcon />
+          <span>
+            {message.error
+              ? describeError(message.error)
+              : message.status === 'interrupted'
+                ? 'The answer was interrupted.'
+                : 'The answer failed.'}
+          </span>
+          <button
+            type="button"
+            className="button"
+            data-testid="retry-button"
+            onClick={() => void retry(message.id)}
+          >
+            Retry
+          </button>
+        </div>
+      )}
+      {!streaming && (
+        <footer className="message-actions">
+          <BranchSwitcher siblings={siblings} disabled={busy} />
+          <CopyButton label="Copy answer" testId="copy-message" getText={() => text} />
+          <IconButton
+            label="Regenerate answer"
+            testId="regenerate-button"
+            disabled={busy}
+            onClick={() => void regenerate(message.id)}
+          >
+            <RefreshIcon />
+          </IconButton>
+          {STATUS_NOTES[message.status] && message.status === 'stopped' && (
+            <span className="status-note">{STATUS_NOTES[message.status]}</span>
+          )}
+          {message.stats && <StatsLine stats={message.stats} />}
+        </footer>
+      )}
+    </article>
+  );
+}
+
+function ThinkingDots() {
+  return (
+    <span className="thinking" role="status" aria-label="Writing">
+      <span />
+      <span />
+      <span />
+    </span>
+  );
+}

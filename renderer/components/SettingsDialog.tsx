@@ -1,0 +1,378 @@
+/**
+ * Settings: the model (global and per thread), the thread's system prompt and temperature, the device and
+ * what actually ran on it, default sampling, and the theme. Choices apply at once; text fields on blur.
+ */
+import { useId, useState } from 'react';
+import type { ReactNode } from 'react';
+import type { DeviceSetting, Theme } from '../../app/ipc/contract.ts';
+import { formatInt } from '../lib/format.ts';
+import { useActions, useApp } from '../state/context.tsx';
+import { Modal } from './Modal.tsx';
+import { providerName } from './StatsLine.tsx';
+
+export function SettingsDialog({ onClose }: { onClose: () => void }) {
+  return (
+    <Modal title="Settings" onClose={onClose} wide testId="settings-dialog">
+      <div className="settings">
+        <ModelSection />
+        <ThreadSection />
+        <DeviceSection />
+        <SamplingSection />
+        <ThemeSection />
+      </div>
+    </Modal>
+  );
+}
+
+function Section({ title, children, testId }: { title: string; children: ReactNode; testId?: string }) {
+  return (
+    <section className="settings-section" data-testid={testId}>
+      <h3>{title}</h3>
+      {children}
+    </section>
+  );
+}
+
+function ModelSection() {
+  const models = useApp((s) => s.models);
+  const active = useApp((s) => s.settings?.activeModelId ?? null);
+  const { updateSettings } = useActions();
+  const name = useId();
+  return (
+    <Section title="Model" testId="settings-models">
+      {models === null ? (
+        <p className="muted">Loading…</p>
+      ) : models.length === 0 ? (
+        <p className="muted">
+          No models found. Start Tessera with <code>tessera serve --model-dir DIR</code>.
+        </p>
+      ) : (
+        <div className="choice-list" role="radiogroup" aria-label="Active model">
+          {models.map((model) => (
+            <label key={model.id} className="choice" data-testid="model-option">
+              <input
+                type="radio"
+                name={name}
+                checked={model.id === active}
+                onChange={() => void updateSettings({ activeModelId: model.id })}
+              />
+              <span className="choice-text">
+                <strong>{model.name}</strong>
+                <span className="muted">
+                  {model.family} · {formatInt(model.contextLength)} tokens of context
+                </span>
+                <span className="muted mono">{model.dir}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+      )}
+    </Section>
+  );
+}
+
+function ThreadSection() {
+  const thread = useApp((s) => s.current?.thread ?? null);
+  const models = useApp((s) => s.models);
+  const defaults = useApp((s) => s.settings);
+  const { updateThread } = useActions();
+  if (!thread) return null;
+  return (
+    <Section title={`This thread — “${thread.title}”`} testId="settings-thread">
+      <label className="field">
+        <span>Model</span>
+        <select
+          data-testid="thread-model"
+          value={thread.modelId ?? ''}
+          onChange={(e) => void updateThread({ modelId: e.target.value || null })}
+        >
+          <option value="">
+            Default ({models?.find((m) => m.id === defaults?.activeModelId)?.name ?? 'none'})
+          </option>
+          {models?.map((model) => (
+            <option key={model.id} value={model.id}>
+              {model.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <CommitTextArea
+        key={`${thread.id}-prompt`}
+        label="System prompt"
+        testId="thread-system-prompt"
+        value={thread.systemPrompt ?? ''}
+        placeholder={defaults?.systemPrompt ? `Default: ${defaults.systemPrompt}` : 'Default (none)'}
+        onCommit={(text) => void updateThread({ systemPrompt: text.trim() ? text : null })}
+      />
+      <OptionalSlider
+        key={`${thread.id}-temperature`}
+        label="Temperature"
+        testId="thread-temperature"
+        value={thread.temperature}
+        fallback={defaults?.sampling.temperature ?? 0}
+        min={0}
+        max={2}
+        step={0.05}
+        onCommit={(value) => void updateThread({ temperature: value })}
+      />
+    </Section>
+  );
+}
+
+const DEVICES: Array<{ value: DeviceSetting; label: string; hint: string }> = [
+  { value: 'auto', label: 'Automatic', hint: 'The best GPU provider present, else the CPU' },
+  { value: 'gpu', label: 'GPU', hint: 'CUDA, DirectML, CoreML or WebGPU' },
+  { value: 'cpu', label: 'CPU', hint: 'Slower, always available' },
+];
+
+function DeviceSection() {
+  const device = useApp((s) => s.settings?.device ?? 'auto');
+  const engine = useApp((s) => s.engine);
+  const { updateSettings } = useActions();
+  const name = useId();
+  const providers = engine?.providers;
+  const onCpu = providers
+    ? (
+        [
+          ['vision encoder', providers.vision],
+          ['embeddings', providers.embed],
+          ['decoder', providers.decoder],
+        ] as const
+      )
+        .filter(([, placement]) => placement.provider === 'cpu')
+        .map(([module]) => module)
+    : [];
+  return (
+    <Section title="Device" testId="settings-device">
+      <div className="segmented-wide" role="radiogroup" aria-label="Device">
+        {DEVICES.map((option) => (
+          <label key={option.value} className="choice" data-testid="device-option" title={option.hint}>
+            <input
+              type="radio"
+              name={name}
+              checked={device === option.value}
+              onChange={() => void updateSettings({ device: option.value })}
+            />
+            {option.label}
+          </label>
+        ))}
+      </div>
+      <div className="engine-facts" data-testid="engine-facts">
+        <p>
+          Engine: <strong>{engine?.state ?? 'unknown'}</strong>
+          {engine && engine.restarts > 0 && ` · restarted ${engine.restarts}×`}
+        </p>
+        {engine?.error && (
+          <p className="message-error" role="alert">
+            {engine.error.message}
+          </p>
+        )}
+        {device === 'gpu' && onCpu.length > 0 && (
+          <p className="settings-warning" role="status" data-testid="device-fallback">
+            The GPU was requested, but the {onCpu.join(' and ')} ran on the CPU.
+          </p>
+        )}
+        {engine?.providers ? (
+          <dl className="stats-grid">
+            <dt>Vision encoder</dt>
+            <dd>{providerName(engine.providers.vision)}</dd>
+            <dt>Embeddings</dt>
+            <dd>{providerName(engine.providers.embed)}</dd>
+            <dt>Decoder</dt>
+            <dd>{providerName(engine.providers.decoder)}</dd>
+          </dl>
+        ) : (
+          <p className="muted">What ran where shows here once a model is loaded.</p>
+        )}
+      </div>
+    </Section>
+  );
+}
+
+function SamplingSection() {
+  const settings = useApp((s) => s.settings);
+  const { updateSettings } = useActions();
+  if (!settings) return null;
+  const { sampling } = settings;
+  return (
+    <Section title="Defaults for new answers" testId="settings-sampling">
+      <Slider
+        label="Temperature"
+        testId="default-temperature"
+        value={sampling.temperature}
+        min={0}
+        max={2}
+        step={0.05}
+        onCommit={(temperature) => void updateSettings({ sampling: { temperature } })}
+      />
+      <Slider
+        label="Top-p"
+        testId="default-top-p"
+        value={sampling.topP}
+        min={0.05}
+        max={1}
+        step={0.05}
+        onCommit={(topP) => void updateSettings({ sampling: { topP } })}
+      />
+      <label className="field">
+        <span>Maximum answer length (tokens)</span>
+        <input
+          type="number"
+          data-testid="default-max-tokens"
+          min={1}
+          max={1_000_000}
+          step={1}
+          defaultValue={sampling.maxTokens}
+          key={sampling.maxTokens}
+          onBlur={(e) => {
+            const maxTokens = Math.round(Number(e.target.value));
+            if (Number.isFinite(maxTokens) && maxTokens >= 1 && maxTokens !== sampling.maxTokens)
+              void updateSettings({ sampling: { maxTokens: Math.min(1_000_000, maxTokens) } });
+          }}
+        />
+      </label>
+      <CommitTextArea
+        label="Default system prompt"
+        testId="default-system-prompt"
+        value={settings.systemPrompt}
+        placeholder="None"
+        onCommit={(systemPrompt) => void updateSettings({ systemPrompt })}
+      />
+    </Section>
+  );
+}
+
+const THEMES: Array<{ value: Theme; label: string }> = [
+  { value: 'system', label: 'System' },
+  { value: 'light', label: 'Light' },
+  { value: 'dark', label: 'Dark' },
+];
+
+function ThemeSection() {
+  const theme = useApp((s) => s.settings?.theme ?? 'system');
+  const { updateSettings } = useActions();
+  const name = useId();
+  return (
+    <Section title="Appearance" testId="settings-theme">
+      <div className="segmented-wide" role="radiogroup" aria-label="Theme">
+        {THEMES.map((option) => (
+          <label key={option.value} className="choice" data-testid="theme-option">
+            <input
+              type="radio"
+              name={name}
+              checked={theme === option.value}
+              onChange={() => void updateSettings({ theme: option.value })}
+            />
+            {option.label}
+          </label>
+        ))}
+      </div>
+    </Section>
+  );
+}
+
+/** Edits locally; saves when focus leaves, so every keystroke is not a request. */
+function CommitTextArea({
+  label,
+  value,
+  placeholder,
+  onCommit,
+  testId,
+}: {
+  label: string;
+  value: string;
+  placeholder: string;
+  onCommit: (text: string) => void;
+  testId: string;
+}) {
+  const [text, setText] = useState(value);
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <textarea
+        data-testid={testId}
+        rows={3}
+        value={text}
+        placeholder={placeholder}
+        maxLength={20_000}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={() => text !== value && onCommit(text)}
+      />
+    </label>
+  );
+}
+
+function Slider({
+  label,
+  value,
+  min,
+  max,
+  step,
+  onCommit,
+  testId,
+}: {
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  step: number;
+  onCommit: (value: number) => void;
+  testId: string;
+}) {
+  const [current, setCurrent] = useState(value);
+  const commit = () => current !== value && onCommit(current);
+  return (
+    <label className="field field-slider">
+      <span>
+        {label} <output>{current.toFixed(2)}</output>
+      </span>
+      <input
+        type="range"
+        data-testid={testId}
+        min={min}
+        max={max}
+        step={step}
+        value={current}
+        onChange={(e) => setCurrent(Number(e.target.value))}
+        onPointerUp={commit}
+        onKeyUp={commit}
+        onBlur={commit}
+      />
+    </label>
+  );
+}
+
+/** A slider with "use the default" (null). */
+function OptionalSlider({
+  label,
+  value,
+  fallback,
+  onCommit,
+  testId,
+  ...range
+}: {
+  label: string;
+  value: number | null;
+  fallback: number;
+  min: number;
+  max: number;
+  step: number;
+  onCommit: (value: number | null) => void;
+  testId: string;
+}) {
+  const inherited = value === null;
+  return (
+    <div className="field-optional">
+      <label className="choice-inline">
+        <input
+          type="checkbox"
+          data-testid={`${testId}-default`}
+          checked={inherited}
+          onChange={(e) => onCommit(e.target.checked ? null : fallback)}
+        />
+        {label}: use the default ({fallback.toFixed(2)})
+      </label>
+      {!inherited && <Slider label={label} testId={testId} value={value} onCommit={onCommit} {...range} />}
+    </div>
+  );
+}

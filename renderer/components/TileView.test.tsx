@@ -1,0 +1,52 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { afterEach, expect, it } from 'vitest';
+import { fakePlan } from '../testing/fake-api.ts';
+import { must } from '../testing/harness.ts';
+import { TileView } from './TileView.tsx';
+
+afterEach(cleanup);
+
+it('draws each tile scaled to the displayed size, labelled by row and column', () => {
+  const plan = fakePlan(1920, 1080, 'high'); // 3 rows × 4 columns + global
+  render(<TileView plan={plan} src="blob:x" box={{ width: 480, height: 480 }} alt="Image 1" large />);
+  const tiles = screen.getAllByTestId('tile');
+  expect(tiles).toHaveLength(12);
+  // 1920 → 480 wide: a quarter of the original on each axis.
+  expect(tiles[5]?.style.left).toBe('120px');
+  expect(tiles[5]?.style.top).toBe('90px');
+  expect(tiles[5]?.style.width).toBe('120px');
+  expect(tiles[5]?.textContent).toBe('R2·C2');
+  expect(screen.getByTestId('tile-global-label').textContent).toBe('global 512×512 · 64 tokens');
+  expect(screen.getByTestId('tile-caption').textContent).toBe(
+    '3 × 4 tiles + global · 832 image tokens · 873 in the prompt',
+  );
+
+  fireEvent.mouseEnter(must(tiles[5]));
+  expect(screen.getByTestId('tile-caption').textContent).toBe(
+    'R2·C2 — 480×360 px of the original → 512×512 input · 64 tokens',
+  );
+});
+
+it('moves between tiles with the arrow keys (one Tab stop)', () => {
+  render(
+    <TileView plan={fakePlan(1024, 1024, 'high')} src={null} box={{ width: 400, height: 400 }} alt="x" />,
+  );
+  const tiles = screen.getAllByTestId('tile');
+  const tile = (i: number) => must(tiles[i], `tile ${i}`);
+  expect(tiles.map((t) => t.tabIndex)).toEqual([0, -1, -1, -1]);
+  tile(0).focus();
+  fireEvent.keyDown(tile(0), { key: 'ArrowRight' });
+  expect(document.activeElement).toBe(tile(1));
+  fireEvent.keyDown(tile(1), { key: 'ArrowDown' });
+  expect(document.activeElement).toBe(tile(3));
+  fireEvent.keyDown(tile(3), { key: 'ArrowDown' });
+  expect(document.activeElement).toBe(screen.getByTestId('tile-global-label'));
+});
+
+it('shows only the global view at low detail', () => {
+  render(<TileView plan={fakePlan(800, 600, 'low')} src={null} box={{ width: 200, height: 200 }} alt="x" />);
+  expect(screen.queryAllByTestId('tile')).toHaveLength(0);
+  expect(screen.getByTestId('tile-global')).toBeTruthy();
+  expect(screen.getByTestId('tile-global-label').tabIndex).toBe(0);
+});

@@ -1,0 +1,62 @@
+import { useEffect } from 'react';
+import { formatInt } from '../lib/format.ts';
+import { buildContent } from '../state/slices/composer.ts';
+import { useActions, useApp } from '../state/context.tsx';
+import type { AppState } from '../state/store.ts';
+
+/** What an estimate depends on, as one string, so the effect below re-runs only when it changes. */
+function estimateKey(state: AppState): string {
+  return JSON.stringify([
+    state.currentThreadId,
+    state.current?.thread.currentLeafId ?? null,
+    state.current?.messages.length ?? 0,
+    buildContent(state),
+    state.settings?.activeModelId ?? null,
+  ]);
+}
+
+/**
+ * How much of the context window the next message takes (`chat.estimate`, debounced), and a warning
+ * before sending something that will not fit.
+ */
+export function TokenMeter() {
+  const key = useApp(estimateKey);
+  const estimate = useApp((s) => s.estimate);
+  const imageTokens = useApp((s) =>
+    s.attachments.reduce((sum, a) => sum + (a.plans[a.detail]?.promptTokens ?? 0), 0),
+  );
+  const { refreshEstimate } = useActions();
+
+  useEffect(() => {
+    const timer = setTimeout(() => void refreshEstimate(), 350);
+    return () => clearTimeout(timer);
+  }, [key, refreshEstimate]);
+
+  const value = estimate.value;
+  if (!value) {
+    if (imageTokens === 0) return <div className="token-meter" data-testid="token-estimate" />;
+    return (
+      <div className="token-meter" data-testid="token-estimate">
+        ≈ {formatInt(imageTokens)} tokens for images
+      </div>
+    );
+  }
+  const share = value.contextLength > 0 ? value.promptTokens / value.contextLength : 0;
+  const level = !value.fits ? 'over' : share > 0.8 ? 'near' : 'ok';
+  return (
+    <div className={`token-meter token-${level}`} data-testid="token-estimate" aria-busy={estimate.loading}>
+      <span className="token-bar" aria-hidden="true">
+        <span style={{ width: `${Math.min(100, share * 100)}%` }} />
+      </span>
+      <span>
+        {formatInt(value.promptTokens)} / {formatInt(value.contextLength)} tokens
+      </span>
+      {!value.fits && (
+        <span className="token-warning" role="alert" data-testid="token-warning">
+          Will not fit the model’s context window. Set an image to Low detail, remove an image, or start a new
+          thread.
+        </span>
+      )}
+    </div>
+  );
+}

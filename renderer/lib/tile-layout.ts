@@ -1,0 +1,89 @@
+/**
+ * Geometry of the tile view. Plans are in original-image pixels; the view shows the image at some other
+ * size, so every rectangle is scaled by displayed/original on each axis. Pure, so it is tested alone.
+ */
+import type { Size, Tile, TilePlan } from '../../app/tile-plan.ts';
+
+export interface Rect {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export interface TileBox {
+  /** Position in plan.tiles. */
+  index: number;
+  /** 0-based grid position, derived from the tiles' coordinates (not from list order). */
+  row: number;
+  col: number;
+  rect: Rect;
+  tile: Tile;
+}
+
+export interface PlanLayout {
+  tiles: TileBox[];
+  global: { rect: Rect; tile: Tile } | null;
+  scaleX: number;
+  scaleY: number;
+}
+
+/** The largest size with `size`'s aspect ratio inside `box`; never enlarges unless `upscale`. */
+export function fitWithin(size: Size, box: Size, upscale = false): Size {
+  if (size.width <= 0 || size.height <= 0) return { width: 0, height: 0 };
+  let scale = Math.min(box.width / size.width, box.height / size.height);
+  if (!upscale) scale = Math.min(scale, 1);
+  return { width: Math.round(size.width * scale), height: Math.round(size.height * scale) };
+}
+
+/** A rectangle in original pixels → displayed pixels, clipped to the displayed image. */
+export function scaleRect(
+  rect: Pick<Tile, 'x' | 'y' | 'width' | 'height'>,
+  original: Size,
+  displayed: Size,
+): Rect {
+  const sx = original.width > 0 ? displayed.width / original.width : 0;
+  const sy = original.height > 0 ? displayed.height / original.height : 0;
+  const left = clamp(rect.x * sx, 0, displayed.width);
+  const top = clamp(rect.y * sy, 0, displayed.height);
+  const right = clamp((rect.x + rect.width) * sx, 0, displayed.width);
+  const bottom = clamp((rect.y + rect.height) * sy, 0, displayed.height);
+  return { left, top, width: right - left, height: bottom - top };
+}
+
+export function layoutPlan(plan: TilePlan, displayed: Size): PlanLayout {
+  const rows = ranks(plan.tiles.map((t) => t.y));
+  const cols = ranks(plan.tiles.map((t) => t.x));
+  return {
+    tiles: plan.tiles.map((tile, index) => ({
+      index,
+      row: rows.get(tile.y) ?? 0,
+      col: cols.get(tile.x) ?? 0,
+      rect: scaleRect(tile, plan.original, displayed),
+      tile,
+    })),
+    global: plan.global
+      ? { rect: scaleRect(plan.global, plan.original, displayed), tile: plan.global }
+      : null,
+    scaleX: plan.original.width > 0 ? displayed.width / plan.original.width : 0,
+    scaleY: plan.original.height > 0 ? displayed.height / plan.original.height : 0,
+  };
+}
+
+/** "2 × 3 tiles + global", "global view only", … */
+export function describePlan(plan: TilePlan): string {
+  const rows = new Set(plan.tiles.map((t) => t.y)).size;
+  const cols = new Set(plan.tiles.map((t) => t.x)).size;
+  const tiles = plan.tiles.length === 0 ? '' : plan.tiles.length === 1 ? '1 tile' : `${rows} × ${cols} tiles`;
+  if (!tiles) return plan.global ? 'global view only' : 'no tiles';
+  return plan.global ? `${tiles} + global` : tiles;
+}
+
+function ranks(values: readonly number[]): Map<number, number> {
+  const sorted = [...new Set(values)].sort((a, b) => a - b);
+  return new Map(sorted.map((value, rank) => [value, rank]));
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}

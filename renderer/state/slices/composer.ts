@@ -1,0 +1,250 @@
+import type { ImageRef, RequestInput, TokenEstimate } from '../../../app/ipc/contract.ts';
+import type { Detail, TilePlan } from '../../../app/tile-plan.ts';
+import { attachmentProblem, namePastedFiles, readBytes } from '../../lib/attachments.ts';
+import { describeError } from '../../lib/errors.ts';
+import { titleFrom } from '../../lib/format.ts';
+import type { AppState, SliceCreator } from '../store.ts';
+import { NEW_THREAD_TITLE } from './threads.ts';
+
+export interface Attachment {
+  /** Local identity; the same image may be attached twice. */
+  key: string;
+  name: string;
+  size: number;
+  /** blob: URL of the local file, for the thumbnail before (and while) it is stored. */
+  previewUrl: string | null;
+  status: 'uploading' | 'ready' | 'error';
+  error: string | null;
+  image: ImageRef | null;
+  /** Sent with the image; changing it asks for that detail's plan. */
+  detail: Detail;
+  /** Plans per detail: the one for `detail` is drawn, the other gives the trade-off on the toggle. */
+  plans: Partial<Record<Detail, TilePlan>>;
+}
+
+export interface EstimateState {
+  value: TokenEstimate | null;
+  loading: boolean;
+  error: string | null;
+}
+
+export type AttachOrigin = 'paste' | 'drop' | 'picker';
+
+export interface ComposerSlice {
+  draft: string;
+  attachments: Attachment[];
+  /** Pasted images named so far ("Pasted image N"), so names stay unique for the session. */
+  pastedCount: number;
+  estimate: EstimateState;
+  sending: boolean;
+  setDraft(text: string): void;
+  /** Adds files in order and starts storing them at once (the engine begins encoding then). */
+  addFiles(files: readonly File[], origin: AttachOrigin): void;
+  removeAttachment(key: string): void;
+  setAttachmentDetail(key: string, detail: Detail): Promise<void>;
+  /** Fetches plans again for every attachment (after a model switch). */
+  replanAttachments(): Promise<void>;
+  refreshEstimate(): Promise<void>;
+  send(): Promise<boolean>;
+}
+
+type Content = RequestInput<'chat.send'>['content'];
+
+export const DEFAULT_DETAIL: Detail = 'high';
+
+/** Images first, in their visible order (Image 1, Image 2, …), then the text. */
+export function buildContent(state: Pick<AppState, 'draft' | 'attachments'>): Content {
+  const content: Content = [];
+  for (const attachment of state.attachments) {
+    if (attachment.status === 'ready' && attachment.image)
+      content.push({ type: 'image', image: { sha256: attachment.image.sha256, detail: attachment.detail } });
+  }
+  const text = state.draft.trim();
+  if (text) content.push({ type: 'text', text });
+  return content;
+}
+
+export function canSend(state: Pick<AppState, 'draft' | 'attachments' | 'sending'>): boolean {
+  if (state.sending) return false;
+  if (state.attachments.some((a) => a.status === 'uploading')) return false;
+  return buildContent(state).length > 0;
+}
+
+const other = (detail: Detail): Detail => (detail === 'high' ? 'low' : 'high');
+
+export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }) => {
+  let nextKey = 1;
+  let estimateSeq = 0;
+  return (set, get) => {
+    function update(key: string, change: (a: Attachment) => Partial<Attachment>): void {
+      set((state) => ({
+        attachments: state.attachments.map((a) => (a.key === key ? { ...a, ...change(a) } : a)),
+      }));
+    }
+    const find = (key: string) => get().attachments.find((a) => a.key === key);
+
+    async function fetchPlan(key: string, detail: Detail): Promise<void> {
+      const attachment = find(key);
+      if (!attachment?.image || attachment.plans[detail]) return;
+      const result = await api['images.plan']({ sha256: attachment.image.sha256, detail });
+      if (result.ok) update(key, (a) => ({ plans: { ...a.plans, [detail]: result.value } }));
+    }
+
+    async function upload(key: string, file: File): Promise<void> {
+      let data: Uint8Array;
+      try {
+        data = await readBytes(file);
+      } catch {
+        update(key, () => ({ status: 'error', error: 'Could not read the file' }));
+        return;
+      }
+      const before = find(key);
+      if (!before) return;
+      const result = await api['images.attach']({ name: before.name, data, detail: before.detail });
+      const after = find(key);
+      if (!after) return;
+      if (!result.ok) {
+        update(key, () => ({ status: 'error', error: describeError(result.error) }));
+        return;
+      }
+      const { image, plan } = result.value;
+      update(key, () => ({ status: 'ready', image, plans: { [plan.detail]: plan } }));
+      // The detail may have changed during the upload; also fetch the other one for the toggle's numbers.
+      await fetchPlan(key, after.detail);
+      await fetchPlan(key, other(after.detail));
+    }
+
+    return {
+      draft: '',
+      attachments: [],
+      pastedCount: 0,
+      estimate: { value: null, loading: false, error: null },
+      sending: false,
+
+      setDraft(draft) {
+        set({ draft });
+      },
+
+      addFiles(files, origin) {
+        if (files.length === 0) return;
+        const state = get();
+        const named =
+          origin === 'paste'
+            ? namePastedFiles(
+                files,
+                state.pastedCount,
+                state.attachments.map((a) => a.name),
+              )
+            : { names: files.map((f) => f.name || 'image'), count: state.pastedCount };
+        const added = files.map((file, i): Attachment => {
+          const problem = attachmentProblem(file);
+          return {
+            key: `attachment-${nextKey++}`,
+            name: named.names[i] ?? file.name,
+            size: file.size,
+            previewUrl: problem ? null : images.fromFile(file),
+            status: problem ? 'error' : 'uploading',
+            error: problem,
+            image: null,
+            detail: DEFAULT_DETAIL,
+            plans: {},
+          };
+        });
+        set({ attachments: [...state.attachments, ...added], pastedCount: named.count });
+        added.forEach((attachment, i) => {
+          const file = files[i];
+          if (attachment.status === 'uploading' && file) void upload(attachment.key, file);
+        });
+      },
+
+      removeAttachment(key) {
+        const attachment = find(key);
+        if (attachment?.previewUrl) images.release(attachment.previewUrl);
+        set((state) => ({ attachments: state.attachments.filter((a) => a.key !== key) }));
+      },
+
+      async setAttachmentDetail(key, detail) {
+        update(key, () => ({ detail }));
+        await fetchPlan(key, detail);
+      },
+
+      async replanAttachments() {
+        set((state) => ({ attachments: state.attachments.map((a) => ({ ...a, plans: {} })) }));
+        await Promise.all(
+          get().attachments.map(async (a) => {
+            await fetchPlan(a.key, a.detail);
+            await fetchPlan(a.key, other(a.detail));
+          }),
+        );
+      },
+
+      async refreshEstimate() {
+        const state = get();
+        const threadId = state.currentThreadId;
+        let content = buildContent(state);
+        // With nothing typed, estimate the conversation alone: "how full is the context already".
+        if (content.length === 0 && state.current && state.current.messages.length > 0)
+          content = [{ type: 'text', text: '' }];
+        const seq = ++estimateSeq;
+        if (!threadId || content.length === 0) {
+          set({ estimate: { value: null, loading: false, error: null } });
+          return;
+        }
+        set((s) => ({ estimate: { ...s.estimate, loading: true } }));
+        const result = await api['chat.estimate']({
+          threadId,
+          parentId: state.current?.thread.currentLeafId ?? null,
+          content,
+        });
+        if (seq !== estimateSeq) return;
+        set({
+          estimate: result.ok
+            ? { value: result.value, loading: false, error: null }
+            : { value: null, loading: false, error: describeError(result.error) },
+        });
+      },
+
+      async send() {
+        const state = get();
+        if (!canSend(state)) return false;
+        const content = buildContent(state);
+        const snapshot = { draft: state.draft, attachments: state.attachments };
+        const sent = state.attachments.filter((a) => a.status === 'ready');
+        // Clear at once so the composer is ready for the next question; put it back if sending fails.
+        set({ sending: true, draft: '', attachments: state.attachments.filter((a) => a.status !== 'ready') });
+
+        let thread = state.current?.thread ?? null;
+        if (!thread) thread = await get().newThread();
+        const result = thread
+          ? await api['chat.send']({ threadId: thread.id, parentId: thread.currentLeafId, content })
+          : null;
+        if (!thread || !result?.ok) {
+          set((s) => ({
+            sending: false,
+            draft: s.draft || snapshot.draft,
+            attachments: s.attachments.length ? s.attachments : snapshot.attachments,
+          }));
+          if (result && !result.ok)
+            get().pushToast({ message: `Not sent: ${describeError(result.error)}`, tone: 'error' });
+          return false;
+        }
+        set({ sending: false });
+        for (const attachment of sent) {
+          if (attachment.previewUrl && attachment.image)
+            images.adopt(attachment.image.sha256, attachment.previewUrl);
+        }
+        const { userMessage, assistantMessage } = result.value;
+        get().upsertMessages([userMessage, assistantMessage], assistantMessage.id);
+        // Name a new thread after its first question, unless the services already did.
+        if (thread.currentLeafId === null && thread.title === NEW_THREAD_TITLE) {
+          const title = titleFrom(
+            snapshot.draft,
+            sent.map((a) => a.name),
+          );
+          if (title !== NEW_THREAD_TITLE) void get().renameThread(thread.id, title);
+        }
+        return true;
+      },
+    };
+  };
+};
