@@ -37,7 +37,9 @@ async function ask(text: string): Promise<void> {
 
 async function waitForAnswers(): Promise<void> {
   await expect
-    .poll(() => page.locator(`${byId('message-item')}[data-status="streaming"]`).count(), { timeout: 120_000 })
+    .poll(() => page.locator(`${byId('message-item')}[data-status="streaming"]`).count(), {
+      timeout: 120_000,
+    })
     .toBe(0);
 }
 
@@ -115,7 +117,9 @@ describe('Tessera in the browser', () => {
     expect(new Set(lengths.filter((n) => n > 0)).size).toBeGreaterThan(2);
     await expect.poll(() => answers().first().getAttribute('data-status')).toBe('complete');
     await expect.poll(() => page.locator(byId('message-stats')).first().textContent()).toMatch(/tokens\/s/);
-    await expect.poll(() => page.locator(byId('thread-title')).textContent()).toContain('What does this error');
+    await expect
+      .poll(() => page.locator(byId('thread-title')).textContent())
+      .toContain('What does this error');
     await screenshot(page, '03-answer');
   });
 
@@ -167,7 +171,9 @@ describe('Tessera in the browser', () => {
     await expect.poll(() => page.locator(byId('thread-item')).count()).toBe(2);
     await page.locator(byId('thread-search')).fill('dominates');
     await expect.poll(() => page.locator(byId('thread-item')).count()).toBe(1);
-    await expect.poll(() => page.locator(byId('thread-item')).textContent()).toContain('What does this error');
+    await expect
+      .poll(() => page.locator(byId('thread-item')).textContent())
+      .toContain('What does this error');
     await screenshot(page, '05-search');
     await page.locator(byId('thread-search')).fill('');
     await expect.poll(() => page.locator(byId('thread-item')).count()).toBe(2);
@@ -192,7 +198,10 @@ describe('Tessera in the browser', () => {
     await page.locator(byId('open-settings')).click();
     await page.locator(byId('settings-models')).waitFor();
     await screenshot(page, '06-settings');
-    await page.locator(byId('model-option')).filter({ hasText: basename(modelB) }).click();
+    await page
+      .locator(byId('model-option'))
+      .filter({ hasText: basename(modelB) })
+      .click();
     await page.locator(byId('dialog-close')).first().click();
     await expect.poll(() => page.locator(byId('model-chip')).textContent()).toContain(basename(modelB));
     await page.locator(`${byId('engine-status')}[data-state="ready"]`).waitFor({ timeout: 120_000 });
