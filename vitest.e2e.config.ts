@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 1,
     fileParallelism: false,
+    // The UI updates asynchronously (WebSocket round trips, streaming): give polled expectations time.
+    expect: { poll: { timeout: 20_000 } },
   },
 });

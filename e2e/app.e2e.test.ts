@@ -167,6 +167,8 @@ describe('Tessera in the browser', () => {
 
   it('searches threads by their messages', async () => {
     await page.locator(byId('new-thread')).click();
+    // The new thread opens asynchronously: wait for its empty view before asking.
+    await expect.poll(() => page.locator(byId('message-item')).count()).toBe(0);
     await ask('A second thread about bananas.');
     await expect.poll(() => page.locator(byId('thread-item')).count()).toBe(2);
     await page.locator(byId('thread-search')).fill('dominates');

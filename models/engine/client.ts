@@ -47,7 +47,7 @@ export class EngineClient {
       this.exited = new TesseraError(
         'ENGINE_CRASHED',
         `The inference engine stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}). ` +
-          'Start it again; if it keeps happening, try another device or a smaller model variant.',
+          'If it keeps happening, try another device or a smaller model variant.',
       );
       failReady(this.exited);
       for (const pending of this.pending.values()) pending.reject(this.exited);

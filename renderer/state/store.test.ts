@@ -250,7 +250,7 @@ describe('composer', () => {
     h.store.getState().setDraft('Hello');
     expect(await h.store.getState().send()).toBe(false);
     expect(h.store.getState().draft).toBe('Hello');
-    expect(h.store.getState().toasts.at(-1)?.message).toMatch(/No model is loaded/);
+    expect(h.store.getState().toasts.at(-1)?.message).toMatch(/No model/);
   });
 
   it('estimates tokens for the thread and flags what will not fit', async () => {
