@@ -40,6 +40,9 @@ protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
 ]);
 
+// Tests and portable setups choose where history and images live (before anything reads userData).
+if (process.env.TESSERA_DATA_DIR) app.setPath('userData', process.env.TESSERA_DATA_DIR);
+
 if (!app.requestSingleInstanceLock()) {
   // A second copy would share the database and mark the first one's answers interrupted.
   app.quit();

@@ -1,6 +1,7 @@
 import { effectiveModel } from '../state/slices/models.ts';
 import { useActions, useApp } from '../state/context.tsx';
 import { EngineIndicator } from './EngineIndicator.tsx';
+import { ExportMenu } from './ExportMenu.tsx';
 import { SettingsIcon, SidebarIcon } from './Icons.tsx';
 import { IconButton } from './IconButton.tsx';
 
@@ -41,6 +42,7 @@ export function Header({
         </button>
       )}
       <EngineIndicator />
+      <ExportMenu />
       <IconButton label="Settings" testId="header-settings" onClick={() => openDialog({ kind: 'settings' })}>
         <SettingsIcon />
       </IconButton>

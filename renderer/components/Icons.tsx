@@ -48,6 +48,11 @@ export const CopyIcon = (p: P) => (
   </Icon>
 );
 export const CheckIcon = (p: P) => <Icon {...p}>{<path d="M5 12.5l4.5 4.5L19 7.5" />}</Icon>;
+export const DownloadIcon = (p: P) => (
+  <Icon {...p}>
+    <path d="M12 4.5v10M7.5 10.5l4.5 4.5 4.5-4.5M5 19.5h14" />
+  </Icon>
+);
 export const StopIcon = (p: P) => (
   <Icon {...p}>
     <rect x="7" y="7" width="10" height="10" rx="1.5" fill="currentColor" />

@@ -1,0 +1,121 @@
+/**
+ * Exporting a thread through the header's Export menu, end to end: a real `tessera serve` writes the
+ * Markdown and JSON, the renderer saves them as downloads, and Chromium hands them to Playwright.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Browser, Download, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../main/store/store.ts';
+import { gradientImage } from '../models/testing/images.ts';
+import { testModelDir } from '../models/testing/test-models.ts';
+import type { Host } from './harness.ts';
+import { launchBrowser, pasteImage, screenshot, startHost } from './harness.ts';
+
+let host: Host;
+let browser: Browser;
+let page: Page;
+
+const QUESTION = 'What colours does this gradient have?';
+const byId = (id: string) => `[data-testid="${id}"]`;
+
+beforeAll(async () => {
+  host = await startHost({ modelDirs: [await testModelDir({ seed: 1 })] });
+  // Short answers keep the test quick.
+  const store = openStore(host.dataDir);
+  store.updateSettings({ sampling: { maxTokens: 12 } });
+  store.close();
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+  await page.goto(host.url);
+  await page.locator(`${byId('engine-status')}[data-state="ready"]`).waitFor({ timeout: 120_000 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.stop();
+});
+
+/** Chooses a format in the Export menu and reads the file Chromium downloaded. */
+async function exportAs(testId: 'export-markdown' | 'export-json'): Promise<{ name: string; text: string }> {
+  await page.locator(byId('export-menu')).click();
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 30_000 }),
+    page.locator(byId(testId)).click(),
+  ]);
+  return { name: download.suggestedFilename(), text: await readDownload(download) };
+}
+
+async function readDownload(download: Download): Promise<string> {
+  const path = await download.path();
+  return readFile(path, 'utf8');
+}
+
+describe('exporting a thread', () => {
+  it('has the Export menu disabled until a thread is open', async () => {
+    expect(await page.locator(byId('export-menu')).isDisabled()).toBe(true);
+  });
+
+  it('asks about a pasted image and waits for the answer', async () => {
+    await pasteImage(page, byId('composer-input'), await gradientImage(320, 200));
+    await page.locator(`${byId('attachment-item')}[data-status="ready"]`).waitFor({ timeout: 60_000 });
+    await page.locator(byId('composer-input')).fill(QUESTION);
+    await page.keyboard.press('Enter');
+    const answer = page.locator(`${byId('message-item')}[data-role="assistant"]`);
+    await answer.waitFor({ timeout: 60_000 });
+    await expect.poll(() => answer.getAttribute('data-status'), { timeout: 120_000 }).toBe('complete');
+    await page.locator(byId('message-image')).waitFor();
+    expect(await page.locator(byId('export-menu')).isEnabled()).toBe(true);
+  });
+
+  it('offers Markdown and JSON in the Export menu', async () => {
+    await page.locator(byId('export-menu')).click();
+    const menu = page.getByRole('menu');
+    await menu.waitFor();
+    await menu.evaluate((el) => Promise.all(el.getAnimations().map((a) => a.finished)));
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Markdown', 'JSON']);
+    await screenshot(page, '09-export');
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'detached' });
+    expect(await page.locator(byId('message-item')).count()).toBe(2);
+  });
+
+  it('downloads the thread as Markdown with the image inline', async () => {
+    const { name, text } = await exportAs('export-markdown');
+    expect(name).toMatch(/\.md$/);
+    expect(name).toContain('what-colours');
+    expect(text).toContain(`# ${QUESTION}`);
+    expect(text).toContain('**You**');
+    expect(text).toContain(QUESTION);
+    expect(text).toContain('**Assistant**');
+    expect(text).toMatch(/!\[[^\]]*\]\(data:image\/png;base64,[A-Za-z0-9+/]+=*\)/);
+  });
+
+  it('downloads the thread as JSON with the messages and the image', async () => {
+    const { name, text } = await exportAs('export-json');
+    expect(name).toMatch(/\.json$/);
+    const exported = JSON.parse(text) as {
+      format: string;
+      thread: { title: string };
+      messages: Array<{ role: string; status: string; parts: Array<{ type: string; text?: string }> }>;
+      images: Record<string, { mime: string; width: number; height: number; data: string | null }>;
+    };
+    expect(exported.format).toBe('tessera-thread');
+    expect(exported.thread.title).toBe(QUESTION);
+    expect(exported.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+    const question = exported.messages[0];
+    expect(question?.parts.map((p) => p.type)).toEqual(['image', 'text']);
+    expect(question?.parts[1]?.text).toBe(QUESTION);
+    expect(exported.messages[1]?.status).toBe('complete');
+    const images = Object.values(exported.images);
+    expect(images).toHaveLength(1);
+    expect(images[0]).toMatchObject({ mime: 'image/png', width: 320, height: 200 });
+    expect(
+      Buffer.from(images[0]?.data ?? '', 'base64')
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
+  });
+});
