@@ -10,7 +10,10 @@ import { forkEngine } from '../engine-process.ts';
 import type { AnyEvent } from '../events.ts';
 import { createServices } from '../index.ts';
 import type { Services } from '../index.ts';
-import { MemoryStore } from './memory-store.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../store/store.ts';
 
 export interface Harness {
   services: Services;
@@ -42,7 +45,10 @@ export function startHarness(options: {
   store?: Store;
   restart?: Partial<RestartPolicy>;
 }): Harness {
-  const store = options.store ?? new MemoryStore(TEST_SETTINGS);
+  // A real SQLite store in a temporary folder unless the test brings its own.
+  const dataDir = options.store ? null : mkdtempSync(join(tmpdir(), 'tessera-services-'));
+  const store = options.store ?? openStore(dataDir as string);
+  if (dataDir) store.updateSettings(TEST_SETTINGS);
   const engine = new EngineHost({
     spawn: () => forkEngine(),
     restart: { initialDelayMs: 50, ...options.restart },
@@ -97,6 +103,12 @@ export function startHarness(options: {
     done: (messageId, from = 0) =>
       next('answer.done', (p) => p.message.id === messageId, from).then((p) => p.message),
     next,
-    close: () => services.dispose(),
+    close: async () => {
+      await services.dispose();
+      if (dataDir) {
+        store.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
   };
 }
