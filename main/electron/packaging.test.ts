@@ -94,4 +94,19 @@ describe('electron-builder.yml', () => {
     expect(config.win?.target).toBe('nsis');
     expect(config.mac?.target).toBe('dmg');
   });
+
+  it('has a release workflow that builds each platform’s installers on its own runner', () => {
+    const workflow = yaml.load(readFileSync(join(root, '.github', 'workflows', 'release.yml'), 'utf8')) as {
+      jobs: Record<
+        string,
+        { strategy: { matrix: { include: { os: string; target: string }[] } }; steps: { run?: string }[] }
+      >;
+    };
+    const job = Object.values(workflow.jobs)[0];
+    const runners = job?.strategy.matrix.include.map((m) => m.os.split('-')[0]).sort();
+    expect(runners).toEqual(['macos', 'ubuntu', 'windows']);
+    const commands = job?.steps.map((step) => step.run ?? '') ?? [];
+    expect(commands).toEqual(expect.arrayContaining(['npm ci', 'npm run build']));
+    expect(commands.some((c) => c.startsWith('npx electron-builder'))).toBe(true);
+  });
 });
