@@ -4,6 +4,7 @@
  * handlers, the IPC sender check. The engine runs in a utilityProcess; the store and services in here.
  * Bundled to dist/electron/main.js beside preload.cjs and engine.js (Electron cannot load TypeScript).
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ import type { Services } from '../services/index.ts';
 import { openStore } from '../store/store.ts';
 import type { Store } from '../store/types.ts';
 import { forkUtilityEngine } from './engine-process.ts';
+import { ELECTRON_SQLITE_BINDING } from './native-sqlite.ts';
 import { handleInvoke } from './ipc.ts';
 import { denyPermissionCheck, denyPermissionRequest, windowOpenDecision } from './navigation.ts';
 import { APP_ENTRY, APP_SCHEME, resolveAppUrl } from './protocol.ts';
@@ -69,7 +71,9 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, serveBundle);
 
   const dataDir = app.getPath('userData');
-  store = openStore(dataDir);
+  // `npm start` runs on a binding built for Electron (see native-sqlite.ts); packaged apps on their own.
+  const sqliteBinding = path.join(here, ELECTRON_SQLITE_BINDING);
+  store = openStore(dataDir, existsSync(sqliteBinding) ? { nativeBinding: sqliteBinding } : {});
   const modelDirs = [
     path.join(dataDir, 'models'),
     ...(process.env.TESSERA_MODEL_DIRS ?? '').split(path.delimiter),

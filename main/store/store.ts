@@ -28,11 +28,16 @@ export { UNTITLED } from './messages.ts';
 export interface StoreOptions {
   /** Clock for timestamps (ms since the epoch); tests pass their own. */
   now?: () => number;
+  /** A better-sqlite3 binding built for another ABI (Electron's), instead of node_modules' own. */
+  nativeBinding?: string;
 }
 
 export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, 'tessera.db'));
+  const db = new Database(
+    path.join(dataDir, 'tessera.db'),
+    options.nativeBinding ? { nativeBinding: options.nativeBinding } : {},
+  );
   try {
     // Pragmas first: journal_mode and foreign_keys cannot change inside the migration transaction.
     const mode = db.pragma('journal_mode = WAL', { simple: true });
