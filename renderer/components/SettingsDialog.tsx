@@ -7,6 +7,7 @@ import type { ReactNode } from 'react';
 import type { DeviceSetting, Theme } from '../../app/ipc/contract.ts';
 import { formatInt } from '../lib/format.ts';
 import { useActions, useApp } from '../state/context.tsx';
+import { effectiveModel } from '../state/slices/models.ts';
 import { Modal } from './Modal.tsx';
 import { providerName } from './StatsLine.tsx';
 
@@ -35,7 +36,8 @@ function Section({ title, children, testId }: { title: string; children: ReactNo
 
 function ModelSection() {
   const models = useApp((s) => s.models);
-  const active = useApp((s) => s.settings?.activeModelId ?? null);
+  // With none chosen, the services run the first model: show that one as active.
+  const active = useApp((s) => effectiveModel(s.models, s.settings?.activeModelId, null)?.id ?? null);
   const { updateSettings } = useActions();
   const name = useId();
   return (
@@ -87,7 +89,7 @@ function ThreadSection() {
           onChange={(e) => void updateThread({ modelId: e.target.value || null })}
         >
           <option value="">
-            Default ({models?.find((m) => m.id === defaults?.activeModelId)?.name ?? 'none'})
+            Default ({effectiveModel(models, defaults?.activeModelId, null)?.name ?? 'none'})
           </option>
           {models?.map((model) => (
             <option key={model.id} value={model.id}>
