@@ -5,7 +5,10 @@
 import { isTesseraError } from '../../models/errors.ts';
 import { askCommand } from './ask.ts';
 import { makeModelCommand } from './make-model.ts';
+import { modelsCommand } from './models.ts';
 import { planCommand } from './plan.ts';
+import { pullCommand } from './pull.ts';
+import { rmCommand } from './rm.ts';
 import { serveCommand } from './serve.ts';
 import { UsageError } from './args.ts';
 
@@ -19,13 +22,21 @@ const USAGE = `Usage:
       Runs the app in the browser: prints http://127.0.0.1:PORT/?token=… and serves until Ctrl-C.
       --host other than loopback exposes it to the network (token still required).
       --model-dir: a model folder, or a folder of model folders (default: DATA_DIR/models).
-      --data-dir: threads and images (default: ~/.local/share/tessera or the OS equivalent).`;
+      --data-dir: threads and images (default: ~/.local/share/tessera or the OS equivalent).
+  tessera pull REPO_ID[@REVISION] [--endpoint URL] [--models-dir DIR]
+      Downloads a model from the Hub (HF_ENDPOINT, HF_TOKEN); run again after an interruption to resume.
+  tessera models [--models-dir DIR] [--quick]
+  tessera rm MODEL [--models-dir DIR]
+      --models-dir default: ~/.local/share/tessera/models (or the OS equivalent).`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   ask: askCommand,
   plan: planCommand,
   'make-model': makeModelCommand,
   serve: serveCommand,
+  pull: pullCommand,
+  models: modelsCommand,
+  rm: rmCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,398 @@
+/**
+ * Hugging Face Hub client: pins a revision to a commit, lists files with sizes and LFS sha256, and downloads
+ * one file through `/resolve/` into `<dest>.incomplete`, resuming with `Range`, hashing while streaming,
+ * and renaming into place only when size and sha256 match. Retries network errors, 5xx and 429 with
+ * exponential backoff and jitter (honouring `Retry-After`), aborts stalled transfers, and holds a per-file
+ * lock (in this process and across processes) so two downloads of one file never interleave.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+export const DEFAULT_ENDPOINT = 'https://huggingface.co';
+
+export interface HubClientOptions {
+  /** Default: `HF_ENDPOINT`, then https://huggingface.co. */
+  endpoint?: string;
+  /** Sent as `Authorization: Bearer …` (gated repos). */
+  token?: string;
+  /** Attempts after the first (default 5). */
+  retries?: number;
+  /** First backoff delay (default 500 ms), doubled per attempt up to `maxBackoffMs` (default 30 s). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** No bytes for this long aborts the transfer and retries (default 30 s). */
+  stallMs?: number;
+}
+
+export interface RemoteFile {
+  path: string;
+  size?: number;
+  sha256?: string;
+}
+
+export interface RepoSnapshot {
+  repo: string;
+  commit: string;
+  files: RemoteFile[];
+}
+
+export interface Progress {
+  bytes: number;
+  total: number | undefined;
+}
+
+export interface DownloadFileOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
+/** A failure worth another attempt (network, 5xx, 429, stall, bad bytes). */
+class RetryableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    readonly restart = false,
+  ) {
+    super(message);
+  }
+}
+
+export class HubError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** Parses `REPO_ID[@REVISION]`. */
+export function parseRepoRef(ref: string): { repo: string; revision: string } {
+  const at = ref.lastIndexOf('@');
+  const repo = at > 0 ? ref.slice(0, at) : ref;
+  const revision = at > 0 ? ref.slice(at + 1) : 'main';
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repo) || repo.includes('..')) {
+    throw new HubError(`"${ref}" is not a Hub repo id (expected OWNER/NAME[@REVISION]).`);
+  }
+  if (!/^[\w.-]+$/.test(revision)) throw new HubError(`"${revision}" is not a valid revision.`);
+  return { repo, revision };
+}
+
+/** Refuses file names that would escape the model folder. */
+export function safeRelativePath(path: string): string {
+  const parts = path.split('/');
+  if (path.startsWith('/') || path.includes('\\') || parts.some((p) => p === '' || p === '.' || p === '..')) {
+    throw new HubError(`The Hub listed an unsafe file name "${path}".`);
+  }
+  return path;
+}
+
+function describe(error: unknown): string {
+  const e = error as { message?: string; cause?: { code?: string; message?: string } };
+  const cause = e.cause?.code ?? e.cause?.message;
+  return cause ? `${e.message ?? String(error)} (${cause})` : (e.message ?? String(error));
+}
+
+async function hashFile(path: string, hash: ReturnType<typeof createHash>): Promise<void> {
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+}
+
+// ---- per-file lock: an in-process queue plus an exclusive lock file holding our pid ----
+
+const inProcess = new Map<string, Promise<unknown>>();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function acquireLockFile(lock: string, signal?: AbortSignal): Promise<void> {
+  for (;;) {
+    try {
+      const handle = await open(lock, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+    // A lock left by a process that died (SIGKILL, crash) is stale; an empty one may be mid-write.
+    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {
+      await rm(lock, { force: true });
+      continue;
+    }
+    await sleep(100, signal);
+  }
+}
+
+export async function withFileLock<T>(
+  dest: string,
+  task: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const previous = inProcess.get(dest) ?? Promise.resolve();
+  const run = previous
+    .catch(() => {})
+    .then(async () => {
+      const lock = `${dest}.lock`;
+      await mkdir(dirname(dest), { recursive: true });
+      await acquireLockFile(lock, signal);
+      try {
+        return await task();
+      } finally {
+        await rm(lock, { force: true });
+      }
+    });
+  const settled = run.catch(() => {});
+  inProcess.set(dest, settled);
+  void settled.then(() => {
+    if (inProcess.get(dest) === settled) inProcess.delete(dest);
+  });
+  return run;
+}
+
+// ---- the client ----
+
+export class HubClient {
+  readonly endpoint: string;
+  private readonly token: string | undefined;
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly stallMs: number;
+
+  constructor(options: HubClientOptions = {}) {
+    this.endpoint = (options.endpoint ?? (process.env.HF_ENDPOINT || DEFAULT_ENDPOINT)).replace(/\/+$/, '');
+    this.token = options.token;
+    this.retries = options.retries ?? 5;
+    this.backoffMs = options.backoffMs ?? 500;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.stallMs = options.stallMs ?? 30_000;
+  }
+
+  /** The commit a revision points to now, and the files at that commit. */
+  async snapshot(repo: string, revision = 'main', signal?: AbortSignal): Promise<RepoSnapshot> {
+    const url = `${this.endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`;
+    const body = await this.withRetries(signal, async () => {
+      const response = await this.request(url, {}, signal);
+      if (!response.ok) throw this.statusError(response, `${repo}@${revision}`);
+      return (await response.json()) as {
+        sha?: unknown;
+        siblings?: { rfilename?: unknown; size?: unknown; lfs?: { sha256?: unknown; size?: unknown } }[];
+      };
+    });
+    if (typeof body.sha !== 'string' || !/^[0-9a-f]{40}$/.test(body.sha) || !Array.isArray(body.siblings)) {
+      throw new HubError(`The Hub's answer for ${repo}@${revision} has no commit or file list.`);
+    }
+    const files = body.siblings.map((s): RemoteFile => {
+      if (typeof s.rfilename !== 'string') throw new HubError(`The Hub listed a file without a name.`);
+      const size = typeof s.lfs?.size === 'number' ? s.lfs.size : s.size;
+      const sha256 = s.lfs?.sha256;
+      return {
+        path: safeRelativePath(s.rfilename),
+        ...(typeof size === 'number' ? { size } : {}),
+        ...(typeof sha256 === 'string' && /^[0-9a-f]{64}$/.test(sha256) ? { sha256 } : {}),
+      };
+    });
+    return { repo, commit: body.sha, files };
+  }
+
+  /** Downloads one file of a pinned commit to `dest` (resuming `<dest>.incomplete`), verified. */
+  async downloadFile(
+    repo: string,
+    commit: string,
+    file: RemoteFile,
+    dest: string,
+    options: DownloadFileOptions = {},
+  ): Promise<void> {
+    const { signal } = options;
+    await withFileLock(
+      dest,
+      async () => {
+        if (await this.alreadyThere(dest, file)) {
+          options.onProgress?.({ bytes: file.size ?? 0, total: file.size });
+          return;
+        }
+        const url = `${this.endpoint}/${repo}/resolve/${commit}/${safeRelativePath(file.path)
+          .split('/')
+          .map(encodeURIComponent)
+          .join('/')}`;
+        await this.withRetries(signal, () => this.attempt(url, file, dest, options));
+      },
+      signal,
+    );
+  }
+
+  private async alreadyThere(dest: string, file: RemoteFile): Promise<boolean> {
+    const info = await stat(dest).catch(() => undefined);
+    if (!info?.isFile() || (file.size !== undefined && info.size !== file.size)) return false;
+    if (file.sha256 === undefined) return file.size !== undefined;
+    const hash = createHash('sha256');
+    await hashFile(dest, hash);
+    return hash.digest('hex') === file.sha256;
+  }
+
+  private async withRetries<T>(signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted();
+      try {
+        return await task();
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        const retryable = error instanceof RetryableError || error instanceof TypeError;
+        if (!retryable || attempt >= this.retries) {
+          if (retryable) throw new HubError(`${describe(error)}; gave up after ${attempt + 1} attempts.`);
+          throw error;
+        }
+        const backoff = Math.min(this.maxBackoffMs, this.backoffMs * 2 ** attempt);
+        const jittered = backoff / 2 + (Math.random() * backoff) / 2;
+        const retryAfter = error instanceof RetryableError ? error.retryAfterMs : undefined;
+        await sleep(retryAfter === undefined ? jittered : Math.min(this.maxBackoffMs, retryAfter), signal);
+      }
+    }
+  }
+
+  private request(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
+    const all: Record<string, string> = { 'User-Agent': 'tessera', ...headers };
+    if (this.token) all.Authorization = `Bearer ${this.token}`;
+    return fetch(url, { headers: all, redirect: 'follow', ...(signal ? { signal } : {}) });
+  }
+
+  private statusError(response: Response, what: string): Error {
+    const status = response.status;
+    void response.body?.cancel().catch(() => {});
+    if (status === 429 || status === 408 || status >= 500) {
+      const header = response.headers.get('retry-after');
+      const seconds = header === null ? NaN : Number(header);
+      const at = header === null ? NaN : Date.parse(header);
+      const retryAfterMs = Number.isFinite(seconds)
+        ? seconds * 1000
+        : Number.isFinite(at)
+          ? Math.max(0, at - Date.now())
+          : undefined;
+      return new RetryableError(`The Hub answered ${status} for ${what}`, retryAfterMs);
+    }
+    if (status === 401 || status === 403) {
+      return new HubError(`${what} needs an access token with access to it (HTTP ${status}).`, status);
+    }
+    if (status === 404) return new HubError(`${what} was not found on ${this.endpoint} (HTTP 404).`, status);
+    return new HubError(`The Hub answered ${status} for ${what}.`, status);
+  }
+
+  /** One request: resume from the partial file, stream to it while hashing, verify, rename. */
+  private async attempt(url: string, file: RemoteFile, dest: string, options: DownloadFileOptions) {
+    const partial = `${dest}.incomplete`;
+    let offset = (await stat(partial).catch(() => undefined))?.size ?? 0;
+    if (file.size !== undefined && offset > file.size) {
+      await rm(partial, { force: true });
+      offset = 0;
+    }
+    const stall = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
+    let timer: NodeJS.Timeout | undefined;
+    const armStall = () => {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => stall.abort(new RetryableError(`no data for ${this.stallMs / 1000} s`)),
+        this.stallMs,
+      );
+    };
+    armStall();
+    try {
+      const response = await this.request(url, offset > 0 ? { Range: `bytes=${offset}-` } : {}, signal).catch(
+        (error: unknown) => {
+          throw stall.signal.aborted ? stall.signal.reason : error;
+        },
+      );
+      if (response.status === 416 && offset > 0) {
+        // Our partial file is as long as (or longer than) the file: start over.
+        void response.body?.cancel().catch(() => {});
+        await rm(partial, { force: true });
+        throw new RetryableError('the partial file did not match the remote file', 0);
+      }
+      if (response.status !== 200 && response.status !== 206) throw this.statusError(response, file.path);
+      const linked = response.headers.get('x-linked-etag')?.replace(/^W\//, '').replace(/"/g, '');
+      const expectedSha = file.sha256 ?? (linked && /^[0-9a-f]{64}$/.test(linked) ? linked : undefined);
+      const linkedSize = Number(response.headers.get('x-linked-size') ?? NaN);
+      const total = file.size ?? (Number.isFinite(linkedSize) ? linkedSize : undefined);
+
+      const hash = createHash('sha256');
+      let handle;
+      if (response.status === 206 && offset > 0) {
+        const range = /^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '');
+        if (!range || Number(range[1]) !== offset) {
+          void response.body?.cancel().catch(() => {});
+          throw new RetryableError(`the server sent an unexpected range for ${file.path}`);
+        }
+        await hashFile(partial, hash); // the bytes we already have, once; then the stream
+        handle = await open(partial, 'a');
+      } else {
+        // 200: the whole file, whether or not we asked for a range. Discard any partial data.
+        offset = 0;
+        await mkdir(dirname(dest), { recursive: true });
+        handle = await open(partial, 'w');
+      }
+      let bytes = offset;
+      options.onProgress?.({ bytes, total });
+      try {
+        if (!response.body) throw new RetryableError(`empty body for ${file.path}`);
+        const reader = response.body.getReader();
+        for (;;) {
+          armStall();
+          const { done, value } = await reader.read().catch((error: unknown) => {
+            throw stall.signal.aborted ? stall.signal.reason : error;
+          });
+          if (done) break;
+          if (total !== undefined && bytes + value.byteLength > total) {
+            await reader.cancel().catch(() => {});
+            throw new RetryableError(`the server sent more than ${total} bytes for ${file.path}`, 0, true);
+          }
+          hash.update(value);
+          await handle.write(value);
+          bytes += value.byteLength;
+          options.onProgress?.({ bytes, total });
+        }
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      if (total !== undefined && bytes !== total) {
+        throw new RetryableError(`${file.path} ended after ${bytes} of ${total} bytes`);
+      }
+      const actual = hash.digest('hex');
+      if (expectedSha !== undefined && actual !== expectedSha) {
+        await rm(partial, { force: true });
+        throw new RetryableError(
+          `${file.path} failed its sha256 check (expected ${expectedSha}, got ${actual})`,
+        );
+      }
+      await rename(partial, dest);
+    } catch (error) {
+      if (error instanceof RetryableError && error.restart) await rm(partial, { force: true });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
