@@ -10,7 +10,7 @@ import { openStore } from '../main/store/store.ts';
 import { gradientImage } from '../models/testing/images.ts';
 import { testModelDir } from '../models/testing/test-models.ts';
 import type { Host } from './harness.ts';
-import { launchBrowser, pasteImage, screenshot, startHost } from './harness.ts';
+import { byId, launchBrowser, openApp as openAppAt, pasteImage, screenshot, startHost } from './harness.ts';
 
 let modelA: string;
 let modelB: string;
@@ -18,14 +18,10 @@ let host: Host;
 let browser: Browser;
 let page: Page;
 
-const byId = (id: string) => `[data-testid="${id}"]`;
 const answers = () => page.locator(`${byId('message-item')}[data-role="assistant"]`);
 const questions = () => page.locator(`${byId('message-item')}[data-role="user"]`);
 
-async function openApp(): Promise<void> {
-  await page.goto(host.url);
-  await page.locator(`${byId('engine-status')}[data-state="ready"]`).waitFor({ timeout: 120_000 });
-}
+const openApp = () => openAppAt(page, host.url);
 
 async function ask(text: string): Promise<void> {
   const before = await answers().count();

@@ -3,40 +3,28 @@
  * Markdown and JSON, the renderer saves them as downloads, and Chromium hands them to Playwright.
  */
 import { readFile } from 'node:fs/promises';
-import type { Browser, Download, Page } from 'playwright-core';
+import type { Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../main/store/store.ts';
 import { gradientImage } from '../models/testing/images.ts';
 import { testModelDir } from '../models/testing/test-models.ts';
-import type { Host } from './harness.ts';
-import { launchBrowser, pasteImage, screenshot, startHost } from './harness.ts';
+import type { Session } from './harness.ts';
+import { byId, openSession, pasteImage, screenshot } from './harness.ts';
 
-let host: Host;
-let browser: Browser;
+let session: Session;
 let page: Page;
 
 const QUESTION = 'What colours does this gradient have?';
-const byId = (id: string) => `[data-testid="${id}"]`;
 
 beforeAll(async () => {
-  host = await startHost({ modelDirs: [await testModelDir({ seed: 1 })] });
-  // Short answers keep the test quick.
-  const store = openStore(host.dataDir);
-  store.updateSettings({ sampling: { maxTokens: 12 } });
-  store.close();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  page.on('pageerror', (error) => {
-    throw error;
+  session = await openSession({
+    modelDirs: [await testModelDir({ seed: 1 })],
+    // Short answers keep the test quick.
+    seedStore: (store) => store.updateSettings({ sampling: { maxTokens: 12 } }),
   });
-  await page.goto(host.url);
-  await page.locator(`${byId('engine-status')}[data-state="ready"]`).waitFor({ timeout: 120_000 });
+  page = session.page;
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-});
+afterAll(() => session?.close());
 
 /** Chooses a format in the Export menu and reads the file Chromium downloaded. */
 async function exportAs(testId: 'export-markdown' | 'export-json'): Promise<{ name: string; text: string }> {

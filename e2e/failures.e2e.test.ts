@@ -3,36 +3,27 @@
  * process dying mid-answer. Each gets a clear message, nothing is lost, and the app keeps working.
  */
 import { execFileSync } from 'node:child_process';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../main/store/store.ts';
 import { gradientImage, hugePngHeader } from '../models/testing/images.ts';
 import { testModelDir } from '../models/testing/test-models.ts';
-import type { Host } from './harness.ts';
-import { launchBrowser, pasteImage, screenshot, startHost } from './harness.ts';
+import type { Session } from './harness.ts';
+import { byId, openSession, pasteImage, screenshot } from './harness.ts';
 
-let host: Host;
-let browser: Browser;
+let session: Session;
 let page: Page;
 
-const byId = (id: string) => `[data-testid="${id}"]`;
 const answers = () => page.locator(`${byId('message-item')}[data-role="assistant"]`);
 
 beforeAll(async () => {
-  host = await startHost({ modelDirs: [await testModelDir({ seed: 1 })] });
-  const store = openStore(host.dataDir);
-  store.updateSettings({ sampling: { maxTokens: 1500 } });
-  store.close();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(host.url);
-  await page.locator(`${byId('engine-status')}[data-state="ready"]`).waitFor({ timeout: 120_000 });
+  session = await openSession({
+    modelDirs: [await testModelDir({ seed: 1 })],
+    seedStore: (store) => store.updateSettings({ sampling: { maxTokens: 1500 } }),
+  });
+  page = session.page;
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-});
+afterAll(() => session?.close());
 
 describe('failures in the browser', () => {
   it('shows an inline error for a pasted file that is not an image, and sends the rest', async () => {
@@ -57,7 +48,7 @@ describe('failures in the browser', () => {
     await page.keyboard.press('Enter');
     await page.locator(byId('stop-button')).waitFor({ timeout: 30_000 });
     // The engine is the serve process's child: kill it the hard way, as a native crash would.
-    const engines = execFileSync('pgrep', ['-P', String(host.process.pid)], { encoding: 'utf8' })
+    const engines = execFileSync('pgrep', ['-P', String(session.host.process.pid)], { encoding: 'utf8' })
       .trim()
       .split('\n')
       .map(Number);

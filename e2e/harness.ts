@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { openStore } from '../main/store/store.ts';
+import type { Store } from '../main/store/types.ts';
 
 const bin = fileURLToPath(new URL('../bin/tessera.mjs', import.meta.url));
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -101,4 +103,50 @@ export async function pasteImage(page: Page, selector: string, png: Uint8Array, 
     },
     { selector, bytes: Array.from(png), type },
   );
+}
+
+export const byId = (id: string): string => `[data-testid="${id}"]`;
+
+/** Loads the app and waits until the engine has its model loaded. */
+export async function openApp(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.locator(`${byId('engine-status')}[data-state="ready"]`).waitFor({ timeout: 120_000 });
+}
+
+export interface Session {
+  host: Host;
+  browser: Browser;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** A host (its store seeded first, if asked), Chromium, and a page showing the app with the engine ready. */
+export async function openSession(options: {
+  modelDirs: string[];
+  seedStore?: (store: Store) => void;
+}): Promise<Session> {
+  const host = await startHost({ modelDirs: options.modelDirs });
+  if (options.seedStore) {
+    const store = openStore(host.dataDir);
+    try {
+      options.seedStore(store);
+    } finally {
+      store.close();
+    }
+  }
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+  await openApp(page, host.url);
+  return {
+    host,
+    browser,
+    page,
+    close: async () => {
+      await browser.close();
+      await host.stop();
+    },
+  };
 }

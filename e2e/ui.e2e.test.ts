@@ -2,35 +2,27 @@
  * Daily-use qualities in the real browser: thousands of threads stay a short DOM (virtualised), keyboard
  * shortcuts work, and every button has an accessible name.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../main/store/store.ts';
 import { testModelDir } from '../models/testing/test-models.ts';
-import type { Host } from './harness.ts';
-import { launchBrowser, screenshot, startHost } from './harness.ts';
+import type { Session } from './harness.ts';
+import { byId, openSession, screenshot } from './harness.ts';
 
 const THREADS = 3000;
-let host: Host;
-let browser: Browser;
+let session: Session;
 let page: Page;
 
-const byId = (id: string) => `[data-testid="${id}"]`;
-
 beforeAll(async () => {
-  host = await startHost({ modelDirs: [await testModelDir()] });
-  const store = openStore(host.dataDir);
-  for (let i = 1; i <= THREADS; i++) store.createThread(`Thread number ${i}.`);
-  store.close();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(host.url);
-  await page.locator(`${byId('engine-status')}[data-state="ready"]`).waitFor({ timeout: 120_000 });
+  session = await openSession({
+    modelDirs: [await testModelDir()],
+    seedStore: (store) => {
+      for (let i = 1; i <= THREADS; i++) store.createThread(`Thread number ${i}.`);
+    },
+  });
+  page = session.page;
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-});
+afterAll(() => session?.close());
 
 describe('everyday use', () => {
   it('keeps thousands of threads a short list in the DOM, newest first, all reachable', async () => {
