@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../serve/server.ts';
 import { EngineHost } from '../services/engine-host.ts';
-import { forkEngine } from '../services/engine-process.ts';
+import { forkEngineProcess } from '../../models/engine/fork.ts';
 import { createServices } from '../services/index.ts';
 import { openStore } from '../store/store.ts';
 import { UsageError, intOption, parse } from './args.ts';
@@ -49,7 +49,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   }
 
   const store = openStore(dataDir);
-  const engine = new EngineHost({ spawn: () => forkEngine() });
+  const engine = new EngineHost({ spawn: () => forkEngineProcess() });
   const services = createServices({ store, modelDirs, engine });
   const shutdown = async () => {
     await services.dispose();

@@ -3,11 +3,9 @@
  * requests, forwards streamed text, turns aborts into abort messages, and fails every request in flight
  * with ENGINE_CRASHED when the process dies, so a native crash never leaves a caller waiting.
  */
-import { fork } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { GenerateRequest, GenerateResult } from '../../app/chat.ts';
 import { TesseraError } from '../errors.ts';
+import { forkEngineProcess } from './fork.ts';
 import type { EngineMessage, EngineRequest, EngineResults, MessagePort } from './protocol.ts';
 
 type Payload<T extends EngineRequest['type']> = Omit<Extract<EngineRequest, { type: T }>, 'id' | 'type'>;
@@ -57,22 +55,7 @@ export class EngineClient {
 
   /** Starts the engine as a Node child process (CLI, tests, headless use). */
   static spawn(options: { env?: NodeJS.ProcessEnv; preload?: readonly string[] } = {}): EngineClient {
-    const entry = fileURLToPath(new URL('./entry.ts', import.meta.url));
-    // The TypeScript loader is resolved from this package, so the CLI works from any working directory.
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const child = fork(entry, [], {
-      execArgv: ['--import', tsx, ...(options.preload ?? []).flatMap((url) => ['--import', url])],
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: options.env ?? process.env,
-    });
-    return new EngineClient({
-      pid: child.pid,
-      send: (message) => child.connected && child.send(message as never),
-      onMessage: (listener) => child.on('message', listener),
-      onExit: (listener) => child.on('exit', listener),
-      kill: () => child.kill('SIGKILL'),
-    });
+    return new EngineClient(forkEngineProcess(options));
   }
 
   get pid(): number | undefined {

@@ -6,7 +6,7 @@ import type { Store } from '../../store/types.ts';
 import { dispatch } from '../dispatch.ts';
 import { EngineHost } from '../engine-host.ts';
 import type { RestartPolicy } from '../engine-host.ts';
-import { forkEngine } from '../engine-process.ts';
+import { forkEngineProcess } from '../../../models/engine/fork.ts';
 import type { AnyEvent } from '../events.ts';
 import { createServices } from '../index.ts';
 import type { Services } from '../index.ts';
@@ -50,7 +50,7 @@ export function startHarness(options: {
   const store = options.store ?? openStore(dataDir as string);
   if (dataDir) store.updateSettings(TEST_SETTINGS);
   const engine = new EngineHost({
-    spawn: () => forkEngine(),
+    spawn: () => forkEngineProcess(),
     restart: { initialDelayMs: 50, ...options.restart },
     log: () => {},
   });
