@@ -23,10 +23,16 @@ export interface Host {
 }
 
 /** Starts `tessera serve` and resolves with the URL it prints (token included). */
-export async function startHost(options: { modelDirs: string[]; dataDir?: string }): Promise<Host> {
+export async function startHost(options: {
+  modelDirs: string[];
+  dataDir?: string;
+  /** A local hub for model downloads (`--hub-endpoint`). */
+  hubEndpoint?: string;
+}): Promise<Host> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
   const args = [bin, 'serve', '--port', '0', '--data-dir', dataDir];
   for (const dir of options.modelDirs) args.push('--model-dir', dir);
+  if (options.hubEndpoint) args.push('--hub-endpoint', options.hubEndpoint);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

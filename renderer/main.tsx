@@ -17,10 +17,12 @@ import { bindEvents } from './state/events.ts';
 import { createAppStore, loadAll } from './state/store.ts';
 
 async function pickTransport(): Promise<Transport> {
-  // `vite` dev server only (stripped from builds): ?demo runs the UI against the in-memory fake services.
-  if (import.meta.env.DEV && new URLSearchParams(location.search).has('demo')) {
+  // `vite` dev server only (stripped from builds): ?demo runs the UI against the in-memory fake services
+  // (?demo=first-run: with no model yet).
+  const params = new URLSearchParams(location.search);
+  if (import.meta.env.DEV && params.has('demo')) {
     const { createDemoTransport } = await import('./testing/demo.ts');
-    return createDemoTransport();
+    return createDemoTransport(params.get('demo'));
   }
   return chooseTransport(window as Window & Parameters<typeof chooseTransport>[0]);
 }

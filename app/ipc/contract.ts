@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { detailSchema, samplingSchema } from '../chat.ts';
 import type { GenerationStats } from '../chat.ts';
+import type { CatalogEntry } from '../catalog.ts';
 import type { Detail, TilePlan } from '../tile-plan.ts';
 
 const id = z.string().min(1).max(100);
@@ -75,6 +76,73 @@ export interface ModelEntry {
   dir: string;
   family: string;
   contextLength: number;
+  /** Where it was downloaded from (Tessera's manifest), or null for a folder the user added. */
+  source: { repo: string; commit: string; variant: string | null } | null;
+  /** Size on disk. */
+  bytes: number;
+  /** Whether `models.delete` may remove it: only models Tessera downloaded into its models folder. */
+  removable: boolean;
+}
+
+export type DownloadState = 'queued' | 'downloading' | 'paused' | 'failed' | 'done' | 'cancelled';
+
+export interface DownloadFile {
+  path: string;
+  bytes: number;
+  total: number;
+  done: boolean;
+}
+
+/** One model download; the same object is pushed as `downloads.progress` while it runs. */
+export interface DownloadJob {
+  id: string;
+  repo: string;
+  revision: string;
+  variant: string;
+  /** The commit the revision was pinned to, once known. */
+  commit: string | null;
+  state: DownloadState;
+  bytes: number;
+  /** 0 until the file list is known. */
+  total: number;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+  files: DownloadFile[];
+  error: { code: string; message: string } | null;
+  createdAt: number;
+  updatedAt: number;
+  /** The installed model, once done. */
+  modelId: string | null;
+}
+
+export interface HubSettings {
+  endpoint: string;
+  /** Where the endpoint comes from: the setting, HF_ENDPOINT, a command-line flag, or the default. */
+  endpointSource: 'setting' | 'env' | 'flag' | 'default';
+  /** A token is stored (encrypted with the OS keychain); the token itself never reaches the renderer. */
+  hasToken: boolean;
+}
+
+export interface CatalogView {
+  entries: CatalogEntry[];
+  memory: { totalBytes: number; availableBytes: number };
+  /** Where downloads go, and the free space there (null when it cannot be read). */
+  modelsDir: string;
+  freeDiskBytes: number | null;
+  hub: HubSettings;
+}
+
+/** What Tessera found in a Hub repo or a local folder, and whether it can run it. */
+export interface Inspection {
+  source: string;
+  kind: 'repo' | 'folder';
+  runnable: boolean;
+  modelType: string | null;
+  family: string | null;
+  /** Dtypes with every graph the family needs; `complete` is false when some graph is missing. */
+  variants: { id: string; files: string[]; bytes: number | null; complete: boolean }[];
+  /** Why it cannot run (empty when runnable). */
+  problems: string[];
 }
 
 export type Theme = 'system' | 'light' | 'dark';
@@ -193,6 +261,47 @@ export const requests = {
   /** Retries an answer that failed or was interrupted, in place. */
   'chat.retry': { input: z.object({ messageId: id }), output: z.custom<{ assistantMessage: Message }>() },
   'models.list': { input: z.object({}), output: z.custom<ModelEntry[]>() },
+  /** Deletes a downloaded model from disk (not a folder the user added). */
+  'models.delete': { input: z.object({ id }), output: z.custom<{ id: string }>() },
+  /** Looks at a Hub repo id (`OWNER/NAME[@REVISION]`) or a local folder and says whether it can run. */
+  'models.inspect': {
+    input: z.object({ source: z.string().min(1).max(1000) }),
+    output: z.custom<Inspection>(),
+  },
+  /** Adds a local model folder to the model folders (after inspecting it). */
+  'models.addFolder': {
+    input: z.object({ dir: z.string().min(1).max(4096) }),
+    output: z.custom<ModelEntry>(),
+  },
+  'catalog.get': { input: z.object({}), output: z.custom<CatalogView>() },
+  'downloads.list': { input: z.object({}), output: z.custom<DownloadJob[]>() },
+  /** Queues a download; a repo+variant already queued or running is returned, not queued twice. */
+  'downloads.start': {
+    input: z.object({
+      repo: z.string().min(3).max(200),
+      revision: z.string().min(1).max(200).optional(),
+      variant: z.string().min(1).max(20).optional(),
+    }),
+    output: z.custom<DownloadJob>(),
+  },
+  'downloads.pause': { input: z.object({ id }), output: z.custom<DownloadJob>() },
+  'downloads.resume': { input: z.object({ id }), output: z.custom<DownloadJob>() },
+  /** Stops a download and deletes its partial files. */
+  'downloads.cancel': { input: z.object({ id }), output: z.custom<DownloadJob>() },
+  /** Removes finished, failed and cancelled downloads from the list. */
+  'downloads.clear': { input: z.object({}), output: z.custom<DownloadJob[]>() },
+  /** Hub endpoint (null: HF_ENDPOINT or the default) and access token (null: forget it). */
+  'hub.configure': {
+    input: z.object({
+      endpoint: z
+        .url({ protocol: /^https?$/ })
+        .max(500)
+        .nullable()
+        .optional(),
+      token: z.string().min(1).max(500).nullable().optional(),
+    }),
+    output: z.custom<HubSettings>(),
+  },
   'settings.get': { input: z.object({}), output: z.custom<Settings>() },
   'settings.update': {
     input: z.object({
@@ -217,6 +326,10 @@ export interface Events {
   'answer.done': { message: Message };
   'engine.status': EngineStatus;
   'threads.changed': { threadId: string };
+  /** A download changed state or made progress (throttled to a few per second). */
+  'downloads.progress': DownloadJob;
+  /** Models were installed or deleted: reload `models.list`. */
+  'models.changed': Record<string, never>;
 }
 
 export type RequestName = keyof typeof requests;
@@ -230,6 +343,8 @@ export const EVENT_NAMES: readonly EventName[] = [
   'answer.done',
   'engine.status',
   'threads.changed',
+  'downloads.progress',
+  'models.changed',
 ];
 
 // ---------------------------------------------------------------------------------------------------------
@@ -244,6 +359,9 @@ export type ErrorCode =
   | 'IMAGE_TOO_LARGE'
   | 'PROMPT_TOO_LONG'
   | 'BUSY'
+  | 'DISK_FULL'
+  | 'HUB_ERROR'
+  | 'MODEL_UNSUPPORTED'
   | 'INTERNAL'
   | (string & {});
 

@@ -1,12 +1,13 @@
 /** The `tessera` command as a user runs it: a real process, real files, exit codes and output streams. */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noiseImage } from '../../models/testing/images.ts';
 import { testModelDir } from '../../models/testing/test-models.ts';
+import { LocalHub } from '../hub/local-hub.ts';
 
 const bin = fileURLToPath(new URL('../../bin/tessera.mjs', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
@@ -128,5 +129,133 @@ describe('tessera make-model', () => {
     expect(again.code).not.toBe(0);
     const bad = tessera('make-model', '--family', 'mystery', '--out', join(scratch, 'x'));
     expect(bad.code).toBe(2);
+  });
+
+  it('makes a LLaVA-1.5 model whose plan is one fixed view', () => {
+    const out = join(scratch, 'made-llava');
+    expect(tessera('make-model', '--family', 'llava', '--out', out).code).toBe(0);
+    const plan = tessera('plan', '--model', out, '--size', '1920x1080');
+    expect(plan.code).toBe(0);
+    const parsed = JSON.parse(plan.stdout) as { family: string; tiles: unknown[] };
+    expect(parsed.family).toBe('llava');
+    expect(parsed.tiles).toHaveLength(1);
+  });
+});
+
+describe('tessera pull --variant, models, inspect', () => {
+  const MULTI = 'tessera-test/multi';
+  const ODD = 'tessera-test/odd';
+  let hub: LocalHub;
+
+  /** Async, unlike tessera(): the hub answers from this process, so it must not block. */
+  function tesseraAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args], {
+        cwd: scratch,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  beforeAll(async () => {
+    // fp32 and q4 graphs side by side, as onnx-community repos have them; and a model type no family reads.
+    const q4 = await testModelDir({ family: 'smolvlm', size: 'tiny', dtype: 'q4', seed: 1 });
+    const multi = join(scratch, 'multi');
+    cpSync(model, multi, { recursive: true });
+    for (const name of readdirSync(join(q4, 'onnx')))
+      copyFileSync(join(q4, 'onnx', name), join(multi, 'onnx', name));
+    const odd = join(scratch, 'odd');
+    cpSync(model, odd, { recursive: true });
+    writeFileSync(join(odd, 'config.json'), JSON.stringify({ model_type: 'mystery_vlm' }));
+    hub = await LocalHub.start({ [MULTI]: multi, [ODD]: odd });
+  });
+
+  afterAll(async () => {
+    await hub?.close();
+  });
+
+  it('pulls the variant asked for, says so, and lists it', async () => {
+    const modelsDir = join(scratch, 'models-variant');
+    const pull = await tesseraAsync(
+      'pull',
+      MULTI,
+      '--variant',
+      'fp32',
+      '--endpoint',
+      hub.url,
+      '--models-dir',
+      modelsDir,
+    );
+    expect(pull.code, pull.stderr).toBe(0);
+    expect(pull.stdout.trim()).toBe(
+      `Pulled ${MULTI}@${hub.commit(MULTI).slice(0, 12)} (fp32) into ${join(modelsDir, 'tessera-test--multi')}`,
+    );
+    expect(readdirSync(join(modelsDir, 'tessera-test--multi', 'onnx')).sort()).toEqual([
+      'decoder_model_merged.onnx',
+      'embed_tokens.onnx',
+      'vision_encoder.onnx',
+    ]);
+    const byDefault = await tesseraAsync('pull', MULTI, '--endpoint', hub.url, '--models-dir', modelsDir);
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect(byDefault.stdout).toContain('(q4)');
+    const models = await tesseraAsync('models', '--models-dir', modelsDir);
+    expect(models.code).toBe(0);
+    expect(models.stdout.split('\n')[0]).toMatch(/^NAME\s+COMMIT\s+VARIANT\s+SIZE\s+VERIFIED/);
+    expect(models.stdout).toMatch(/tessera-test--multi\s+[0-9a-f]{12}\s+q4\s+[\d.]+ MB\s+yes/);
+  });
+
+  it('refuses a variant the repo lacks, or one that is no dtype, in one line', async () => {
+    const modelsDir = join(scratch, 'models-missing');
+    const missing = await tesseraAsync(
+      'pull',
+      MULTI,
+      '--variant',
+      'fp16',
+      '--endpoint',
+      hub.url,
+      '--models-dir',
+      modelsDir,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toEqual([
+      `tessera pull: ${MULTI} has no fp16 variant. Available: q4, fp32.`,
+    ]);
+    const bogus = await tesseraAsync('pull', MULTI, '--variant', 'q5', '--endpoint', hub.url);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toMatch(/^tessera pull: --variant must be one of fp32, fp16, q8/);
+  });
+
+  it('inspects a runnable repo and folder: family, variants with sizes, exit 0', async () => {
+    const repo = await tesseraAsync('inspect', MULTI, '--endpoint', hub.url);
+    expect(repo.code, repo.stderr).toBe(0);
+    expect(repo.stdout).toMatch(/^Repo +tessera-test\/multi$/m);
+    expect(repo.stdout).toMatch(/^Runnable +yes$/m);
+    expect(repo.stdout).toMatch(/^Family +smolvlm \(model_type smolvlm\)$/m);
+    expect(repo.stdout).toMatch(/^ +q4 +[\d.]+ kB +complete$/m);
+    expect(repo.stdout).toMatch(/^ +fp32 +[\d.]+ kB +complete$/m);
+    expect(repo.stdout).not.toContain('Problems');
+    const folder = await tesseraAsync('inspect', model);
+    expect(folder.code, folder.stderr).toBe(0);
+    expect(folder.stdout).toMatch(/^Folder +.+$/m);
+    expect(folder.stdout).toMatch(/^Runnable +yes$/m);
+  });
+
+  it('exits 1 for a model it cannot run, with the problems on stdout and one line on stderr', async () => {
+    const run = await tesseraAsync('inspect', ODD, '--endpoint', hub.url);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^Runnable +no$/m);
+    expect(run.stdout).toMatch(/^Problems\n {2}- .*model_type "mystery_vlm".*Tessera runs model types/m);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/^tessera inspect: tessera-test\/odd cannot run in Tessera: .*mystery_vlm/);
+    const none = await tesseraAsync('inspect', 'nothing here');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/neither a folder on this machine nor a Hub repo id/);
+    expect((await tesseraAsync('inspect')).code).toBe(2);
+    expect((await tesseraAsync('inspect', MULTI, '--endpoint', 'ftp://x')).code).toBe(2);
   });
 });

@@ -1,9 +1,11 @@
 /**
- * `tessera` command line: ask, plan, make-model, serve. Each command exits non-zero with a one-line reason on bad
- * input; answers stream to stdout and timings go to stderr so the answer can be piped.
+ * `tessera` command line: ask, plan, make-model, serve, pull, inspect, models, rm. Each command exits non-zero
+ * with a one-line reason on bad input; answers stream to stdout and timings go to stderr so the answer can be
+ * piped.
  */
 import { isTesseraError } from '../../models/errors.ts';
 import { askCommand } from './ask.ts';
+import { inspectCommand } from './inspect.ts';
 import { makeModelCommand } from './make-model.ts';
 import { modelsCommand } from './models.ts';
 import { planCommand } from './plan.ts';
@@ -16,15 +18,18 @@ const USAGE = `Usage:
   tessera ask --model DIR [--device auto|webgpu|cuda|dml|coreml|cpu] [--dtype D] [--max-tokens N]
               [--seed S] [--temperature T] [--detail low|high] IMAGE... -- "QUESTION"
   tessera plan --model DIR [--detail low|high] (IMAGE | --size WIDTHxHEIGHT)
-  tessera make-model --family smolvlm [--size tiny|realistic] [--dtype fp32|q4] [--seed N] --out DIR
+  tessera make-model --family smolvlm|llava [--size tiny|realistic] [--dtype fp32|q4] [--seed N] --out DIR
   tessera serve [--port P] [--host H] [--model-dir DIR]... [--data-dir DIR] [--hub-endpoint URL]
                 [--renderer-dir DIR]
       Runs the app in the browser: prints http://127.0.0.1:PORT/?token=… and serves until Ctrl-C.
       --host other than loopback exposes it to the network (token still required).
       --model-dir: a model folder, or a folder of model folders (default: DATA_DIR/models).
       --data-dir: threads and images (default: ~/.local/share/tessera or the OS equivalent).
-  tessera pull REPO_ID[@REVISION] [--endpoint URL] [--models-dir DIR]
-      Downloads a model from the Hub (HF_ENDPOINT, HF_TOKEN); run again after an interruption to resume.
+  tessera pull REPO_ID[@REVISION] [--variant q4|q8|fp16|fp32|q4f16|…] [--endpoint URL] [--models-dir DIR]
+      Downloads one variant of a model from the Hub (HF_ENDPOINT, HF_TOKEN, HTTPS_PROXY, NO_PROXY); run
+      again after an interruption to resume. Default variant: the first complete of q4, q8, fp32, fp16, q4f16.
+  tessera inspect (DIR | REPO_ID[@REVISION]) [--endpoint URL]
+      Says whether a model folder or Hub repo can run, its family, variants and sizes; exits 1 if it cannot.
   tessera models [--models-dir DIR] [--quick]
   tessera rm MODEL [--models-dir DIR]
       --models-dir default: ~/.local/share/tessera/models (or the OS equivalent).`;
@@ -35,6 +40,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   'make-model': makeModelCommand,
   serve: serveCommand,
   pull: pullCommand,
+  inspect: inspectCommand,
   models: modelsCommand,
   rm: rmCommand,
 };

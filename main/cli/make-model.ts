@@ -1,5 +1,5 @@
 /** `tessera make-model`: writes a generated model folder (seeded random weights, real layout). */
-import { makeModel } from '../../models/generate/index.ts';
+import { GENERATED_FAMILIES, makeModel } from '../../models/generate/index.ts';
 import { intOption, oneOf, parse, required } from './args.ts';
 
 export async function makeModelCommand(args: string[]): Promise<void> {
@@ -12,7 +12,7 @@ export async function makeModelCommand(args: string[]): Promise<void> {
   });
   const started = performance.now();
   const result = await makeModel({
-    family: oneOf(required(values.family, 'family'), 'family', ['smolvlm'] as const) ?? 'smolvlm',
+    family: oneOf(required(values.family, 'family'), 'family', GENERATED_FAMILIES) ?? 'smolvlm',
     size: oneOf(values.size, 'size', ['tiny', 'realistic'] as const) ?? 'tiny',
     dtype: oneOf(values.dtype, 'dtype', ['fp32', 'q4'] as const) ?? 'fp32',
     seed: intOption(values.seed, 'seed') ?? 0,

@@ -1,4 +1,4 @@
-/** `tessera models`: the installed models, their commit, size on disk and whether they verify. */
+/** `tessera models`: the installed models, their commit, variant, size on disk and whether they verify. */
 import { resolve } from 'node:path';
 import { listModels } from '../downloads/download-model.ts';
 import { UsageError, parse } from './args.ts';
@@ -17,14 +17,15 @@ export async function modelsCommand(args: string[]): Promise<void> {
     return;
   }
   const rows = [
-    ['NAME', 'COMMIT', 'SIZE', 'VERIFIED'],
+    ['NAME', 'COMMIT', 'VARIANT', 'SIZE', 'VERIFIED'],
     ...models.map((m) => [
       m.name,
       m.commit?.slice(0, 12) ?? '-',
+      m.variant ?? '-',
       `${(m.bytes / 1e6).toFixed(1)} MB`,
       m.complete ? 'yes' : 'no',
     ]),
   ];
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  '));
 }

@@ -1,8 +1,9 @@
-/** `tessera pull REPO_ID[@REVISION]`: downloads a model from the Hub (resuming an interrupted pull). */
+/** `tessera pull REPO_ID[@REVISION] [--variant V]`: downloads one variant of a model from the Hub (resuming). */
 import { join, resolve } from 'node:path';
 import { downloadModel } from '../downloads/download-model.ts';
 import { parseRepoRef } from '../downloads/hub-client.ts';
-import { UsageError, parse } from './args.ts';
+import { DTYPES } from '../../models/runtime/model-folder.ts';
+import { UsageError, oneOf, parse } from './args.ts';
 import { defaultDataDir } from './serve.ts';
 
 export function defaultModelsDir(): string {
@@ -10,6 +11,14 @@ export function defaultModelsDir(): string {
 }
 
 const MB = 1e6;
+
+/** `--endpoint`, checked: the Hub (or a mirror) over http(s). */
+export function endpointOption(endpoint: string | undefined): string | undefined {
+  if (endpoint !== undefined && !/^https?:\/\/./.test(endpoint)) {
+    throw new UsageError(`--endpoint must be an http(s) URL, got "${endpoint}".`);
+  }
+  return endpoint;
+}
 
 function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds)) return '--';
@@ -21,12 +30,11 @@ export async function pullCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, {
     endpoint: { type: 'string' },
     'models-dir': { type: 'string' },
+    variant: { type: 'string' },
   });
   if (positionals.length !== 1) throw new UsageError('expected one REPO_ID[@REVISION].');
-  const endpoint = values.endpoint;
-  if (endpoint !== undefined && !/^https?:\/\/./.test(endpoint)) {
-    throw new UsageError(`--endpoint must be an http(s) URL, got "${endpoint}".`);
-  }
+  const endpoint = endpointOption(values.endpoint);
+  const variant = oneOf(values.variant, 'variant', DTYPES);
   const { repo, revision } = parseRepoRef(positionals[0] ?? '');
   const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
   const tty = process.stderr.isTTY === true;
@@ -40,6 +48,7 @@ export async function pullCommand(args: string[]): Promise<void> {
     const { dir, manifest } = await downloadModel({
       repo,
       revision,
+      ...(variant ? { variant } : {}),
       modelsDir,
       client: {
         ...(endpoint ? { endpoint } : {}),
@@ -63,7 +72,9 @@ export async function pullCommand(args: string[]): Promise<void> {
       },
     });
     if (tty) process.stderr.write('\n');
-    console.log(`Pulled ${repo}@${manifest.commit.slice(0, 12)} into ${dir}`);
+    console.log(
+      `Pulled ${repo}@${manifest.commit.slice(0, 12)} (${manifest.variant ?? 'all files'}) into ${dir}`,
+    );
   } finally {
     process.off('SIGINT', onSignal);
   }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { testModelDir } from '../../models/testing/test-models.ts';
+import { LocalHub } from '../hub/local-hub.ts';
 import { defaultDataDir } from './serve.ts';
 
 const bin = fileURLToPath(new URL('../../bin/tessera.mjs', import.meta.url));
@@ -21,6 +22,75 @@ beforeAll(async () => {
 });
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A running `tessera serve`: its URL (token included), its stderr so far, and a SIGTERM that awaits exit. */
+async function startServe(args: string[]) {
+  const child = spawn(
+    process.execPath,
+    [bin, 'serve', '--port', '0', '--renderer-dir', rendererDir, ...args],
+    {
+      cwd: scratch,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env },
+    },
+  );
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stdout = '';
+  const out = { stderr: '' };
+  child.stderr.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('\n')) resolve(stdout.split('\n')[0] as string);
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code} before printing: ${out.stderr}`)));
+  });
+  const url = new URL(line.replace('Tessera is running at ', ''));
+  return {
+    line,
+    url,
+    out,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** The contract over the server's WebSocket: requests answered by id, and every event pushed. */
+async function connect(url: URL) {
+  const ws = new WebSocket(`ws://${url.host}/ws?token=${url.searchParams.get('token')}`, {
+    origin: url.origin,
+  });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  const events: { name: string; payload: Record<string, unknown> }[] = [];
+  const pending = new Map<number, (result: unknown) => void>();
+  ws.on('message', (data: Buffer) => {
+    const frame = JSON.parse(data.toString()) as {
+      id?: number;
+      type: string;
+      name: string;
+      payload: never;
+      result: unknown;
+    };
+    if (frame.type === 'event') events.push({ name: frame.name, payload: frame.payload });
+    else if (frame.id !== undefined) pending.get(frame.id)?.(frame.result);
+  });
+  let next = 1;
+  return {
+    events,
+    request: (name: string, input: unknown) =>
+      new Promise<{ ok: boolean; value?: unknown; error?: unknown }>((resolve) => {
+        const id = next++;
+        pending.set(id, resolve as (result: unknown) => void);
+        ws.send(JSON.stringify({ id, type: 'request', name, input }));
+      }),
+    close: () => ws.close(),
+  };
+}
 
 describe('tessera serve', () => {
   it('prints the URL with its token, serves the UI and the API, and exits 0 on SIGTERM', async () => {
@@ -76,6 +146,53 @@ describe('tessera serve', () => {
     }
     expect(await exited, stderr).toBe(0);
     expect(stderr).toContain('shutting down');
+  });
+
+  it('downloads a model from --hub-endpoint into <data-dir>/models and lists it', async () => {
+    const repo = 'tessera-test/smolvlm-tiny';
+    const hub = await LocalHub.start({ [repo]: model });
+    const dataDir = join(scratch, 'data-hub');
+    const serve = await startServe(['--data-dir', dataDir, '--hub-endpoint', hub.url]);
+    try {
+      const client = await connect(serve.url);
+      const catalog = await client.request('catalog.get', {});
+      expect(catalog).toMatchObject({
+        ok: true,
+        value: { modelsDir: join(dataDir, 'models'), hub: { endpoint: hub.url, endpointSource: 'flag' } },
+      });
+      const started = (await client.request('downloads.start', { repo })) as {
+        ok: true;
+        value: { id: string };
+      };
+      expect(started).toMatchObject({ ok: true, value: { repo, state: 'downloading' } });
+      const end = Date.now() + 60_000;
+      const finished = () =>
+        client.events.find(
+          (e) =>
+            e.name === 'downloads.progress' &&
+            e.payload.id === started.value.id &&
+            ['done', 'failed'].includes(e.payload.state as string),
+        );
+      while (!finished() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(finished()?.payload).toMatchObject({ state: 'done', error: null });
+      expect(client.events.some((e) => e.name === 'models.changed')).toBe(true);
+      const models = await client.request('models.list', {});
+      expect(models).toMatchObject({
+        ok: true,
+        value: [
+          {
+            dir: join(dataDir, 'models', 'tessera-test--smolvlm-tiny'),
+            source: { repo, commit: hub.commit(repo) },
+            removable: true,
+          },
+        ],
+      });
+      client.close();
+    } finally {
+      expect(await serve.stop(), serve.out.stderr).toBe(0);
+      await hub.close();
+    }
+    expect(serve.out.stderr).toMatch(/No model found in .*Download one/);
   });
 
   it('fails with a clear message when the renderer is not built, and on bad options', () => {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startServer } from '../serve/server.ts';
 import { EngineHost } from '../services/engine-host.ts';
 import { forkEngineProcess } from '../../models/engine/fork.ts';
+import { memoryTokenStore } from '../services/downloads.ts';
 import { createServices } from '../services/index.ts';
 import { openStore } from '../store/store.ts';
 import { UsageError, intOption, parse } from './args.ts';
@@ -36,7 +37,9 @@ export async function serveCommand(args: string[]): Promise<void> {
   const port = intOption(values.port, 'port') ?? 0;
   if (port > 65_535) throw new UsageError(`--port must be at most 65535, got "${port}".`);
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
-  const modelDirs = (values['model-dir'] ?? [join(dataDir, 'models')]).map((dir) => resolve(dir));
+  // Downloads go to <data-dir>/models, which is always scanned too, beside any --model-dir.
+  const modelsDir = join(dataDir, 'models');
+  const modelDirs = (values['model-dir'] ?? []).map((dir) => resolve(dir));
   const hubEndpoint = values['hub-endpoint'];
   if (hubEndpoint !== undefined && !/^https?:\/\/./.test(hubEndpoint)) {
     throw new UsageError(`--hub-endpoint must be an http(s) URL, got "${hubEndpoint}".`);
@@ -50,7 +53,17 @@ export async function serveCommand(args: string[]): Promise<void> {
 
   const store = openStore(dataDir);
   const engine = new EngineHost({ spawn: () => forkEngineProcess() });
-  const services = createServices({ store, modelDirs, engine });
+  const services = createServices({
+    store,
+    modelDirs,
+    engine,
+    downloads: {
+      modelsDir,
+      ...(hubEndpoint !== undefined ? { hubEndpoint } : {}),
+      // No keychain here: the token lives in memory, from HF_TOKEN or the Models page.
+      tokenStore: memoryTokenStore(process.env.HF_TOKEN || null),
+    },
+  });
   const shutdown = async () => {
     await services.dispose();
     store.close();
@@ -76,12 +89,11 @@ export async function serveCommand(args: string[]): Promise<void> {
       `Listening on ${values.host}: anyone who can reach it and has the token can use Tessera (plain HTTP).`,
     );
   }
-  if (hubEndpoint !== undefined) {
-    // Kept for the model downloader; nothing downloads yet.
-    console.error(`Model downloads are not implemented yet; --hub-endpoint ${hubEndpoint} is not used.`);
-  }
   if ((await services.handlers['models.list']({})).length === 0) {
-    console.error(`No model found in ${modelDirs.join(', ')}. Add a model folder with --model-dir DIR.`);
+    console.error(
+      `No model found in ${[...modelDirs, modelsDir].join(', ')}. Download one from the Models page, ` +
+        'or add a model folder with --model-dir DIR.',
+    );
   }
 
   const signal = await untilSignal();

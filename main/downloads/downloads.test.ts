@@ -1,10 +1,21 @@
 /**
  * The downloader against a real local hub on 127.0.0.1 with injected faults: every fault is recovered from
  * (or fails clearly), a model is complete only when byte-identical, downloads resume (after an abort and
- * after SIGKILL) with a Range request, and the per-file lock serialises two downloads of one file.
+ * after SIGKILL) with a Range request, the per-file lock serialises two downloads of one file, and a
+ * download that would not fit on the disk never starts. (Choosing a variant: variants.test.ts.)
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -14,7 +25,16 @@ import { Vlm } from '../../models/runtime/vlm.ts';
 import { noiseImage } from '../../models/testing/images.ts';
 import { testModelDir } from '../../models/testing/test-models.ts';
 import { type FaultKind, LocalHub } from '../hub/local-hub.ts';
-import { MANIFEST, downloadModel, isModelComplete, listModels, removeModel } from './download-model.ts';
+import {
+  DISK_MARGIN,
+  MANIFEST,
+  downloadModel,
+  formatBytes,
+  freeDiskBytes,
+  isModelComplete,
+  listModels,
+  removeModel,
+} from './download-model.ts';
 import { HubClient, type RemoteFile } from './hub-client.ts';
 
 const REPO = 'tessera-test/smolvlm-tiny';
@@ -287,10 +307,10 @@ describe('tessera pull / models / rm', () => {
     const pull = await run([bin, 'pull', `${REPO}@main`, '--endpoint', hub.url, '--models-dir', modelsDir]);
     expect(pull.stderr).toMatch(/100\.0% .* MB\/s ETA/);
     expect(pull.code).toBe(0);
-    expect(pull.stdout).toContain(`Pulled ${REPO}@${hub.commit(REPO).slice(0, 12)}`);
+    expect(pull.stdout).toContain(`Pulled ${REPO}@${hub.commit(REPO).slice(0, 12)} (fp32)`);
     const models = await run([bin, 'models', '--models-dir', modelsDir]);
     expect(models.code).toBe(0);
-    expect(models.stdout).toMatch(/tessera-test--smolvlm-tiny\s+[0-9a-f]{12}\s+[\d.]+ MB\s+yes/);
+    expect(models.stdout).toMatch(/tessera-test--smolvlm-tiny\s+[0-9a-f]{12}\s+fp32\s+[\d.]+ MB\s+yes/);
 
     const dir = join(modelsDir, 'tessera-test--smolvlm-tiny');
     await expectIdentical(dir);
@@ -342,3 +362,68 @@ describe('tessera pull / models / rm', () => {
     expect(rm.code).toBe(1);
   });
 });
+
+describe('disk space', () => {
+  it('refuses to start on a full disk, with the sizes, and fetches nothing', async () => {
+    const before = hub.requests.length;
+    const modelsDir = fresh();
+    const asked: string[] = [];
+    const attempt = downloadModel({
+      repo: REPO,
+      modelsDir,
+      client: options(),
+      freeBytes: async (dir) => {
+        asked.push(dir);
+        return 10e6;
+      },
+    });
+    await expect(attempt).rejects.toMatchObject({ code: 'DISK_FULL' });
+    await expect(attempt).rejects.toThrow(
+      new RegExp(
+        `^Not enough disk space in ${modelsDir}: the model needs 6\\d\\.\\d MB more, 10\\.0 MB is free\\. ` +
+          'Free some space or choose another models folder\\.$',
+      ),
+    );
+    expect(asked[0]).toBe(modelsDir);
+    expect(hub.requests.slice(before).filter((r) => r.url.startsWith('/cdn/'))).toEqual([]);
+  });
+
+  it('counts only the bytes still to fetch: complete files and partial ones are already there', async () => {
+    const modelsDir = fresh();
+    const dir = join(modelsDir, 'tessera-test--smolvlm-tiny');
+    mkdirSync(join(dir, 'onnx'), { recursive: true });
+    const have = 100_000;
+    writeFileSync(join(dir, `${BIG}.incomplete`), readFileSync(join(source, BIG)).subarray(0, have));
+    copyFileSync(join(source, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+    const total = readdirSyncFiles(source).reduce((sum, f) => sum + statSync(join(source, f)).size, 0);
+    const needed = total - have - statSync(join(source, 'tokenizer.json')).size;
+    const tryWith = (free: number) =>
+      downloadModel({ repo: REPO, modelsDir, client: options(), freeBytes: async () => free });
+    await expect(tryWith(needed + DISK_MARGIN - 1)).rejects.toMatchObject({ code: 'DISK_FULL' });
+    const before = hub.requests.length;
+    await tryWith(needed + DISK_MARGIN);
+    const big = hub.requests.slice(before).filter((r) => r.url.startsWith('/cdn/') && r.file === BIG);
+    expect(big.map((r) => r.range)).toEqual([`bytes=${have}-`]);
+    await expectIdentical(dir);
+  });
+
+  it('reads free space from the nearest folder that exists, and prints sizes as people read them', async () => {
+    expect(await freeDiskBytes(join(scratch, 'not', 'yet', 'made'))).toBeGreaterThan(0);
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(300e6)).toBe('300.0 MB');
+    expect(formatBytes(1.23e9)).toBe('1.2 GB');
+  });
+});
+
+function readdirSyncFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (at: string) => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else out.push(relative(dir, path).split(sep).join('/'));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}

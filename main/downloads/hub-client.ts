@@ -3,12 +3,14 @@
  * one file through `/resolve/` into `<dest>.incomplete`, resuming with `Range`, hashing while streaming,
  * and renaming into place only when size and sha256 match. Retries network errors, 5xx and 429 with
  * exponential backoff and jitter (honouring `Retry-After`), aborts stalled transfers, and holds a per-file
- * lock (in this process and across processes) so two downloads of one file never interleave.
+ * lock (in this process and across processes) so two downloads of one file never interleave. Requests go
+ * through undici with an `EnvHttpProxyAgent`, so HTTPS_PROXY / HTTP_PROXY / NO_PROXY (or `proxy`) apply.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { EnvHttpProxyAgent, type Response, fetch } from 'undici';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 
@@ -24,6 +26,15 @@ export interface HubClientOptions {
   maxBackoffMs?: number;
   /** No bytes for this long aborts the transfer and retries (default 30 s). */
   stallMs?: number;
+  /** Each field given overrides its environment variable (HTTP_PROXY, HTTPS_PROXY, NO_PROXY, or lower case). */
+  proxy?: ProxyOptions;
+}
+
+export interface ProxyOptions {
+  httpProxy?: string;
+  httpsProxy?: string;
+  /** Comma-separated hosts (`host`, `.domain`, `host:port`, `*`) reached directly. */
+  noProxy?: string;
 }
 
 export interface RemoteFile {
@@ -65,6 +76,19 @@ export class HubError extends Error {
     readonly status?: number,
   ) {
     super(message);
+  }
+}
+
+export type DownloadErrorCode = 'DISK_FULL' | 'NO_SUCH_VARIANT' | 'NOT_ONNX_LAYOUT';
+
+/** A download that cannot go ahead for a reason the user can fix (space, variant, repo layout). */
+export class DownloadError extends Error {
+  constructor(
+    readonly code: DownloadErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DownloadError';
   }
 }
 
@@ -172,6 +196,30 @@ export async function withFileLock<T>(
   return run;
 }
 
+// ---- proxies: one dispatcher per effective proxy setting, so every client shares its connection pool ----
+
+const dispatchers = new Map<string, EnvHttpProxyAgent>();
+
+function dispatcherFor(proxy: ProxyOptions = {}): EnvHttpProxyAgent {
+  const env = process.env;
+  // EnvHttpProxyAgent reads the proxy variables once, so the key holds their values now; NO_PROXY it re-reads.
+  const key = JSON.stringify([
+    proxy.httpProxy ?? env.http_proxy ?? env.HTTP_PROXY ?? null,
+    proxy.httpsProxy ?? env.https_proxy ?? env.HTTPS_PROXY ?? null,
+    proxy.noProxy ?? null,
+  ]);
+  let dispatcher = dispatchers.get(key);
+  if (!dispatcher) {
+    dispatcher = new EnvHttpProxyAgent({
+      ...(proxy.httpProxy !== undefined ? { httpProxy: proxy.httpProxy } : {}),
+      ...(proxy.httpsProxy !== undefined ? { httpsProxy: proxy.httpsProxy } : {}),
+      ...(proxy.noProxy !== undefined ? { noProxy: proxy.noProxy } : {}),
+    });
+    dispatchers.set(key, dispatcher);
+  }
+  return dispatcher;
+}
+
 // ---- the client ----
 
 export class HubClient {
@@ -181,6 +229,7 @@ export class HubClient {
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly stallMs: number;
+  private readonly dispatcher: EnvHttpProxyAgent;
 
   constructor(options: HubClientOptions = {}) {
     this.endpoint = (options.endpoint ?? (process.env.HF_ENDPOINT || DEFAULT_ENDPOINT)).replace(/\/+$/, '');
@@ -189,6 +238,7 @@ export class HubClient {
     this.backoffMs = options.backoffMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.stallMs = options.stallMs ?? 30_000;
+    this.dispatcher = dispatcherFor(options.proxy);
   }
 
   /** The commit a revision points to now, and the files at that commit. */
@@ -218,6 +268,21 @@ export class HubClient {
     return { repo, commit: body.sha, files };
   }
 
+  /** A small text file of a pinned commit (config.json), read whole; a missing file is a 404 HubError. */
+  async fetchText(repo: string, commit: string, path: string, signal?: AbortSignal): Promise<string> {
+    const url = this.resolveUrl(repo, commit, path);
+    return this.withRetries(signal, async () => {
+      const response = await this.request(url, {}, signal);
+      if (!response.ok) throw this.statusError(response, `${path} of ${repo}`);
+      return response.text();
+    });
+  }
+
+  private resolveUrl(repo: string, commit: string, path: string): string {
+    const parts = safeRelativePath(path).split('/').map(encodeURIComponent);
+    return `${this.endpoint}/${repo}/resolve/${commit}/${parts.join('/')}`;
+  }
+
   /** Downloads one file of a pinned commit to `dest` (resuming `<dest>.incomplete`), verified. */
   async downloadFile(
     repo: string,
@@ -234,10 +299,7 @@ export class HubClient {
           options.onProgress?.({ bytes: file.size ?? 0, total: file.size });
           return;
         }
-        const url = `${this.endpoint}/${repo}/resolve/${commit}/${safeRelativePath(file.path)
-          .split('/')
-          .map(encodeURIComponent)
-          .join('/')}`;
+        const url = this.resolveUrl(repo, commit, file.path);
         await this.withRetries(signal, () => this.attempt(url, file, dest, options));
       },
       signal,
@@ -276,7 +338,12 @@ export class HubClient {
   private request(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
     const all: Record<string, string> = { 'User-Agent': 'tessera', ...headers };
     if (this.token) all.Authorization = `Bearer ${this.token}`;
-    return fetch(url, { headers: all, redirect: 'follow', ...(signal ? { signal } : {}) });
+    return fetch(url, {
+      headers: all,
+      redirect: 'follow',
+      dispatcher: this.dispatcher,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   private statusError(response: Response, what: string): Error {

@@ -8,7 +8,17 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrowserWindow, app, dialog, ipcMain, nativeTheme, protocol, session, shell } from 'electron';
+import {
+  BrowserWindow,
+  app,
+  dialog,
+  ipcMain,
+  nativeTheme,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+} from 'electron';
 import type { WebContents } from 'electron';
 import { IPC_EVENT_CHANNEL, IPC_REQUEST_CHANNEL } from '../../app/ipc/bridge.ts';
 import { contentSecurityPolicy } from '../security/csp.ts';
@@ -23,6 +33,7 @@ import { ELECTRON_SQLITE_BINDING } from './native-sqlite.ts';
 import { handleInvoke } from './ipc.ts';
 import { denyPermissionCheck, denyPermissionRequest, windowOpenDecision } from './navigation.ts';
 import { APP_ENTRY, APP_SCHEME, resolveAppUrl } from './protocol.ts';
+import { SafeTokenStore } from './token-store.ts';
 import { mainWindowOptions } from './window-options.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -74,12 +85,19 @@ async function start(): Promise<void> {
   // `npm start` runs on a binding built for Electron (see native-sqlite.ts); packaged apps on their own.
   const sqliteBinding = path.join(here, ELECTRON_SQLITE_BINDING);
   store = openStore(dataDir, existsSync(sqliteBinding) ? { nativeBinding: sqliteBinding } : {});
-  const modelDirs = [
-    path.join(dataDir, 'models'),
-    ...(process.env.TESSERA_MODEL_DIRS ?? '').split(path.delimiter),
-  ].filter((dir) => dir !== '');
+  // <userData>/models (where downloads go) is always scanned; TESSERA_MODEL_DIRS adds folders beside it.
+  const modelDirs = (process.env.TESSERA_MODEL_DIRS ?? '').split(path.delimiter).filter((dir) => dir !== '');
   const engine = new EngineHost({ spawn: () => forkUtilityEngine(ENGINE_ENTRY) });
-  services = createServices({ store, modelDirs, engine });
+  services = createServices({
+    store,
+    modelDirs,
+    engine,
+    downloads: {
+      modelsDir: path.join(dataDir, 'models'),
+      // The Hub token, encrypted with the OS keychain; the endpoint comes from the setting or HF_ENDPOINT.
+      tokenStore: new SafeTokenStore(safeStorage, path.join(dataDir, 'hub-token.bin')),
+    },
+  });
   const handlers = services.handlers;
   ipcMain.removeHandler(IPC_REQUEST_CHANNEL); // one registration path, never two handlers
   ipcMain.handle(IPC_REQUEST_CHANNEL, (event, name: unknown, input: unknown) =>
@@ -168,7 +186,8 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 
-// Drain before quitting: answers are stopped and recorded, the engine is killed, the database closed.
+// Drain before quitting: downloads stop (to resume at the next start), answers are stopped and recorded,
+// the engine is killed, the database closed.
 app.on('before-quit', (event) => {
   if (quitting || !services) return;
   event.preventDefault();

@@ -1,14 +1,18 @@
 /**
- * A local stand-in for the Hugging Face Hub, for tests and `tessera serve --hub-endpoint`: a real HTTP server
- * on 127.0.0.1 serving model folders from disk with the Hub's protocol (revision API, `/resolve/` redirects
- * to a CDN-like path with `X-Repo-Commit`, `X-Linked-Etag`, `X-Linked-Size`, byte ranges) and injecting
- * faults on demand. Files are held in memory: it is meant for generated test models, not multi-GB ones.
+ * A local stand-in for the Hugging Face Hub, for tests, benchmarks and `tessera serve --hub-endpoint`: a real
+ * HTTP server on 127.0.0.1 serving model files from disk with the Hub's protocol (revision API, `/resolve/`
+ * redirects to a CDN-like path with `X-Repo-Commit`, `X-Linked-Etag`, `X-Linked-Size`, byte ranges) and
+ * injecting faults on demand. Bodies are streamed from disk (`createReadStream` with the range's start and
+ * end), so memory stays flat however large a file is; only each file's size and sha256 are kept, computed
+ * once when the repo is added (by streaming the file) unless the caller gives them. The files must not
+ * change while they are served.
  */
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, relative, sep } from 'node:path';
+import { join, relative, resolve as resolvePath, sep } from 'node:path';
 
 export type FaultKind =
   'reset' | 'stall' | 'status' | 'rate-limit' | 'ignore-range' | 'corrupt' | 'truncate' | 'slow';
@@ -42,11 +46,28 @@ export interface ServedRequest {
   at: number;
 }
 
+/** One file of a repo given by its path on disk; a known sha256 (hex) skips hashing it when it is added. */
+export interface HubFileSource {
+  path: string;
+  sha256?: string;
+  /** Checked against the file on disk when given. */
+  size?: number;
+}
+
+/** A repo given file by file: `repo file name → path on disk` (served in place, never copied). */
+export interface HubRepoFiles {
+  files: Record<string, string | HubFileSource>;
+}
+
+/** A folder (every file under it, named by its relative path) or a list of files. */
+export type HubRepoSource = string | HubRepoFiles;
+
 interface HubFile {
   rfilename: string;
   size: number;
   sha256: string;
-  data: Buffer;
+  /** Absolute path of the bytes on disk. */
+  source: string;
 }
 
 interface HubRepo {
@@ -64,6 +85,9 @@ const BYTE_FAULTS: ReadonlySet<FaultKind> = new Set([
   'slow',
 ]);
 
+/** Read size when streaming a body: large enough that the server is never the slow end on loopback. */
+const READ_CHUNK = 1024 * 1024;
+
 async function filesUnder(root: string, dir = root): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -74,22 +98,56 @@ async function filesUnder(root: string, dir = root): Promise<string[]> {
   return out.sort();
 }
 
-async function loadRepo(id: string, dir: string): Promise<HubRepo> {
-  const files: HubFile[] = [];
-  for (const rfilename of await filesUnder(dir)) {
-    const data = await readFile(join(dir, ...rfilename.split('/')));
-    files.push({
-      rfilename,
-      size: data.length,
-      sha256: createHash('sha256').update(data).digest('hex'),
-      data,
-    });
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK }))
+    hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function loadFile(rfilename: string, given: string | HubFileSource): Promise<HubFile> {
+  const parts = rfilename.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..') || rfilename.includes('\\')) {
+    throw new Error(`"${rfilename}" is not a repo file name.`);
   }
+  const spec = typeof given === 'string' ? { path: given } : given;
+  const source = resolvePath(spec.path);
+  const info = await stat(source);
+  if (!info.isFile()) throw new Error(`${source} is not a file.`);
+  if (spec.size !== undefined && spec.size !== info.size) {
+    throw new Error(`${source} has ${info.size} bytes, not the ${spec.size} given.`);
+  }
+  if (spec.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(spec.sha256)) {
+    throw new Error(`"${spec.sha256}" is not a sha256 (64 lowercase hex digits).`);
+  }
+  return { rfilename, size: info.size, sha256: spec.sha256 ?? (await sha256Of(source)), source };
+}
+
+async function loadRepo(id: string, from: HubRepoSource): Promise<HubRepo> {
+  const entries: [string, string | HubFileSource][] =
+    typeof from === 'string'
+      ? (await filesUnder(from)).map((f) => [f, join(from, ...f.split('/'))])
+      : Object.entries(from.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const files: HubFile[] = [];
+  for (const [rfilename, given] of entries) files.push(await loadFile(rfilename, given));
   const tree = files.map((f) => `${f.rfilename}\0${f.sha256}\n`).join('');
   return { id, commit: createHash('sha1').update(`${id}\n${tree}`).digest('hex'), files };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once the response can take more (or is gone). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
 
 export class LocalHub {
   readonly requests: ServedRequest[] = [];
@@ -101,13 +159,16 @@ export class LocalHub {
     private readonly repos: Map<string, HubRepo>,
     readonly url: string,
   ) {
-    for (const repo of repos.values()) for (const file of repo.files) this.bySha.set(file.sha256, file);
+    for (const repo of repos.values()) this.index(repo);
   }
 
-  /** Serves each `repo id → folder` (ids like `tessera-test/smolvlm-tiny`). */
-  static async start(repos: Record<string, string>): Promise<LocalHub> {
+  /**
+   * Serves each `repo id → folder` (ids like `tessera-test/smolvlm-tiny`), or `repo id → { files }` to serve
+   * files in place from anywhere on disk (a multi-GB file with its sha256 precomputed, say).
+   */
+  static async start(repos: Record<string, HubRepoSource>): Promise<LocalHub> {
     const loaded = new Map<string, HubRepo>();
-    for (const [id, dir] of Object.entries(repos)) loaded.set(id, await loadRepo(id, dir));
+    for (const [id, from] of Object.entries(repos)) loaded.set(id, await loadRepo(id, from));
     const holder: { hub?: LocalHub } = {};
     const server = createServer((req, res) => {
       holder.hub?.handle(req, res).catch(() => res.destroy());
@@ -119,6 +180,14 @@ export class LocalHub {
     const { port } = server.address() as AddressInfo;
     holder.hub = new LocalHub(server, loaded, `http://127.0.0.1:${port}`);
     return holder.hub;
+  }
+
+  /** Adds (or replaces) a repo while serving; answers its commit. */
+  async addRepo(id: string, from: HubRepoSource): Promise<string> {
+    const repo = await loadRepo(id, from);
+    this.repos.set(id, repo);
+    this.index(repo);
+    return repo.commit;
   }
 
   commit(repo: string): string {
@@ -145,6 +214,10 @@ export class LocalHub {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private index(repo: HubRepo): void {
+    for (const file of repo.files) this.bySha.set(file.sha256, file);
   }
 
   private takeFault(file: string | undefined, bytes: boolean): Fault | undefined {
@@ -244,10 +317,10 @@ export class LocalHub {
       }
       status = 206;
     }
-    let body = file.data.subarray(start, end + 1);
+    const length = end - start + 1;
     const headers: Record<string, string | number> = {
       'Content-Type': 'application/octet-stream',
-      'Content-Length': body.length,
+      'Content-Length': length,
       'Accept-Ranges': 'bytes',
       ETag: `"${file.sha256}"`,
     };
@@ -258,45 +331,72 @@ export class LocalHub {
       res.end();
       return;
     }
-    if (fault?.kind === 'corrupt' && body.length > 0) {
-      body = Buffer.from(body);
-      const at = Math.floor(body.length / 2);
-      body[at] = (body[at] ?? 0) ^ 0xff;
-    }
-    const write = (chunk: Buffer) => {
-      if (res.destroyed) return false;
-      res.write(chunk);
-      log.bytesSent += chunk.length;
-      return true;
-    };
-    const cut = Math.min(body.length, fault?.afterBytes ?? Math.floor(body.length / 2));
+    // corrupt: the body's middle byte (of what this response sends) is flipped.
+    const flip = fault?.kind === 'corrupt' && length > 0 ? start + Math.floor(length / 2) : undefined;
+    const cut = Math.min(length, fault?.afterBytes ?? Math.floor(length / 2));
     switch (fault?.kind) {
       case 'reset':
-        write(body.subarray(0, cut));
+        await this.pump(res, file, start, cut, log);
         await sleep(20);
         res.socket?.resetAndDestroy();
         return;
       case 'truncate':
-        write(body.subarray(0, cut));
+        await this.pump(res, file, start, cut, log);
         await sleep(20);
         res.socket?.end();
         return;
       case 'stall':
-        write(body.subarray(0, cut));
+        await this.pump(res, file, start, cut, log);
         return; // nothing more until the client gives up (or close() ends the connection)
       case 'slow': {
         const rate = fault.bytesPerSecond ?? 64 * 1024;
+        // Pieces of a twentieth of the rate, one every 50 ms.
         const piece = Math.max(1, Math.floor(rate / 20));
-        for (let at = 0; at < body.length; at += piece) {
-          if (!write(body.subarray(at, at + piece))) return;
-          await sleep(50);
-        }
-        res.end();
+        if (await this.pump(res, file, start, length, log, { piece, pauseMs: 50 })) res.end();
         return;
       }
       default:
-        write(body);
-        res.end();
+        if (await this.pump(res, file, start, length, log, { flip })) res.end();
     }
+  }
+
+  /**
+   * Streams `count` bytes of a file from `from` into the response, honouring backpressure and counting what
+   * it writes; `piece` and `pauseMs` pace it. Answers false when the client went away first.
+   */
+  private async pump(
+    res: ServerResponse,
+    file: HubFile,
+    from: number,
+    count: number,
+    log: ServedRequest,
+    options: { flip?: number | undefined; piece?: number; pauseMs?: number } = {},
+  ): Promise<boolean> {
+    if (count <= 0) return !res.destroyed;
+    const { flip, piece, pauseMs } = options;
+    const stream = createReadStream(file.source, {
+      start: from,
+      end: from + count - 1,
+      highWaterMark: piece ?? READ_CHUNK,
+    });
+    let at = from;
+    for await (const data of stream as AsyncIterable<Buffer>) {
+      let chunk = data;
+      if (flip !== undefined && flip >= at && flip < at + chunk.length) {
+        chunk = Buffer.from(chunk);
+        chunk[flip - at] = (chunk[flip - at] ?? 0) ^ 0xff;
+      }
+      at += chunk.length;
+      const step = piece ?? chunk.length;
+      for (let offset = 0; offset < chunk.length; offset += step) {
+        if (res.destroyed) return false;
+        const part = step === chunk.length ? chunk : chunk.subarray(offset, offset + step);
+        const ok = res.write(part);
+        log.bytesSent += part.length;
+        if (!ok) await drained(res);
+        if (pauseMs !== undefined) await sleep(pauseMs);
+      }
+    }
+    return !res.destroyed;
   }
 }

@@ -1,8 +1,10 @@
 /** What every group of handlers shares. */
 import type { Sampling } from '../../app/chat.ts';
 import type { Thread } from '../../app/ipc/contract.ts';
+import type { DownloadManager } from '../downloads/manager.ts';
 import type { Store } from '../store/types.ts';
 import type { Logger } from './dispatch.ts';
+import type { HubConfig } from './downloads.ts';
 import type { EngineHost, EngineTarget } from './engine-host.ts';
 import type { EventHub } from './events.ts';
 import type { FamilyCache, ModelCatalog } from './models.ts';
@@ -16,6 +18,10 @@ export interface Context {
   log: Logger;
   /** Added to every generation's sampling (tests and benchmarks: seed, ignoreEos). */
   sampling: Partial<Sampling>;
+  /** The Hub endpoint and token in effect. */
+  hub: HubConfig;
+  /** Model downloads and the folder they go to; null when the services run without one. */
+  downloads: { manager: DownloadManager; modelsDir: string } | null;
 }
 
 /** The engine target for a thread (its own model, else the settings' one) or for the settings alone. */
@@ -34,4 +40,12 @@ export function syncEngine(ctx: Context): void {
     target = null; // No model to load: stop the engine rather than keep a stale one.
   }
   ctx.engine.setTarget(target).catch((error: unknown) => ctx.log('loading the model failed', error));
+}
+
+/**
+ * After models appear (a download finished, a folder was added): with no model chosen and none loaded, load
+ * the first one found, so a first run ends with a model ready. A model already in use is left alone.
+ */
+export function syncIfNoModel(ctx: Context): void {
+  if (ctx.store.getSettings().activeModelId === null && ctx.engine.target === null) syncEngine(ctx);
 }

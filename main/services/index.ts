@@ -3,18 +3,23 @@
  * events they push. Transport-free: Electron IPC (main/electron/ipc.ts) and the WebSocket server
  * (main/serve/) both call `dispatch(handlers, name, input)` and forward `events`.
  */
+import { resolve } from 'node:path';
 import type { Sampling } from '../../app/chat.ts';
 import type { Handlers } from '../../app/ipc/contract.ts';
+import type { HubClientOptions } from '../downloads/hub-client.ts';
+import { DownloadManager } from '../downloads/manager.ts';
 import type { Store } from '../store/types.ts';
 import { chatHandlers } from './chat.ts';
 import type { Context } from './context.ts';
-import { syncEngine } from './context.ts';
+import { syncEngine, syncIfNoModel } from './context.ts';
 import type { Logger } from './dispatch.ts';
+import { HubConfig, downloadHandlers, memoryTokenStore } from './downloads.ts';
+import type { TokenStore } from './downloads.ts';
 import type { EngineHost } from './engine-host.ts';
 import { EventHub } from './events.ts';
 import type { EventSource } from './events.ts';
 import { imageHandlers } from './images.ts';
-import { FamilyCache, ModelCatalog } from './models.ts';
+import { FamilyCache, ModelCatalog, modelId } from './models.ts';
 import { settingsHandlers } from './settings.ts';
 import { threadHandlers } from './threads.ts';
 
@@ -26,36 +31,89 @@ export interface ServicesOptions {
   /** Added to every generation's sampling: seed, ignoreEos (tests, benchmarks). */
   sampling?: Partial<Sampling>;
   log?: Logger;
+  /** Model downloads; without it, downloads.* and catalog.get answer that they are not set up. */
+  downloads?: DownloadsOptions;
+}
+
+export interface DownloadsOptions {
+  /** Where downloaded models go; always scanned as a model folder too. */
+  modelsDir: string;
+  /** From a command-line flag: wins over the setting and HF_ENDPOINT. */
+  hubEndpoint?: string;
+  /** Default: in memory, empty. */
+  tokenStore?: TokenStore;
+  /** Added to every Hub client (tests: quick retries). */
+  hubClient?: Omit<HubClientOptions, 'endpoint' | 'token'>;
+  /** Free space check (tests stand in a full disk). */
+  freeBytes?: (dir: string) => Promise<number>;
 }
 
 export interface Services {
   handlers: Handlers;
   events: EventSource;
-  /** Stops answers (marked interrupted), stops the engine and purges soft-deleted threads. */
+  /** Stops downloads (to resume later) and answers (marked interrupted), stops the engine, purges threads. */
   dispose(): Promise<void>;
 }
 
 export function createServices(options: ServicesOptions): Services {
   const events = new EventHub();
+  const { store } = options;
+  const modelsDir = options.downloads ? resolve(options.downloads.modelsDir) : null;
+  let manager: DownloadManager | null = null;
+  const models = new ModelCatalog({
+    // The downloads folder and the folders the user added, beside the configured ones.
+    dirs: () => [
+      ...options.modelDirs,
+      ...(modelsDir ? [modelsDir] : []),
+      ...store.getLocalSettings().modelFolders,
+    ],
+    ...(modelsDir ? { managedDir: modelsDir } : {}),
+    busy: (dir) => manager?.isBusy(dir) ?? false,
+  });
+  const hub = new HubConfig(
+    store,
+    options.downloads?.tokenStore ?? memoryTokenStore(),
+    options.downloads?.hubEndpoint,
+    options.downloads?.hubClient,
+  );
   const ctx: Context = {
-    store: options.store,
+    store,
     engine: options.engine,
     events,
-    models: new ModelCatalog(options.modelDirs),
+    models,
     families: new FamilyCache(),
     log: options.log ?? ((message, error) => console.error(`tessera: ${message}`, error ?? '')),
     sampling: options.sampling ?? {},
+    hub,
+    downloads: null,
   };
   // Start-up: nothing is generating yet, so answers still 'streaming' were cut off by the last exit.
-  options.store.markInterrupted();
-  options.store.purgeDeleted();
+  store.markInterrupted();
+  store.purgeDeleted();
   const stopStatus = options.engine.onStatus((status) => events.emit('engine.status', status));
+  if (modelsDir) {
+    manager = new DownloadManager({
+      modelsDir,
+      store,
+      client: () => hub.client(),
+      modelIdOf: modelId,
+      ...(options.downloads?.freeBytes ? { freeBytes: options.downloads.freeBytes } : {}),
+      onChange: (job) => events.emit('downloads.progress', job),
+      onDone: () => {
+        events.emit('models.changed', {});
+        syncIfNoModel(ctx);
+      },
+      log: ctx.log,
+    });
+    ctx.downloads = { manager, modelsDir };
+  }
   const chat = chatHandlers(ctx);
   const handlers: Handlers = {
     ...threadHandlers(ctx, chat.queue),
     ...imageHandlers(ctx),
     ...chat.handlers,
     ...settingsHandlers(ctx),
+    ...downloadHandlers(ctx),
   };
   // Load the model now, so the first question does not wait for it.
   syncEngine(ctx);
@@ -66,10 +124,12 @@ export function createServices(options: ServicesOptions): Services {
     events,
     dispose: () =>
       (disposed ??= (async () => {
+        // Downloads stop where they are and resume at the next start (not marked failed).
+        await manager?.dispose();
         await chat.queue.close();
         await options.engine.dispose();
         stopStatus();
-        options.store.purgeDeleted();
+        store.purgeDeleted();
       })()),
   };
 }

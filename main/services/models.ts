@@ -1,15 +1,27 @@
 /**
  * Finding model folders. Each configured folder is a model (it has a config.json) or holds models one level
- * down. Folders are read again on every call, so a model copied in while the app runs shows up.
+ * down. Folders are read again on every call, so a model copied in while the app runs shows up. A folder
+ * with Tessera's download manifest is listed only when its files match the manifest (sizes, not hashes),
+ * and a manifest-less folder in the downloads folder with partial files is a download still going on.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { ModelEntry } from '../../app/ipc/contract.ts';
 import type { FamilyModel } from '../../models/families/family.ts';
 import { bindFolder } from '../../models/families/plan-folder.ts';
 import { SUPPORTED_MODEL_TYPES, familyForModelType } from '../../models/families/registry.ts';
 import { ServiceError } from './errors.ts';
+
+/** Written by the downloader (main/downloads/download-model.ts) once every file is in place. */
+const MANIFEST = '.tessera-manifest.json';
+
+interface Manifest {
+  repo: string;
+  commit: string;
+  variant?: string;
+  files: { path: string; size: number }[];
+}
 
 /**
  * A model's id: a hash of its absolute folder path. Stable while the folder stays where it is, and unique
@@ -19,12 +31,21 @@ export function modelId(dir: string): string {
   return createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 16);
 }
 
-export function scanModels(dirs: readonly string[]): ModelEntry[] {
+export interface ScanOptions {
+  /** Where Tessera downloads models: its folders with a manifest are removable. */
+  managedDir?: string;
+  /** Folders an unfinished download writes into: never listed. */
+  busy?: (dir: string) => boolean;
+  /** Sizes on disk, kept between scans. */
+  sizes?: SizeCache;
+}
+
+export function scanModels(dirs: readonly string[], options: ScanOptions = {}): ModelEntry[] {
   const found = new Map<string, ModelEntry>();
   for (const dir of dirs.map((d) => resolve(d))) {
     const candidates = existsSync(join(dir, 'config.json')) ? [dir] : subfolders(dir);
     for (const candidate of candidates) {
-      const entry = readEntry(candidate);
+      const entry = readEntry(candidate, options);
       if (entry && !found.has(entry.id)) found.set(entry.id, entry);
     }
   }
@@ -44,8 +65,50 @@ function subfolders(dir: string): string[] {
     .filter((path) => statSync(path, { throwIfNoEntry: false })?.isDirectory());
 }
 
+/** The manifest, or null when there is none or it is not one (a hand-edited or half-written file). */
+function readManifest(dir: string): Manifest | null {
+  try {
+    const value = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as Partial<Manifest>;
+    if (typeof value.repo !== 'string' || typeof value.commit !== 'string' || !Array.isArray(value.files))
+      return null;
+    return value as Manifest;
+  } catch {
+    return null;
+  }
+}
+
+/** Every file of the manifest is there with its size (hashing is `tessera models`' job, not a listing's). */
+function matchesManifest(dir: string, manifest: Manifest): boolean {
+  if (manifest.files.length === 0) return false;
+  return manifest.files.every((file) => {
+    const parts = typeof file.path === 'string' ? file.path.split('/') : [];
+    if (parts.length === 0 || parts.some((p) => p === '' || p === '.' || p === '..')) return false;
+    const info = statSync(join(dir, ...parts), { throwIfNoEntry: false });
+    return info?.isFile() === true && info.size === file.size;
+  });
+}
+
+/** Whether a download left partial files here (`*.incomplete`, at the top or one folder down). */
+function hasPartialFiles(dir: string, depth = 1): boolean {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  return entries.some(
+    (e) =>
+      (e.isFile() && e.name.endsWith('.incomplete')) ||
+      (depth > 0 && e.isDirectory() && hasPartialFiles(join(dir, e.name), depth - 1)),
+  );
+}
+
 /** A folder's entry, or null when it is not a model Tessera can run (no config, unknown model_type). */
-function readEntry(dir: string): ModelEntry | null {
+function readEntry(dir: string, options: ScanOptions): ModelEntry | null {
+  const managed = options.managedDir !== undefined && dirname(dir) === resolve(options.managedDir);
+  const manifest = readManifest(dir);
+  if (manifest ? !matchesManifest(dir, manifest) : managed && (options.busy?.(dir) || hasPartialFiles(dir)))
+    return null; // A download in progress, paused or broken: not a usable model.
   let config: Record<string, unknown>;
   try {
     config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
@@ -57,7 +120,52 @@ function readEntry(dir: string): ModelEntry | null {
   const text = (config.text_config ?? {}) as Record<string, unknown>;
   // The same default as the runtime's loader (models/runtime/load.ts).
   const contextLength = Number(text.max_position_embeddings ?? 2048);
-  return { id: modelId(dir), name: basename(dir), dir, family, contextLength };
+  return {
+    id: modelId(dir),
+    // A download is named after its repo ("SmolVLM-256M-Instruct"), a folder the user added after the folder.
+    name: manifest ? (manifest.repo.split('/').pop() ?? basename(dir)) : basename(dir),
+    dir,
+    family,
+    contextLength,
+    source: manifest
+      ? { repo: manifest.repo, commit: manifest.commit, variant: manifest.variant ?? null }
+      : null,
+    bytes: (options.sizes ?? new SizeCache()).bytes(dir),
+    removable: managed && manifest !== null,
+  };
+}
+
+/**
+ * Folder sizes, kept per folder until its manifest (or, without one, the folder itself) changes, so listing
+ * models does not walk every file each time.
+ */
+export class SizeCache {
+  private readonly sizes = new Map<string, { key: number; bytes: number }>();
+
+  bytes(dir: string): number {
+    const stamp = statSync(join(dir, MANIFEST), { throwIfNoEntry: false }) ?? statSync(dir);
+    const cached = this.sizes.get(dir);
+    if (cached?.key === stamp.mtimeMs) return cached.bytes;
+    const bytes = folderBytes(dir);
+    this.sizes.set(dir, { key: stamp.mtimeMs, bytes });
+    return bytes;
+  }
+}
+
+function folderBytes(dir: string): number {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0; // Gone while we walked: it holds nothing.
+  }
+  let sum = 0;
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) sum += folderBytes(path);
+    else if (entry.isFile()) sum += statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return sum;
 }
 
 /** Families bound to a folder's configs, kept per folder: planning reads JSON files otherwise. */
@@ -72,14 +180,38 @@ export class FamilyCache {
     }
     return family;
   }
+
+  /** Drops a folder's family (its model was deleted; a new download there may differ). */
+  forget(dir: string): void {
+    this.bound.delete(dir);
+  }
+}
+
+export interface CatalogOptions extends Omit<ScanOptions, 'sizes'> {
+  /** The folders to scan, read on every listing (folders the user adds show up at once). */
+  dirs: () => readonly string[];
 }
 
 /** The model folders, read on demand, and which model a thread or the settings mean. */
 export class ModelCatalog {
-  constructor(private readonly dirs: readonly string[]) {}
+  private readonly options: CatalogOptions;
+  private readonly sizes = new SizeCache();
+
+  constructor(dirs: readonly string[] | CatalogOptions) {
+    this.options = Array.isArray(dirs) ? { dirs: () => dirs } : (dirs as CatalogOptions);
+  }
+
+  private get dirs(): readonly string[] {
+    return this.options.dirs();
+  }
 
   list(): ModelEntry[] {
-    return scanModels(this.dirs);
+    return scanModels(this.dirs, { ...this.options, sizes: this.sizes });
+  }
+
+  /** The entry of one model folder (listed or not), or null when it is not a model Tessera can run. */
+  read(dir: string): ModelEntry | null {
+    return readEntry(resolve(dir), { ...this.options, sizes: this.sizes });
   }
 
   get(id: string): ModelEntry {

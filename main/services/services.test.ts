@@ -48,8 +48,12 @@ describe('services', () => {
         dir: modelDir,
         family: 'smolvlm',
         contextLength: 2048,
+        source: null,
+        bytes: expect.any(Number),
+        removable: false,
       },
     ]);
+    expect(models[0]?.bytes).toBeGreaterThan(500_000);
     const ready = await h.next('engine.status', (s) => s.state === 'ready');
     expect(ready.modelId).toBe(modelId(modelDir));
     expect(ready.providers?.decoder.provider).toBe('cpu');

@@ -108,6 +108,32 @@ export const MIGRATIONS: readonly Migration[] = [
         INSERT INTO thread_fts(rowid, title) SELECT seq, title FROM threads;
       `),
   },
+  {
+    name: 'model downloads',
+    up: (db) =>
+      db.exec(`
+        -- One row per model download; live figures (speed, ETA) are never stored.
+        CREATE TABLE downloads (
+          seq INTEGER PRIMARY KEY,
+          id TEXT NOT NULL UNIQUE,
+          repo TEXT NOT NULL,
+          revision TEXT NOT NULL,
+          -- What the user asked for (NULL: the default), and what the plan chose ('' until known).
+          requested_variant TEXT,
+          variant TEXT NOT NULL,
+          commit_sha TEXT,
+          state TEXT NOT NULL
+            CHECK (state IN ('queued', 'downloading', 'paused', 'failed', 'done', 'cancelled')),
+          bytes INTEGER NOT NULL,
+          total INTEGER NOT NULL,
+          files TEXT NOT NULL CHECK (json_valid(files)),
+          error TEXT CHECK (error IS NULL OR json_valid(error)),
+          model_id TEXT,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        );
+      `),
+  },
 ];
 
 /**

@@ -1,6 +1,6 @@
 /** App settings: defaults, overridden key by key by what is stored. */
 import type { Settings } from '../../app/ipc/contract.ts';
-import type { SettingsChanges } from './types.ts';
+import type { LocalSettings, SettingsChanges } from './types.ts';
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   activeModelId: null,
@@ -34,4 +34,20 @@ export function mergeSettings(base: Readonly<Settings>, changes: SettingsChanges
 
 function defined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Keys of the local settings in the settings table: dotted, so they never clash with Settings' keys. */
+export const LOCAL_KEYS: Readonly<Record<keyof LocalSettings, string>> = Object.freeze({
+  hubEndpoint: 'hub.endpoint',
+  modelFolders: 'models.folders',
+});
+
+/** Local settings from stored keys; a value of the wrong type (hand-edited database) counts as unset. */
+export function localSettingsFrom(stored: Map<string, unknown>): LocalSettings {
+  const endpoint = stored.get(LOCAL_KEYS.hubEndpoint);
+  const folders = stored.get(LOCAL_KEYS.modelFolders);
+  return {
+    hubEndpoint: typeof endpoint === 'string' && endpoint !== '' ? endpoint : null,
+    modelFolders: Array.isArray(folders) ? folders.filter((f): f is string => typeof f === 'string') : [],
+  };
 }

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Message, Settings, Thread, ThreadDetail, ThreadSummary } from '../../app/ipc/contract.ts';
+import { DownloadTable } from './downloads.ts';
 import { notFound, StoreError } from './errors.ts';
 import { toJson, toMarkdown, type ExportImage } from './export.ts';
 import { ImageFiles, isSha256, sha256Hex } from './images.ts';
@@ -19,8 +20,8 @@ import { firstText, foldedParts, isUntitled, titleFromText, toMessage, UNTITLED 
 import type { MessageRow } from './messages.ts';
 import { migrate } from './migrations.ts';
 import { LIST_SQL, SEARCH_SQL, toFtsQuery } from './queries.ts';
-import { mergeSettings, settingsFrom } from './settings.ts';
-import type { NewMessage, SettingsChanges, Store } from './types.ts';
+import { LOCAL_KEYS, localSettingsFrom, mergeSettings, settingsFrom } from './settings.ts';
+import type { LocalSettings, NewMessage, SettingsChanges, Store, StoredDownload } from './types.ts';
 
 export { StoreError } from './errors.ts';
 export { UNTITLED } from './messages.ts';
@@ -173,6 +174,7 @@ function prepare(db: Database.Database) {
 
 class SqliteStore implements Store {
   private readonly sql: ReturnType<typeof prepare>;
+  private readonly downloads: DownloadTable;
 
   constructor(
     private readonly db: Database.Database,
@@ -180,6 +182,7 @@ class SqliteStore implements Store {
     private readonly now: () => number,
   ) {
     this.sql = prepare(db);
+    this.downloads = new DownloadTable(db);
   }
 
   private tx<T>(fn: () => T): T {
@@ -405,8 +408,7 @@ class SqliteStore implements Store {
   // Settings ------------------------------------------------------------------------------------------
 
   getSettings(): Settings {
-    const stored = new Map(this.sql.settings.all().map((r) => [r.key, JSON.parse(r.value) as unknown]));
-    return settingsFrom(stored);
+    return settingsFrom(this.storedValues());
   }
 
   updateSettings(changes: SettingsChanges): Settings {
@@ -417,6 +419,38 @@ class SqliteStore implements Store {
       }
       return next;
     });
+  }
+
+  private storedValues(): Map<string, unknown> {
+    return new Map(this.sql.settings.all().map((r) => [r.key, JSON.parse(r.value) as unknown]));
+  }
+
+  getLocalSettings(): LocalSettings {
+    return localSettingsFrom(this.storedValues());
+  }
+
+  updateLocalSettings(changes: Partial<LocalSettings>): LocalSettings {
+    return this.tx(() => {
+      for (const key of Object.keys(LOCAL_KEYS) as (keyof LocalSettings)[]) {
+        const value = changes[key];
+        if (value !== undefined) this.sql.putSetting.run(LOCAL_KEYS[key], JSON.stringify(value));
+      }
+      return this.getLocalSettings();
+    });
+  }
+
+  // Downloads -----------------------------------------------------------------------------------------
+
+  listDownloads(): StoredDownload[] {
+    return this.downloads.list();
+  }
+
+  saveDownload(download: StoredDownload): void {
+    this.downloads.save(download);
+  }
+
+  deleteDownload(id: string): void {
+    this.downloads.delete(id);
   }
 
   // Export --------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  */
 import type { GenerationStats } from '../../app/chat.ts';
 import type {
+  DownloadJob,
   ImageRef,
   Message,
   MessagePart,
@@ -26,6 +27,23 @@ export interface NewMessage {
 export type SettingsChanges = Partial<Omit<Settings, 'sampling'>> & {
   sampling?: Partial<Settings['sampling']>;
 };
+
+/**
+ * Main-process settings the renderer never reads as such: the Hub endpoint (shown through HubSettings) and
+ * the model folders the user added. Kept in the settings table beside the renderer's Settings.
+ */
+export interface LocalSettings {
+  /** null: HF_ENDPOINT or the default Hub. */
+  hubEndpoint: string | null;
+  /** Absolute paths, in the order they were added. */
+  modelFolders: string[];
+}
+
+/** A download as stored: the contract's job without the live figures, plus the variant asked for. */
+export interface StoredDownload extends Omit<DownloadJob, 'bytesPerSecond' | 'etaSeconds'> {
+  /** The variant the user asked for; null for the default one (the plan's choice is in `variant`). */
+  requestedVariant: string | null;
+}
 
 export interface Store {
   // Threads (most recent first; soft-deleted ones are hidden until restored or purged).
@@ -69,6 +87,15 @@ export interface Store {
   // Settings.
   getSettings(): Settings;
   updateSettings(changes: SettingsChanges): Settings;
+  getLocalSettings(): LocalSettings;
+  /** Absent fields stay as they are. */
+  updateLocalSettings(changes: Partial<LocalSettings>): LocalSettings;
+
+  // Model downloads (oldest first).
+  listDownloads(): StoredDownload[];
+  /** Inserts or replaces the download with this id. */
+  saveDownload(download: StoredDownload): void;
+  deleteDownload(id: string): void;
 
   // Export.
   exportMarkdown(threadId: string): { filename: string; content: string };

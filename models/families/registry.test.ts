@@ -1,19 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { isTesseraError } from '../errors.ts';
+import { llava } from './llava/index.ts';
 import { familyForModelType, SUPPORTED_MODEL_TYPES } from './registry.ts';
 import { smolvlm } from './smolvlm/index.ts';
 import { smolvlm256m } from './smolvlm/testing.ts';
 
 describe('familyForModelType', () => {
-  it('finds SmolVLM for both of its model types', () => {
+  it('finds SmolVLM for both of its model types, and LLaVA-1.5 for llava', () => {
     expect(familyForModelType('smolvlm', 'config.json')).toBe(smolvlm);
     expect(familyForModelType('idefics3', 'config.json')).toBe(smolvlm);
-    expect(SUPPORTED_MODEL_TYPES).toEqual(['smolvlm', 'idefics3']);
+    expect(familyForModelType('llava', 'config.json')).toBe(llava);
+    expect(SUPPORTED_MODEL_TYPES).toEqual(['smolvlm', 'idefics3', 'llava']);
   });
 
   it.each([
-    ['llava', /\/m\/config\.json has model_type "llava"; Tessera supports model types: smolvlm, idefics3\./],
-    [undefined, /\/m\/config\.json has no "model_type"; .*smolvlm, idefics3/],
+    [
+      'llava_next',
+      /\/m\/config\.json has model_type "llava_next"; Tessera supports model types: smolvlm, idefics3, llava\./,
+    ],
+    [undefined, /\/m\/config\.json has no "model_type"; .*smolvlm, idefics3, llava/],
   ])('refuses %s with MODEL_UNSUPPORTED naming it and the supported ones', (modelType, message) => {
     try {
       familyForModelType(modelType, '/m/config.json');

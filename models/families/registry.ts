@@ -1,9 +1,10 @@
 /** model_type → family. A new family is one import and one entry in FAMILIES. */
 import { TesseraError } from '../errors.ts';
 import type { ModelFamily } from './family.ts';
+import { llava } from './llava/index.ts';
 import { smolvlm } from './smolvlm/index.ts';
 
-const FAMILIES: readonly ModelFamily[] = [smolvlm];
+const FAMILIES: readonly ModelFamily[] = [smolvlm, llava];
 
 export const SUPPORTED_MODEL_TYPES: readonly string[] = FAMILIES.flatMap((f) => f.modelTypes);
 

@@ -46,6 +46,24 @@ describe('makeModel', () => {
     expect((await readdir(join(root, 'nested'))).sort()).toEqual(['fp32']);
   });
 
+  it('writes a LLaVA folder with the same files', async () => {
+    const { files } = await makeModel({
+      family: 'llava',
+      size: 'tiny',
+      dtype: 'q4',
+      seed: 1,
+      outDir: join(root, 'llava'),
+    });
+    expect(files).toEqual(
+      [
+        ...JSON_FILES,
+        'onnx/decoder_model_merged_q4.onnx',
+        'onnx/embed_tokens_q4.onnx',
+        'onnx/vision_encoder_q4.onnx',
+      ].sort(),
+    );
+  });
+
   it('names q4 graphs with _q4 and external data files after their graph', async () => {
     const q4 = await makeModel({
       family: 'smolvlm',
@@ -98,7 +116,7 @@ describe('makeModel', () => {
   it('rejects an unknown family and a non-integer seed', async () => {
     const base = { size: 'tiny', dtype: 'fp32', outDir: join(root, 'bad') } as const;
     // @ts-expect-error: not a generated family
-    await expect(makeModel({ ...base, family: 'llava', seed: 1 })).rejects.toThrow(/unknown family/);
+    await expect(makeModel({ ...base, family: 'mystery', seed: 1 })).rejects.toThrow(/unknown family/);
     await expect(makeModel({ ...base, family: 'smolvlm', seed: 1.5 })).rejects.toThrow(/seed/);
   });
 });

@@ -5,12 +5,13 @@
 import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TesseraError } from '../errors.ts';
+import { generateLlava } from '../families/llava/generate.ts';
 import { generateSmolVlm } from '../families/smolvlm/generate.ts';
 import type { FamilyGenerator, ModelDType, ModelSize } from './types.ts';
 
 export type { ModelDType, ModelSize } from './types.ts';
 
-const FAMILIES = { smolvlm: generateSmolVlm } satisfies Record<string, FamilyGenerator>;
+const FAMILIES = { smolvlm: generateSmolVlm, llava: generateLlava } satisfies Record<string, FamilyGenerator>;
 
 export type GeneratedFamily = keyof typeof FAMILIES;
 export const GENERATED_FAMILIES = Object.keys(FAMILIES) as GeneratedFamily[];

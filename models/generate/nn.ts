@@ -74,6 +74,19 @@ export class Layers {
     return g.op('Mul', [g.op('Mul', [x, g.f32(0.5)]), g.op('Add', [t, g.f32(1)])]);
   }
 
+  /** GELU, exact (erf) form: PyTorch's default `gelu`, LLaVA's projector activation. */
+  gelu(x: string): string {
+    const g = this.g;
+    const erf = g.op('Erf', [g.op('Mul', [x, g.f32(Math.SQRT1_2)])]);
+    return g.op('Mul', [g.op('Mul', [x, g.f32(0.5)]), g.op('Add', [erf, g.f32(1)])]);
+  }
+
+  /** CLIP's `quick_gelu`: x · sigmoid(1.702 x). */
+  quickGelu(x: string): string {
+    const g = this.g;
+    return g.op('Mul', [x, g.op('Sigmoid', [g.op('Mul', [x, g.f32(1.702)])])]);
+  }
+
   silu(x: string): string {
     return this.g.op('Mul', [x, this.g.op('Sigmoid', [x])]);
   }

@@ -7,8 +7,7 @@ import type { ChatMessage, GenerateRequest } from '../../app/chat.ts';
 import { testModelDir } from '../testing/test-models.ts';
 import { noiseImage } from '../testing/images.ts';
 import { Vlm } from './vlm.ts';
-import { DecoderStepper, embedTokens } from './generate.ts';
-import { KvCache } from './kv-cache.ts';
+import { followUpVersusFresh, incrementalVersusFull } from '../testing/kv-invariants.ts';
 
 let dir: string;
 let vlm: Vlm;
@@ -51,34 +50,15 @@ describe('Vlm on a tiny generated SmolVLM', () => {
   });
 
   it('decodes incrementally with the cache exactly as a full recompute', async () => {
-    const { parts } = vlm;
-    const ids = parts.text.encode('<|im_start|>User: tell me about caches<end_of_utterance>\nAssistant:');
-    const full = new DecoderStepper(parts.decoder.session, KvCache.empty(parts.decoder.session));
-    const fullLogits = await full.feed(ids, await embedTokens(parts.embed.session, ids));
-    const incremental = new DecoderStepper(parts.decoder.session, KvCache.empty(parts.decoder.session));
-    const head = ids.slice(0, 5);
-    await incremental.feed(head, await embedTokens(parts.embed.session, head));
-    let logits: Float32Array = new Float32Array();
-    for (const id of ids.slice(5))
-      logits = await incremental.feed([id], await embedTokens(parts.embed.session, [id]));
-    expect(incremental.cache.length).toBe(ids.length);
-    let maxDiff = 0;
-    logits.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - (fullLogits[i] ?? NaN)))));
+    const messages = [user(image(photo), text('tell me about caches'))];
+    const { maxDiff, lengths, promptLength } = await incrementalVersusFull(vlm, messages, 5);
+    expect(lengths).toEqual([promptLength, promptLength]);
     expect(maxDiff).toBeLessThan(1e-4);
-    full.cache.dispose();
-    incremental.cache.dispose();
   });
 
   it('answers a follow-up on the kept cache exactly as recomputing the conversation', async () => {
     const first = [user(image(photo), text('Describe the picture.'))];
-    const turn1 = await greedy(first, { threadId: 'follow-up' });
-    const second: ChatMessage[] = [
-      ...first,
-      { role: 'assistant', content: [text(turn1.text)] },
-      user(text('And the colours?')),
-    ];
-    const kept = await greedy(second, { threadId: 'follow-up' });
-    const fresh = await greedy(second);
+    const { turn1, kept, fresh } = await followUpVersusFresh(vlm, first, 'And the colours?');
     expect(kept.stats.cachedTokens).toBeGreaterThan(turn1.stats.promptTokens - 1);
     expect(kept.stats.imagesFromCache).toBe(1);
     expect(fresh.stats.cachedTokens).toBe(0);

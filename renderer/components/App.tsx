@@ -10,6 +10,7 @@ import { Header } from './Header.tsx';
 import { HelpDialog } from './HelpDialog.tsx';
 import { LiveAnnouncer } from './LiveAnnouncer.tsx';
 import { MessageList } from './MessageList.tsx';
+import { ModelsPage } from './models-page/ModelsPage.tsx';
 import { SettingsDialog } from './SettingsDialog.tsx';
 import { Sidebar } from './Sidebar.tsx';
 import { TileDialog } from './TileDialog.tsx';
@@ -97,6 +98,7 @@ function Dialogs() {
   if (!dialog) return null;
   if (dialog.kind === 'settings') return <SettingsDialog onClose={close} />;
   if (dialog.kind === 'help') return <HelpDialog onClose={close} />;
+  if (dialog.kind === 'models') return <ModelsPage onClose={close} />;
   return (
     <TileDialog
       key={dialog.image.sha256}

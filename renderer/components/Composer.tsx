@@ -41,6 +41,15 @@ export function Composer() {
   const picker = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
 
+  // The first model arrived (the first-run panel, and whatever had the focus in it, is gone): type here.
+  const hadNoModels = useRef(noModels);
+  useEffect(() => {
+    const arrived = hadNoModels.current && !noModels;
+    hadNoModels.current = noModels;
+    if (arrived && (!document.activeElement || document.activeElement === document.body))
+      input.current?.focus();
+  }, [noModels]);
+
   // The textarea grows with its text up to a cap (CSS max-height), then scrolls.
   useEffect(() => {
     const el = input.current;
@@ -110,6 +119,8 @@ export function Composer() {
             : 'Ask about an image — paste a screenshot with Ctrl+V'
         }
         rows={1}
+        // Nothing to answer with yet: the first-run panel above offers a model.
+        disabled={noModels}
         value={draft}
         onChange={(e) => setDraft(e.target.value)}
         onPaste={onPaste}
@@ -120,7 +131,12 @@ export function Composer() {
         }}
       />
       <div className="composer-bar">
-        <IconButton label="Attach images" testId="attach-button" onClick={() => picker.current?.click()}>
+        <IconButton
+          label="Attach images"
+          testId="attach-button"
+          disabled={noModels}
+          onClick={() => picker.current?.click()}
+        >
           <PaperclipIcon />
         </IconButton>
         <input
@@ -157,7 +173,7 @@ export function Composer() {
             data-testid="send-button"
             aria-label="Send"
             title={sendHint}
-            disabled={!ready}
+            disabled={!ready || noModels}
           >
             <SendIcon />
           </button>

@@ -102,3 +102,19 @@ export const AlertIcon = (p: P) => (
     <path d="M12 10v4M12 17v.2" />
   </Icon>
 );
+export const ModelsIcon = (p: P) => (
+  <Icon {...p}>
+    <path d="M12 3.5l7.5 4.25v8.5L12 20.5l-7.5-4.25v-8.5z" />
+    <path d="M4.5 7.75L12 12l7.5-4.25M12 12v8.5" />
+  </Icon>
+);
+export const PauseIcon = (p: P) => (
+  <Icon {...p}>
+    <path d="M9 6.5v11M15 6.5v11" />
+  </Icon>
+);
+export const PlayIcon = (p: P) => (
+  <Icon {...p}>
+    <path d="M8 5.5v13l10-6.5z" />
+  </Icon>
+);

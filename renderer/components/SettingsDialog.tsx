@@ -38,7 +38,7 @@ function ModelSection() {
   const models = useApp((s) => s.models);
   // With none chosen, the services run the first model: show that one as active.
   const active = useApp((s) => effectiveModel(s.models, s.settings?.activeModelId, null)?.id ?? null);
-  const { updateSettings } = useActions();
+  const { updateSettings, openDialog } = useActions();
   const name = useId();
   return (
     <Section title="Model" testId="settings-models">
@@ -46,7 +46,8 @@ function ModelSection() {
         <p className="muted">Loading…</p>
       ) : models.length === 0 ? (
         <p className="muted">
-          No models found. Start Tessera with <code>tessera serve --model-dir DIR</code>.
+          No models yet. Download one on the Models page, or start Tessera with{' '}
+          <code>tessera serve --model-dir DIR</code>.
         </p>
       ) : (
         <div className="choice-list" role="radiogroup" aria-label="Active model">
@@ -69,6 +70,14 @@ function ModelSection() {
           ))}
         </div>
       )}
+      <button
+        type="button"
+        className="button settings-models-link"
+        data-testid="settings-manage-models"
+        onClick={() => openDialog({ kind: 'models' })}
+      >
+        Download and manage models…
+      </button>
     </Section>
   );
 }

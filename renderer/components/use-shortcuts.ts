@@ -27,6 +27,9 @@ export function useShortcuts(store: AppStore): void {
       } else if (mod && key === 'l') {
         event.preventDefault();
         document.getElementById(COMPOSER_INPUT_ID)?.focus();
+      } else if ((mod && event.shiftKey && key === 'm') || (event.altKey && !mod && key === 'm')) {
+        event.preventDefault();
+        state.openDialog({ kind: 'models' });
       } else if (mod && key === ',') {
         event.preventDefault();
         state.openDialog({ kind: 'settings' });

@@ -14,10 +14,36 @@ export function formatMs(ms: number): string {
   return `${oneDecimal.format(ms / 1000)} s`;
 }
 
+const GB = 1024 * 1024 * 1024;
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${oneDecimal.format(bytes / 1024)} KB`;
-  return `${oneDecimal.format(bytes / 1024 / 1024)} MB`;
+  if (bytes < GB) return `${oneDecimal.format(bytes / 1024 / 1024)} MB`;
+  return `${oneDecimal.format(bytes / GB)} GB`;
+}
+
+/** An estimate: whole megabytes, or gigabytes to one decimal ("151 MB", "1.4 GB"). */
+export function formatApproxBytes(bytes: number): string {
+  if (bytes < GB) return `${integer.format(Math.max(1, Math.round(bytes / 1024 / 1024)))} MB`;
+  return `${oneDecimal.format(bytes / GB)} GB`;
+}
+
+/** A download's speed ("3.2 MB/s"). */
+export function formatSpeed(bytesPerSecond: number): string {
+  return `${formatBytes(Math.round(bytesPerSecond))}/s`;
+}
+
+/** Time left, coarse: "45 s", "3 min 5 s", "1 h 12 min". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) {
+    const rest = s % 60;
+    return rest && s < 600 ? `${Math.floor(s / 60)} min ${rest} s` : `${Math.round(s / 60)} min`;
+  }
+  const minutes = Math.round((s % 3600) / 60);
+  return minutes ? `${Math.floor(s / 3600)} h ${minutes} min` : `${Math.floor(s / 3600)} h`;
 }
 
 export function formatSize(size: { width: number; height: number }): string {

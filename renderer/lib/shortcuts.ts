@@ -11,6 +11,7 @@ export const SHORTCUTS: Array<{ keys: string; action: string }> = [
   { keys: 'Escape', action: 'Stop the answer being written; close a dialog' },
   { keys: `${MOD}+V`, action: 'Paste text or a screenshot' },
   { keys: `${MOD}+,`, action: 'Settings' },
+  { keys: `${MOD}+Shift+M`, action: 'Models: download, use and delete (Alt+M in a browser)' },
   { keys: `? or ${MOD}+/`, action: 'This list' },
   { keys: '↑ ↓', action: 'Move between threads; F2 renames, Delete deletes' },
   { keys: '← → ↑ ↓', action: 'Move between tiles in a tile view' },

@@ -49,6 +49,15 @@ export function bindEvents(api: Api, store: AppStore, schedule: Scheduler = fram
       store.getState().finishAnswer(message);
     }),
     api.on('engine.status', (status) => store.getState().setEngine(status)),
+    // Throttled by the services (a few per second): each replaces one job, and only what shows that job
+    // re-renders.
+    api.on('downloads.progress', (job) => store.getState().applyDownload(job)),
+    api.on('models.changed', () => {
+      const state = store.getState();
+      void state.loadModels();
+      // Free disk space changed, and the catalog marks what is installed.
+      void state.loadCatalog();
+    }),
     api.on('threads.changed', ({ threadId }) => {
       // Bursts (a send changes a thread several times) become one reload.
       changedThreads.add(threadId);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../app/ipc/contract.ts';
 import { createHarness, must, pngFile, settle, until } from '../testing/harness.ts';
-import { fakeStats } from '../testing/fake-api.ts';
+import { fakeModel, fakeStats } from '../testing/fake-api.ts';
 import { loadAll } from './store.ts';
 import { selectStreamingId } from './selectors.ts';
 
@@ -255,7 +255,7 @@ describe('composer', () => {
 
   it('estimates tokens for the thread and flags what will not fit', async () => {
     const { store } = await threadWithQuestion(
-      createHarness({ models: [{ id: 'm', name: 'M', dir: '/m', family: 'smolvlm', contextLength: 100 }] }),
+      createHarness({ models: [fakeModel({ id: 'm', name: 'M', contextLength: 100 })] }),
     );
     store.getState().setDraft('x'.repeat(40));
     await store.getState().refreshEstimate();
@@ -269,10 +269,7 @@ describe('composer', () => {
 describe('settings and engine', () => {
   it('applies settings at once, and asks for new plans after a model switch', async () => {
     const h = createHarness({
-      models: [
-        { id: 'a', name: 'A', dir: '/a', family: 'smolvlm', contextLength: 8192 },
-        { id: 'b', name: 'B', dir: '/b', family: 'smolvlm', contextLength: 8192 },
-      ],
+      models: [fakeModel({ id: 'a', name: 'A' }), fakeModel({ id: 'b', name: 'B' })],
     });
     await loadAll(h.store);
     h.store.getState().addFiles([pngFile('a.png')], 'picker');

@@ -8,6 +8,8 @@ import { createStore } from 'zustand/vanilla';
 import type { StateCreator } from 'zustand/vanilla';
 import type { Api } from '../../app/ipc/contract.ts';
 import type { ImageUrls } from '../lib/image-urls.ts';
+import { createDownloadsSlice } from './slices/downloads.ts';
+import type { DownloadsSlice } from './slices/downloads.ts';
 import { createComposerSlice } from './slices/composer.ts';
 import type { ComposerSlice } from './slices/composer.ts';
 import { createGenerationSlice } from './slices/generation.ts';
@@ -21,7 +23,13 @@ import type { ThreadsSlice } from './slices/threads.ts';
 import { createUiSlice } from './slices/ui.ts';
 import type { UiSlice } from './slices/ui.ts';
 
-export type AppState = ThreadsSlice & ComposerSlice & GenerationSlice & ModelsSlice & SettingsSlice & UiSlice;
+export type AppState = ThreadsSlice &
+  ComposerSlice &
+  GenerationSlice &
+  ModelsSlice &
+  DownloadsSlice &
+  SettingsSlice &
+  UiSlice;
 
 export interface StoreDeps {
   api: Api;
@@ -36,6 +44,7 @@ export function createAppStore(deps: StoreDeps) {
     ...createComposerSlice(deps)(...args),
     ...createGenerationSlice(deps)(...args),
     ...createModelsSlice(deps)(...args),
+    ...createDownloadsSlice(deps)(...args),
     ...createSettingsSlice(deps)(...args),
     ...createUiSlice(deps)(...args),
   }));
@@ -46,7 +55,14 @@ export type AppStore = ReturnType<typeof createAppStore>;
 /** Everything the app loads at start-up and again after a reconnect (events may have been missed). */
 export async function loadAll(store: AppStore): Promise<void> {
   const state = store.getState();
-  await Promise.all([state.loadSettings(), state.loadModels(), state.loadEngine(), state.loadThreads()]);
+  await Promise.all([
+    state.loadSettings(),
+    state.loadModels(),
+    state.loadEngine(),
+    state.loadThreads(),
+    state.loadDownloads(),
+    state.loadCatalog(),
+  ]);
   const { currentThreadId, threadList, selectThread, refreshCurrent } = store.getState();
   if (currentThreadId) await refreshCurrent();
   else if (threadList[0]) await selectThread(threadList[0].id);

@@ -3,12 +3,17 @@
  * without an engine. It keeps threads as message trees the way the store does, plans images the way a
  * SmolVLM-like family would (512-pixel tiles plus a global view) and streams canned answers.
  */
+import { CATALOG, catalogEntry } from '../../app/catalog.ts';
 import type {
   Api,
+  CatalogView,
+  DownloadJob,
   EngineStatus,
   EventName,
   Events,
+  HubSettings,
   ImageRef,
+  Inspection,
   Message,
   MessagePart,
   ModelEntry,
@@ -35,6 +40,14 @@ export interface FakeApiOptions {
   autoAnswer?: { chunkMs: number } | false;
   /** Ids are deterministic so tests can name them. */
   idPrefix?: string;
+  /**
+   * Downloads make progress on a timer (the demo). Tests leave it off and drive them with
+   * `advanceDownload`, `failDownload` and `completeDownload`.
+   */
+  autoDownload?: { tickMs: number; bytesPerSecond: number } | false;
+  /** The machine the catalog describes (fit indicators). */
+  memory?: CatalogView['memory'];
+  freeDiskBytes?: number | null;
 }
 
 export interface FakeApi {
@@ -45,7 +58,17 @@ export interface FakeApi {
   messages: Map<string, Message>;
   images: Map<string, { ref: ImageRef; bytes: Uint8Array }>;
   settings: Settings;
+  /** The installed models (the same array `models.list` answers from; downloads add to it). */
+  models: ModelEntry[];
+  downloads: Map<string, DownloadJob>;
+  hub: HubSettings;
+  /** Moves a download on by this many bytes (queued or downloading), finishing it at its total. */
+  advanceDownload(id: string, bytes: number, bytesPerSecond?: number): DownloadJob;
+  failDownload(id: string, error?: { code: string; message: string }): DownloadJob;
+  completeDownload(id: string): DownloadJob;
 }
+
+export const FAKE_COMMIT = '8c3f7e1a2b4d6f80912a3b4c5d6e7f8091a2b3c4';
 
 export const FAKE_MODEL: ModelEntry = {
   id: 'smolvlm-256m',
@@ -53,7 +76,35 @@ export const FAKE_MODEL: ModelEntry = {
   dir: '/models/SmolVLM-256M-Instruct',
   family: 'smolvlm',
   contextLength: 8192,
+  source: { repo: 'HuggingFaceTB/SmolVLM-256M-Instruct', commit: FAKE_COMMIT, variant: 'q4' },
+  bytes: 171_966_464,
+  removable: true,
 };
+
+/** A model entry with defaults for the fields a test does not care about. */
+export function fakeModel(fields: Partial<ModelEntry> & Pick<ModelEntry, 'id'>): ModelEntry {
+  return {
+    name: fields.id,
+    dir: `/models/${fields.id}`,
+    family: 'smolvlm',
+    contextLength: 8192,
+    source: null,
+    bytes: 100_000_000,
+    removable: false,
+    ...fields,
+  };
+}
+
+export const FAKE_MODELS_DIR = '/home/me/.local/share/tessera/models';
+const DEFAULT_ENDPOINT = 'https://huggingface.co';
+/** Files besides the graphs: configs and the tokenizer. */
+const EXTRA_FILES: Array<[string, number]> = [
+  ['config.json', 4_200],
+  ['generation_config.json', 160],
+  ['preprocessor_config.json', 480],
+  ['tokenizer.json', 3_548_000],
+  ['tokenizer_config.json', 27_000],
+];
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const err = (code: string, message: string): Result<never> => ({ ok: false, error: { code, message } });
@@ -177,7 +228,10 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
   const images = new Map<string, { ref: ImageRef; bytes: Uint8Array }>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const timers = new Map<string, ReturnType<typeof setInterval>>();
-  const models = options.models ?? [FAKE_MODEL];
+  const models = [...(options.models ?? [FAKE_MODEL])];
+  const downloads = new Map<string, DownloadJob>();
+  const hub: HubSettings = { endpoint: DEFAULT_ENDPOINT, endpointSource: 'default', hasToken: false };
+  const memory = options.memory ?? { totalBytes: 16 * 1024 ** 3, availableBytes: 8 * 1024 ** 3 };
   const settings: Settings = {
     activeModelId: models[0]?.id ?? null,
     device: 'auto',
@@ -196,6 +250,191 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
 
   function emit<E extends EventName>(event: E, payload: Events[E]): void {
     for (const listener of listeners.get(event) ?? []) listener(payload);
+  }
+
+  // ---------------------------------------------------------------- downloads
+  function saveJob(job: DownloadJob): DownloadJob {
+    const next = { ...job, updatedAt: tick() };
+    downloads.set(next.id, next);
+    emit('downloads.progress', structuredClone(next));
+    return next;
+  }
+
+  function getJob(jobId: string): DownloadJob {
+    const job = downloads.get(jobId);
+    if (!job) throw new Error(`No download ${jobId}.`);
+    return job;
+  }
+
+  function install(job: DownloadJob): ModelEntry {
+    const entry = catalogEntry(job.repo);
+    const name = job.repo.split('/').pop() ?? job.repo;
+    const model: ModelEntry = {
+      id: `${name.toLowerCase()}-${job.variant}`,
+      name: entry ? `${entry.name} (${job.variant})` : name,
+      dir: `${FAKE_MODELS_DIR}/${job.repo.replace('/', '--')}-${job.variant}`,
+      family: entry?.family ?? 'smolvlm',
+      contextLength: entry?.contextLength ?? 8192,
+      source: { repo: job.repo, commit: job.commit ?? FAKE_COMMIT, variant: job.variant },
+      bytes: job.total,
+      removable: true,
+    };
+    const at = models.findIndex((m) => m.id === model.id);
+    if (at >= 0) models[at] = model;
+    else models.push(model);
+    models.sort((a, b) => a.name.localeCompare(b.name));
+    return model;
+  }
+
+  function completeDownload(jobId: string): DownloadJob {
+    const job = getJob(jobId);
+    const model = install(job);
+    const done = saveJob({
+      ...job,
+      state: 'done',
+      bytes: job.total,
+      files: job.files.map((f) => ({ ...f, bytes: f.total, done: true })),
+      bytesPerSecond: 0,
+      etaSeconds: 0,
+      modelId: model.id,
+    });
+    emit('models.changed', {});
+    // The engine picks up a first model on its own.
+    if (engine.state === 'stopped') {
+      emit('engine.status', (engine = { ...engine, state: 'starting', modelId: model.id }));
+      emit('engine.status', (engine = { ...engine, state: 'ready', providers: fakeStats(0).providers }));
+    }
+    return done;
+  }
+
+  function advanceDownload(jobId: string, bytes: number, bytesPerSecond = bytes): DownloadJob {
+    const job = getJob(jobId);
+    if (job.state !== 'queued' && job.state !== 'downloading') return job;
+    let left = bytes;
+    const files = job.files.map((file) => {
+      const take = Math.min(left, file.total - file.bytes);
+      left -= take;
+      const done = file.bytes + take;
+      return { ...file, bytes: done, done: done >= file.total };
+    });
+    const total = files.reduce((sum, f) => sum + f.bytes, 0);
+    if (total >= job.total) {
+      downloads.set(jobId, { ...job, files, bytes: total });
+      return completeDownload(jobId);
+    }
+    return saveJob({
+      ...job,
+      state: 'downloading',
+      commit: job.commit ?? FAKE_COMMIT,
+      files,
+      bytes: total,
+      bytesPerSecond,
+      etaSeconds: bytesPerSecond > 0 ? Math.ceil((job.total - total) / bytesPerSecond) : null,
+    });
+  }
+
+  function failDownload(
+    jobId: string,
+    error = { code: 'HUB_ERROR', message: 'The Hub answered 503 Service Unavailable.' },
+  ): DownloadJob {
+    const job = getJob(jobId);
+    return saveJob({ ...job, state: 'failed', bytesPerSecond: 0, etaSeconds: null, error });
+  }
+
+  function filesFor(repo: string, variant: string): DownloadJob['files'] | null {
+    const entry = catalogEntry(repo);
+    const spec = entry?.variants.find((v) => v.id === variant);
+    if (!entry || !spec) return null;
+    const graphs = Object.values(spec.files);
+    const perGraph = Math.round(spec.downloadBytes / graphs.length);
+    return [...EXTRA_FILES, ...graphs.map((path): [string, number] => [path, perGraph])].map(
+      ([path, total]) => ({ path, bytes: 0, total, done: false }),
+    );
+  }
+
+  let downloadTimer: ReturnType<typeof setInterval> | null = null;
+  function ensureDownloadTimer(): void {
+    const auto = options.autoDownload;
+    if (!auto || downloadTimer) return;
+    downloadTimer = setInterval(() => {
+      const running = [...downloads.values()].filter(
+        (j) => j.state === 'queued' || j.state === 'downloading',
+      );
+      if (running.length === 0 && downloadTimer) {
+        clearInterval(downloadTimer);
+        downloadTimer = null;
+        return;
+      }
+      const rate = auto.bytesPerSecond / running.length;
+      for (const job of running) advanceDownload(job.id, Math.round((rate * auto.tickMs) / 1000), rate);
+    }, auto.tickMs);
+  }
+
+  function catalogView(): CatalogView {
+    const used = [...downloads.values()].reduce((sum, j) => sum + j.bytes, 0);
+    const free = options.freeDiskBytes === undefined ? 120 * 1024 ** 3 : options.freeDiskBytes;
+    return {
+      entries: structuredClone([...CATALOG]),
+      memory,
+      modelsDir: FAKE_MODELS_DIR,
+      freeDiskBytes: free === null ? null : Math.max(0, free - used),
+      hub: { ...hub },
+    };
+  }
+
+  function inspectSource(source: string): Result<Inspection> {
+    const folder = /^(\/|~|[A-Za-z]:[\\/]|\.{1,2}\/)/.test(source);
+    if (folder) {
+      const runnable = /smolvlm/i.test(source);
+      return ok({
+        source,
+        kind: 'folder',
+        runnable,
+        modelType: runnable ? 'idefics3' : null,
+        family: runnable ? 'smolvlm' : null,
+        variants: runnable
+          ? [
+              {
+                id: 'q4',
+                files: Object.values(CATALOG[0]?.variants[0]?.files ?? {}),
+                bytes: 160_000_000,
+                complete: true,
+              },
+            ]
+          : [],
+        problems: runnable ? [] : [`No config.json in ${source}: this is not a model folder.`],
+      });
+    }
+    const [repo = source] = source.split('@');
+    if (!/^[\w.-]+\/[\w.-]+$/.test(repo))
+      return err('BAD_REQUEST', `“${source}” is neither a Hub repo id (OWNER/NAME) nor a folder path.`);
+    const entry = catalogEntry(repo);
+    if (!entry)
+      return ok({
+        source,
+        kind: 'repo',
+        runnable: false,
+        modelType: null,
+        family: null,
+        variants: [],
+        problems: [
+          `${repo} was not found on the Hub (404). Check the repo id; a gated or private repo needs an access token.`,
+        ],
+      });
+    return ok({
+      source,
+      kind: 'repo',
+      runnable: entry.supported,
+      modelType: entry.modelType,
+      family: entry.family,
+      variants: entry.variants.map((v) => ({
+        id: v.id,
+        files: Object.values(v.files),
+        bytes: v.downloadBytes,
+        complete: true,
+      })),
+      problems: entry.supported ? [] : [entry.unsupportedReason ?? 'This family is not supported yet.'],
+    });
   }
 
   function touch(threadId: string, leafId?: string): Thread {
@@ -444,6 +683,128 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
       return ok({ assistantMessage });
     },
     'models.list': () => ok(models),
+    'models.delete': ({ id: modelId }) => {
+      const at = models.findIndex((m) => m.id === modelId);
+      const model = models[at];
+      if (!model) return err('NOT_FOUND', 'No such model.');
+      if (!model.removable)
+        return err('BAD_REQUEST', 'Tessera did not download this model; remove its folder yourself.');
+      models.splice(at, 1);
+      if (settings.activeModelId === modelId) settings.activeModelId = models[0]?.id ?? null;
+      if (models.length === 0)
+        emit('engine.status', (engine = { ...engine, state: 'stopped', modelId: null }));
+      emit('models.changed', {});
+      return ok({ id: modelId });
+    },
+    'models.inspect': ({ source }) => inspectSource(source.trim()),
+    'models.addFolder': ({ dir }) => {
+      const inspection = inspectSource(dir);
+      if (!inspection.ok) return inspection;
+      if (!inspection.value.runnable)
+        return err('MODEL_UNSUPPORTED', inspection.value.problems.join(' ') || 'Not a model folder.');
+      const name = dir.split(/[\\/]/).filter(Boolean).pop() ?? dir;
+      const model: ModelEntry = {
+        id: `folder-${name.toLowerCase()}`,
+        name,
+        dir,
+        family: inspection.value.family ?? 'smolvlm',
+        contextLength: 8192,
+        source: null,
+        bytes: inspection.value.variants[0]?.bytes ?? 0,
+        removable: false,
+      };
+      if (!models.some((m) => m.id === model.id)) models.push(model);
+      emit('models.changed', {});
+      return ok(model);
+    },
+    'catalog.get': () => ok(catalogView()),
+    'downloads.list': () => ok([...downloads.values()].sort((a, b) => a.createdAt - b.createdAt)),
+    'downloads.start': ({ repo, revision, variant }) => {
+      const entry = catalogEntry(repo);
+      if (entry && !entry.supported)
+        return err('MODEL_UNSUPPORTED', entry.unsupportedReason ?? 'Tessera cannot run this model yet.');
+      const chosen = variant ?? entry?.defaultVariant ?? 'q4';
+      // Like the services: the job already queued, running or paused is answered; a failed one resumes.
+      const same = [...downloads.values()].find(
+        (j) =>
+          j.repo.toLowerCase() === repo.toLowerCase() &&
+          j.variant === chosen &&
+          (j.state === 'queued' || j.state === 'downloading' || j.state === 'paused' || j.state === 'failed'),
+      );
+      if (same?.state === 'failed') {
+        const resumed = saveJob({ ...same, state: 'queued', error: null });
+        ensureDownloadTimer();
+        return ok(resumed);
+      }
+      if (same) return ok(same);
+      const files = filesFor(repo, chosen);
+      if (!files) return err('HUB_ERROR', `${repo} has no ${chosen} variant.`);
+      const now = tick();
+      const job = saveJob({
+        id: id('dl'),
+        repo: entry?.repo ?? repo,
+        revision: revision ?? 'main',
+        variant: chosen,
+        commit: null,
+        state: 'queued',
+        bytes: 0,
+        total: files.reduce((sum, f) => sum + f.total, 0),
+        bytesPerSecond: 0,
+        etaSeconds: null,
+        files,
+        error: null,
+        createdAt: now,
+        updatedAt: now,
+        modelId: null,
+      });
+      ensureDownloadTimer();
+      return ok(job);
+    },
+    'downloads.pause': ({ id: jobId }) => {
+      const job = downloads.get(jobId);
+      if (!job) return err('NOT_FOUND', 'No such download.');
+      if (job.state !== 'queued' && job.state !== 'downloading')
+        return err('BAD_REQUEST', `The download is ${job.state}; only a running download can pause.`);
+      return ok(saveJob({ ...job, state: 'paused', bytesPerSecond: 0, etaSeconds: null }));
+    },
+    'downloads.resume': ({ id: jobId }) => {
+      const job = downloads.get(jobId);
+      if (!job) return err('NOT_FOUND', 'No such download.');
+      if (job.state !== 'paused' && job.state !== 'failed')
+        return err('BAD_REQUEST', `The download is ${job.state}; only a paused download can resume.`);
+      const resumed = saveJob({ ...job, state: 'queued', error: null });
+      ensureDownloadTimer();
+      return ok(resumed);
+    },
+    'downloads.cancel': ({ id: jobId }) => {
+      const job = downloads.get(jobId);
+      if (!job) return err('NOT_FOUND', 'No such download.');
+      if (job.state === 'done') return err('BAD_REQUEST', 'The download has finished.');
+      return ok(
+        saveJob({
+          ...job,
+          state: 'cancelled',
+          bytes: 0,
+          files: job.files.map((f) => ({ ...f, bytes: 0, done: false })),
+          bytesPerSecond: 0,
+          etaSeconds: null,
+        }),
+      );
+    },
+    'downloads.clear': () => {
+      for (const job of [...downloads.values()])
+        if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled')
+          downloads.delete(job.id);
+      return ok([...downloads.values()]);
+    },
+    'hub.configure': ({ endpoint, token }) => {
+      if (endpoint !== undefined) {
+        hub.endpoint = endpoint ?? DEFAULT_ENDPOINT;
+        hub.endpointSource = endpoint === null ? 'default' : 'setting';
+      }
+      if (token !== undefined) hub.hasToken = token !== null;
+      return ok({ ...hub });
+    },
     'settings.get': () => ok(settings),
     'settings.update': (patch) => {
       if (patch.activeModelId !== undefined) settings.activeModelId = patch.activeModelId;
@@ -473,7 +834,21 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
     };
   }
 
-  return { api: api as Api, calls, emit, threads, messages, images, settings };
+  return {
+    api: api as Api,
+    calls,
+    emit,
+    threads,
+    messages,
+    images,
+    settings,
+    models,
+    downloads,
+    hub,
+    advanceDownload,
+    failDownload,
+    completeDownload,
+  };
 }
 
 /** Seeds a few threads with questions and answers (the demo page and UI tests). */

@@ -9,7 +9,7 @@ import type { RestartPolicy } from '../engine-host.ts';
 import { forkEngineProcess } from '../../../models/engine/fork.ts';
 import type { AnyEvent } from '../events.ts';
 import { createServices } from '../index.ts';
-import type { Services } from '../index.ts';
+import type { DownloadsOptions, Services } from '../index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +44,7 @@ export function startHarness(options: {
   modelDirs: string[];
   store?: Store;
   restart?: Partial<RestartPolicy>;
+  downloads?: DownloadsOptions;
 }): Harness {
   // A real SQLite store in a temporary folder unless the test brings its own.
   const dataDir = options.store ? null : mkdtempSync(join(tmpdir(), 'tessera-services-'));
@@ -61,6 +62,7 @@ export function startHarness(options: {
     // Random weights would end answers at a random EOS; tests need answers of a known length.
     sampling: { ignoreEos: true, seed: 1 },
     log: () => {},
+    ...(options.downloads ? { downloads: options.downloads } : {}),
   });
   const events: AnyEvent[] = [];
   const waiters = new Set<() => void>();

@@ -5,10 +5,7 @@
 import { join } from 'node:path';
 import { TesseraError } from '../../errors.ts';
 import type { ModelJson } from '../family.ts';
-
-/** sharp kernels for PIL resample codes. BOX (4) and HAMMING (5) have no sharp equivalent. */
-const KERNELS = { 0: 'nearest', 1: 'lanczos3', 2: 'linear', 3: 'cubic' } as const;
-export type ResizeKernel = (typeof KERNELS)[keyof typeof KERNELS];
+import { type ResizeKernel, Source } from '../json-source.ts';
 
 export interface SmolVlmConfig {
   modelType: string;
@@ -29,69 +26,6 @@ export interface SmolVlmConfig {
   imageSeqLen: number;
 }
 
-type Json = Record<string, unknown>;
-
-/** Where a value came from, for error messages: the file path and the dotted key. */
-class Source {
-  constructor(
-    readonly file: string,
-    readonly root: Json,
-  ) {}
-
-  get(key: string): unknown {
-    let value: unknown = this.root;
-    for (const part of key.split('.')) {
-      value = isObject(value) ? value[part] : undefined;
-    }
-    return value;
-  }
-
-  fail(
-    key: string,
-    want: string,
-    code: 'MODEL_FILE_CORRUPT' | 'MODEL_UNSUPPORTED' = 'MODEL_FILE_CORRUPT',
-  ): never {
-    const found = this.get(key);
-    const got = found === undefined ? 'it is missing' : `found ${JSON.stringify(found)}`;
-    throw new TesseraError(code, `${this.file}: "${key}" must be ${want} (${got}).`);
-  }
-
-  positiveInt(key: string): number {
-    const v = this.get(key);
-    return Number.isInteger(v) && (v as number) > 0 ? (v as number) : this.fail(key, 'a positive integer');
-  }
-
-  has(key: string): boolean {
-    return this.get(key) !== undefined;
-  }
-
-  bool(key: string, fallback: boolean): boolean {
-    const v = this.get(key);
-    if (v === undefined) return fallback;
-    return typeof v === 'boolean' ? v : this.fail(key, 'true or false');
-  }
-
-  positive(key: string, fallback: number): number {
-    const v = this.get(key) ?? fallback;
-    return typeof v === 'number' && v > 0 && Number.isFinite(v) ? v : this.fail(key, 'a positive number');
-  }
-
-  /** A number or a list of three numbers (Python accepts both). */
-  triple(key: string, fallback: number, nonZero: boolean): [number, number, number] {
-    const v = this.get(key) ?? fallback;
-    const list = typeof v === 'number' ? [v, v, v] : v;
-    const ok =
-      Array.isArray(list) &&
-      list.length === 3 &&
-      list.every((x) => typeof x === 'number' && Number.isFinite(x) && (!nonZero || x !== 0));
-    return ok
-      ? (list as [number, number, number])
-      : this.fail(key, `three ${nonZero ? 'non-zero ' : ''}numbers`);
-  }
-}
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export function readSmolVlmConfig(json: ModelJson): SmolVlmConfig {
   const config = new Source(join(json.dir, 'config.json'), json.config);
   const pre = new Source(join(json.dir, 'preprocessor_config.json'), json.preprocessorConfig);
@@ -104,14 +38,9 @@ export function readSmolVlmConfig(json: ModelJson): SmolVlmConfig {
     return config.fail('model_type', '"smolvlm" or "idefics3"', 'MODEL_UNSUPPORTED');
   }
   const imageTokenId = config.has('image_token_id')
-    ? nonNegativeInt(config, 'image_token_id')
-    : nonNegativeInt(config, 'image_token_index');
-
-  const resample = pre.get('resample') ?? 1; // Python's Idefics3 default: LANCZOS
-  const kernel = Object.hasOwn(KERNELS, String(resample)) ? KERNELS[resample as keyof typeof KERNELS] : null;
-  if (kernel === null) {
-    return pre.fail('resample', '0 (nearest), 1 (lanczos), 2 (bilinear) or 3 (bicubic)', 'MODEL_UNSUPPORTED');
-  }
+    ? config.tokenId('image_token_id')
+    : config.tokenId('image_token_index');
+  const kernel = pre.kernel('resample', 1); // Python's Idefics3 default: LANCZOS
 
   const doRescale = pre.bool('do_rescale', true);
   const doNormalize = pre.bool('do_normalize', true);
@@ -129,11 +58,6 @@ export function readSmolVlmConfig(json: ModelJson): SmolVlmConfig {
     imageStd: doNormalize ? pre.triple('image_std', 0.5, true) : [1, 1, 1],
     imageSeqLen: proc?.has('image_seq_len') ? proc.positiveInt('image_seq_len') : computedSeqLen(config),
   };
-}
-
-function nonNegativeInt(source: Source, key: string): number {
-  const v = source.get(key);
-  return Number.isInteger(v) && (v as number) >= 0 ? (v as number) : source.fail(key, 'a token id');
 }
 
 /** Tokens per frame without processor_config.json: (image_size / patch_size)² patches, pixel-shuffled by scale_factor². */

@@ -1,4 +1,5 @@
 /** Dimensions of the generated SmolVLM models. `realistic` is SmolVLM-256M's shape. */
+import type { LlamaDims } from '../../generate/llama.ts';
 import type { ModelSize } from '../../generate/types.ts';
 
 export interface SmolVlmVisionDims {
@@ -12,18 +13,8 @@ export interface SmolVlmVisionDims {
   layerNormEps: number;
 }
 
-export interface SmolVlmTextDims {
-  hidden: number;
-  intermediate: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  vocabSize: number;
-  maxPositions: number;
-  ropeTheta: number;
-  rmsNormEps: number;
-}
+/** The Llama text model (SmolLM2). */
+export type SmolVlmTextDims = LlamaDims;
 
 export interface SmolVlmDims {
   vision: SmolVlmVisionDims;

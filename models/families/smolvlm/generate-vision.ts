@@ -5,6 +5,7 @@
  */
 import type { Layers } from '../../generate/nn.ts';
 import { type GraphBuilder, int, ints, onnxTypeCode } from '../../generate/onnx-builder.ts';
+import { vitEncoderLayer } from '../../generate/vit.ts';
 import type { SmolVlmDims } from './generate-dims.ts';
 
 /** Added to the attention scores of masked keys: large, but finite so a fully masked row stays a number. */
@@ -73,18 +74,7 @@ export function buildVisionEncoder(nn: Layers, dims: SmolVlmDims): void {
   ]);
 
   for (let i = 0; i < dims.vision.layers; i++) {
-    const name = `${prefix}.encoder.layers.${i}`;
-    const attn = selfAttention(
-      nn,
-      nn.layerNorm(h, `${name}.layer_norm1`, D, eps),
-      `${name}.self_attn`,
-      dims,
-      keyBias,
-    );
-    h = g.op('Add', [h, attn]);
-    const x = nn.layerNorm(h, `${name}.layer_norm2`, D, eps);
-    const up = nn.geluTanh(nn.linear(x, `${name}.mlp.fc1`, D, dims.vision.intermediate, { bias: true }));
-    h = g.op('Add', [h, nn.linear(up, `${name}.mlp.fc2`, dims.vision.intermediate, D, { bias: true })]);
+    h = vitEncoderLayer(nn, h, `${prefix}.encoder.layers.${i}`, dims.vision, (x) => nn.geluTanh(x), keyBias);
   }
   h = nn.layerNorm(h, `${prefix}.post_layernorm`, D, eps);
 
@@ -110,26 +100,4 @@ export function pixelShuffle(g: GraphBuilder, x: string, grid: number, D: number
   y = g.op('Reshape', [y, g.i64([-1, grid / s, grid / s, D * s * s])]);
   y = g.op('Transpose', [y], { perm: ints([0, 2, 1, 3]) });
   return g.op('Reshape', [y, g.i64([-1, (grid * grid) / (s * s), D * s * s])]);
-}
-
-/** Multi-head self-attention with biases (SigLIP); `keyBias` [n, 1, 1, patches] masks keys. */
-function selfAttention(nn: Layers, x: string, name: string, dims: SmolVlmDims, keyBias: string): string {
-  const g = nn.g;
-  const { hidden: D, heads } = dims.vision;
-  const headDim = D / heads;
-  const split = (t: string, perm: number[]) =>
-    g.op('Transpose', [g.op('Reshape', [t, g.i64([0, 0, heads, headDim])])], { perm: ints(perm) });
-  const q = split(nn.linear(x, `${name}.q_proj`, D, D, { bias: true }), [0, 2, 1, 3]);
-  const kT = split(nn.linear(x, `${name}.k_proj`, D, D, { bias: true }), [0, 2, 3, 1]);
-  const v = split(nn.linear(x, `${name}.v_proj`, D, D, { bias: true }), [0, 2, 1, 3]);
-  const scores = g.op('Add', [
-    g.op('Mul', [g.op('MatMul', [q, kT]), g.f32(1 / Math.sqrt(headDim))]),
-    keyBias,
-  ]);
-  const context = g.op('MatMul', [g.op('Softmax', [scores], { axis: int(-1) }), v]);
-  const merged = g.op('Reshape', [
-    g.op('Transpose', [context], { perm: ints([0, 2, 1, 3]) }),
-    g.i64([0, 0, D]),
-  ]);
-  return nn.linear(merged, `${name}.out_proj`, D, D, { bias: true });
 }

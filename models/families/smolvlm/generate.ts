@@ -3,15 +3,15 @@
  * a real byte-level BPE tokenizer with SmolVLM's special tokens, and the three ONNX graphs with seeded
  * random weights.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Layers } from '../../generate/nn.ts';
-import { GraphBuilder } from '../../generate/onnx-builder.ts';
+import { type LlamaNames, buildEmbedTokens, buildLlamaDecoder } from '../../generate/llama.ts';
+import { writeModelFolder } from '../../generate/folder.ts';
 import { type TokenizerFiles, buildTokenizer } from '../../generate/tokenizer.ts';
 import type { GenerateContext } from '../../generate/types.ts';
 import { type SmolVlmDims, smolvlmDims } from './generate-dims.ts';
-import { buildDecoder, buildEmbedTokens } from './generate-decoder.ts';
 import { buildVisionEncoder } from './generate-vision.ts';
+
+/** Weight names of SmolVLM's text model (Idefics3's `model.text_model`). */
+const TEXT_NAMES: LlamaNames = { prefix: 'model.text_model', lmHead: 'lm_head' };
 
 export const SMOLVLM_LEADING_SPECIALS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] as const;
 
@@ -147,31 +147,12 @@ export function smolvlmJsonFiles(
 export async function generateSmolVlm(ctx: GenerateContext): Promise<string[]> {
   const dims = smolvlmDims(ctx.size, { contextLength: ctx.contextLength });
   const tokenizer = smolvlmTokenizer(dims, ctx.seed);
-  const written: string[] = [];
-  for (const [name, data] of Object.entries(smolvlmJsonFiles(dims, tokenizer, ctx))) {
-    await writeFile(join(ctx.dir, name), `${JSON.stringify(data, null, 2)}\n`);
-    written.push(name);
-  }
-
   const specialIds = [...SMOLVLM_LEADING_SPECIALS, ...smolvlmTrailingSpecials()].map(
     (token) => tokenizer.vocab.get(token) as number,
   );
-  const graphs: [string, (nn: Layers) => void][] = [
-    ['vision_encoder', (nn) => buildVisionEncoder(nn, dims)],
-    ['embed_tokens', (nn) => buildEmbedTokens(nn, dims)],
-    ['decoder_model_merged', (nn) => buildDecoder(nn, dims, specialIds)],
-  ];
-  await mkdir(join(ctx.dir, 'onnx'));
-  const suffix = ctx.dtype === 'q4' ? '_q4' : '';
-  for (const [name, build] of graphs) {
-    const path = join(ctx.dir, 'onnx', `${name}${suffix}.onnx`);
-    const g = new GraphBuilder({ name, path, externalData: ctx.externalData });
-    try {
-      build(new Layers(g, ctx.seed, ctx.dtype));
-      written.push(...(await g.save()).map((file) => `onnx/${file}`));
-    } finally {
-      g.close();
-    }
-  }
-  return written;
+  return writeModelFolder(ctx, smolvlmJsonFiles(dims, tokenizer, ctx), {
+    vision_encoder: (nn) => buildVisionEncoder(nn, dims),
+    embed_tokens: (nn) => buildEmbedTokens(nn, dims.text, TEXT_NAMES),
+    decoder_model_merged: (nn) => buildLlamaDecoder(nn, dims.text, TEXT_NAMES, specialIds),
+  });
 }

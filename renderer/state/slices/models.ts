@@ -10,14 +10,16 @@ export interface ModelsSlice {
   setEngine(status: EngineStatus): void;
 }
 
-export const createModelsSlice: SliceCreator<ModelsSlice> =
-  ({ api }) =>
-  (set) => ({
+export const createModelsSlice: SliceCreator<ModelsSlice> = ({ api }) => {
+  let listSeq = 0;
+  return (set) => ({
     models: null,
     engine: null,
     async loadModels() {
+      // models.changed can come in bursts: only the newest answer counts.
+      const seq = ++listSeq;
       const result = await api['models.list']({});
-      if (result.ok) set({ models: result.value });
+      if (result.ok && seq === listSeq) set({ models: result.value });
     },
     async loadEngine() {
       const result = await api['engine.status']({});
@@ -27,6 +29,7 @@ export const createModelsSlice: SliceCreator<ModelsSlice> =
       set({ engine });
     },
   });
+};
 
 /** The model a thread's answers come from: its own override, else the active model. */
 export function effectiveModel(

@@ -14,6 +14,8 @@ export interface Toast {
 export type DialogState =
   | { kind: 'settings' }
   | { kind: 'help' }
+  /** Download, add, use and delete models. */
+  | { kind: 'models' }
   /** From a sent message, or (with attachmentKey) from the composer, where the detail can change. */
   | { kind: 'tiles'; image: ImageRef; label: string; attachmentKey?: string }
   | null;

@@ -1,21 +1,42 @@
 /**
- * The SmolVLM language-model graphs, computed like Llama: `embed_tokens` (a Gather) and
+ * The Llama language-model graphs every generated family shares: `embed_tokens` (a Gather) and
  * `decoder_model_merged` (RMSNorm, rotary embedding from position_ids, grouped-query attention over the
- * past + new keys, SwiGLU MLP, lm_head), with transformers.js's input and output names.
+ * past + new keys, SwiGLU MLP, lm_head), with transformers.js's input and output names. Families differ only
+ * in their dimensions and weight names.
  */
-import type { Layers } from '../../generate/nn.ts';
-import { type GraphBuilder, int, ints, onnxTypeCode } from '../../generate/onnx-builder.ts';
-import type { SmolVlmDims } from './generate-dims.ts';
+import type { Layers } from './nn.ts';
+import { type GraphBuilder, int, ints, onnxTypeCode } from './onnx-builder.ts';
+
+/** A Llama text model's `text_config`, in the generators' words. */
+export interface LlamaDims {
+  hidden: number;
+  intermediate: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  /** Rows of embed_tokens and columns of lm_head (may exceed the tokenizer's size, as llava-hf's 32064 does). */
+  vocabSize: number;
+  maxPositions: number;
+  ropeTheta: number;
+  rmsNormEps: number;
+}
+
+export interface LlamaNames {
+  /** Prefix of the decoder weights: `<prefix>.embed_tokens.weight`, `<prefix>.layers.<i>.…`, `<prefix>.norm`. */
+  prefix: string;
+  /** Name of the output projection (weights `<lmHead>.weight`). */
+  lmHead: string;
+}
 
 const MASKED = -1e9;
-export const EMBED_TOKENS_WEIGHT = 'model.text_model.embed_tokens.weight';
 
-export function buildEmbedTokens(nn: Layers, dims: SmolVlmDims): void {
+export function buildEmbedTokens(nn: Layers, dims: LlamaDims, names: LlamaNames): void {
   const g = nn.g;
-  const { hidden, vocabSize } = dims.text;
+  const { hidden, vocabSize } = dims;
   const ids = g.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
   // Unit-variance embeddings: the scale RMSNorm expects and the image features are drawn at.
-  const table = nn.normal(EMBED_TOKENS_WEIGHT, [vocabSize, hidden], 1);
+  const table = nn.normal(`${names.prefix}.embed_tokens.weight`, [vocabSize, hidden], 1);
   g.node('Gather', [table, ids], { attrs: { axis: int(0) }, outputs: ['inputs_embeds'] });
   g.output('inputs_embeds', 'float32', ['batch_size', 'sequence_length', hidden]);
 }
@@ -29,9 +50,13 @@ interface Rotary {
  * `silentIds`: tokens whose lm_head column is zeroed, so their logit is exactly 0 while ordinary tokens'
  * spread around it; greedy decoding then writes text instead of image or end-of-turn markers.
  */
-export function buildDecoder(nn: Layers, dims: SmolVlmDims, silentIds: readonly number[] = []): void {
+export function buildLlamaDecoder(
+  nn: Layers,
+  t: LlamaDims,
+  names: LlamaNames,
+  silentIds: readonly number[] = [],
+): void {
   const g = nn.g;
-  const t = dims.text;
   const embeds = g.input('inputs_embeds', 'float32', ['batch_size', 'sequence_length', t.hidden]);
   const attentionMask = g.input('attention_mask', 'int64', ['batch_size', 'total_sequence_length']);
   const positionIds = g.input('position_ids', 'int64', ['batch_size', 'sequence_length']);
@@ -45,15 +70,15 @@ export function buildDecoder(nn: Layers, dims: SmolVlmDims, silentIds: readonly 
     ]);
   }
 
-  const rotary = rotaryTables(g, positionIds, dims);
+  const rotary = rotaryTables(g, positionIds, t);
   const bias = attentionBias(g, embeds, attentionMask);
 
   let h = embeds;
   for (let i = 0; i < t.layers; i++) {
-    const name = `model.text_model.layers.${i}`;
+    const name = `${names.prefix}.layers.${i}`;
     const [pastKey, pastValue] = past[i] as [string, string];
     const x = nn.rmsNorm(h, `${name}.input_layernorm`, t.hidden, t.rmsNormEps);
-    h = g.op('Add', [h, attention(nn, x, `${name}.self_attn`, i, dims, rotary, bias, pastKey, pastValue)]);
+    h = g.op('Add', [h, attention(nn, x, `${name}.self_attn`, i, t, rotary, bias, pastKey, pastValue)]);
     const y = nn.rmsNorm(h, `${name}.post_attention_layernorm`, t.hidden, t.rmsNormEps);
     const gate = nn.silu(nn.linear(y, `${name}.mlp.gate_proj`, t.hidden, t.intermediate));
     const up = nn.linear(y, `${name}.mlp.up_proj`, t.hidden, t.intermediate);
@@ -62,13 +87,13 @@ export function buildDecoder(nn: Layers, dims: SmolVlmDims, silentIds: readonly 
       nn.linear(g.op('Mul', [gate, up]), `${name}.mlp.down_proj`, t.intermediate, t.hidden),
     ]);
   }
-  h = nn.rmsNorm(h, 'model.text_model.norm', t.hidden, t.rmsNormEps);
+  h = nn.rmsNorm(h, `${names.prefix}.norm`, t.hidden, t.rmsNormEps);
   const silence = (w: Float32Array) => {
     for (let r = 0; r < t.hidden; r++) for (const id of silentIds) w[r * t.vocabSize + id] = 0;
   };
   g.op(
     'Identity',
-    [nn.linear(h, 'lm_head', t.hidden, t.vocabSize, { adjust: silence })],
+    [nn.linear(h, names.lmHead, t.hidden, t.vocabSize, { adjust: silence })],
     undefined,
     'logits',
   );
@@ -80,8 +105,8 @@ export function buildDecoder(nn: Layers, dims: SmolVlmDims, silentIds: readonly 
 }
 
 /** cos/sin [B, 1, S, headDim] of positions · inv_freq, halves repeated (Llama's cat(freqs, freqs)). */
-function rotaryTables(g: GraphBuilder, positionIds: string, dims: SmolVlmDims): Rotary {
-  const { headDim, ropeTheta } = dims.text;
+function rotaryTables(g: GraphBuilder, positionIds: string, t: LlamaDims): Rotary {
+  const { headDim, ropeTheta } = t;
   const invFreq = Array.from({ length: headDim / 2 }, (_, j) => 1 / Math.pow(ropeTheta, (2 * j) / headDim));
   const positions = g.op('Unsqueeze', [
     g.op('Cast', [positionIds], { to: int(onnxTypeCode('float32')) }),
@@ -129,14 +154,14 @@ function attention(
   x: string,
   name: string,
   layer: number,
-  dims: SmolVlmDims,
+  t: LlamaDims,
   rotary: Rotary,
   bias: string,
   pastKey: string,
   pastValue: string,
 ): string {
   const g = nn.g;
-  const { hidden, heads, kvHeads, headDim } = dims.text;
+  const { hidden, heads, kvHeads, headDim } = t;
   const group = heads / kvHeads;
   const toHeads = (y: string, n: number) =>
     g.op('Transpose', [g.op('Reshape', [y, g.i64([0, 0, n, headDim])])], { perm: ints([0, 2, 1, 3]) });
@@ -159,6 +184,7 @@ function attention(
 
   // Grouped-query attention without copying K/V: query heads [B, kv, group, S, d] against keys
   // [B, kv, 1, T, d] broadcast over the group (query head h reads kv head h / group, as repeat_kv does).
+  // Multi-head attention (LLaVA-1.5's Llama-2) is the case group = 1.
   const qGrouped = g.op('Reshape', [q, g.i64([0, kvHeads, group, -1, headDim])]);
   const kT = g.op('Unsqueeze', [g.op('Transpose', [key], { perm: ints([0, 1, 3, 2]) }), g.i64([2])]);
   const scores = g.op('Add', [

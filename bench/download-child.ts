@@ -1,0 +1,117 @@
+/**
+ * One Tessera download in a process of its own, so its memory is measured alone. Usage (from the downloads
+ * suite): node --import tsx bench/download-child.ts '{"endpoint":…,"repo":…,"path":…,"dest":…}'
+ * Prints one JSON line: timings, and RSS samples every `sampleMs` plus at each tenth of the file.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as HubClientModule from '../main/downloads/hub-client.ts';
+
+export interface ChildJob {
+  endpoint: string;
+  repo: string;
+  path: string;
+  dest: string;
+  sampleMs?: number;
+  /** A module exporting a HubClient to measure instead of main/downloads/hub-client.ts (a candidate change). */
+  client?: string;
+}
+
+export interface RssSample {
+  /** ms since the download started. */
+  ms: number;
+  bytes: number;
+  rss: number;
+  heapUsed: number;
+  arrayBuffers: number;
+}
+
+export interface ChildReport {
+  size: number;
+  /** downloadFile, start to resolve. */
+  downloadMs: number;
+  /** Start to the progress report of the last byte (the transfer, hashing and writes). */
+  transferMs: number;
+  /** Last byte to resolve: digest, fsync, close, rename. */
+  finishMs: number;
+  /** CPU time of the whole process (every thread) during downloadFile. */
+  userMs: number;
+  systemMs: number;
+  rssBefore: number;
+  /** The kernel's peak RSS of this process (VmHWM), when /proc has it. */
+  vmHwm?: number;
+  samples: RssSample[];
+  /** RSS when 10 %, 20 % … 100 % of the file had arrived. */
+  tenths: number[];
+}
+
+function vmHwm(): number | undefined {
+  try {
+    const kb = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as ChildJob;
+if (!job.endpoint || !job.repo || !job.path || !job.dest)
+  throw new Error('download-child: missing job fields');
+const module = job.client
+  ? isAbsolute(job.client)
+    ? pathToFileURL(job.client).href
+    : job.client
+  : '../main/downloads/hub-client.ts';
+const { HubClient } = (await import(module)) as typeof HubClientModule;
+const client = new HubClient({ endpoint: job.endpoint });
+const snapshot = await client.snapshot(job.repo);
+const file = snapshot.files.find((f) => f.path === job.path);
+if (!file?.size || !file.sha256)
+  throw new Error(`download-child: ${job.path} has no size or sha256 on the hub`);
+const size = file.size;
+
+const samples: RssSample[] = [];
+const tenths: number[] = [];
+let bytes = 0;
+let lastByteAt = NaN;
+const cpuBefore = process.cpuUsage();
+const start = performance.now();
+const sample = () => {
+  const m = process.memoryUsage();
+  samples.push({
+    ms: Math.round(performance.now() - start),
+    bytes,
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    arrayBuffers: m.arrayBuffers,
+  });
+};
+const rssBefore = process.memoryUsage.rss();
+sample();
+const timer = setInterval(sample, job.sampleMs ?? 100);
+await client.downloadFile(snapshot.repo, snapshot.commit, file, job.dest, {
+  onProgress: (progress) => {
+    bytes = progress.bytes;
+    while (tenths.length < 10 && bytes >= ((tenths.length + 1) / 10) * size)
+      tenths.push(process.memoryUsage.rss());
+    if (bytes === size && Number.isNaN(lastByteAt)) lastByteAt = performance.now();
+  },
+});
+const end = performance.now();
+const cpu = process.cpuUsage(cpuBefore);
+clearInterval(timer);
+sample();
+const report: ChildReport = {
+  size,
+  downloadMs: end - start,
+  transferMs: lastByteAt - start,
+  finishMs: end - lastByteAt,
+  userMs: cpu.user / 1000,
+  systemMs: cpu.system / 1000,
+  rssBefore,
+  ...(vmHwm() !== undefined ? { vmHwm: vmHwm() } : {}),
+  samples,
+  tenths,
+};
+process.stdout.write(`${JSON.stringify(report)}\n`);

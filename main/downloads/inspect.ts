@@ -1,0 +1,145 @@
+/**
+ * Says whether Tessera can run a Hub repo or a local folder, before anything large is downloaded or loaded:
+ * the config's model_type against the family registry, the dtype variants with every graph the family needs,
+ * and the tokenizer and preprocessor files. Only the file list and config.json are read.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CATALOG, catalogEntry } from '../../app/catalog.ts';
+import type { Inspection } from '../../app/ipc/contract.ts';
+import { SUPPORTED_MODEL_TYPES, familyForModelType } from '../../models/families/registry.ts';
+import {
+  DownloadError,
+  HubClient,
+  type HubClientOptions,
+  type RemoteFile,
+  parseRepoRef,
+} from './hub-client.ts';
+import { availableVariants, modulesFor, planVariant } from './variants.ts';
+
+export interface InspectOptions {
+  client?: HubClient | HubClientOptions;
+  signal?: AbortSignal;
+}
+
+/** What a source holds: its files (with sizes where known) and a way to read one of them as text. */
+interface Listing {
+  name: string;
+  repo?: string;
+  files: RemoteFile[];
+  read: (path: string) => Promise<string>;
+}
+
+/** `source`: a folder on this machine, else a Hub repo id `OWNER/NAME[@REVISION]`. */
+export async function inspectSource(source: string, options: InspectOptions = {}): Promise<Inspection> {
+  const info = await stat(source).catch(() => undefined);
+  if (info?.isDirectory()) {
+    const dir = resolve(source);
+    return { source: dir, kind: 'folder', ...(await judge(await listFolder(dir))) };
+  }
+  if (info) throw new Error(`${source} is a file; give a model folder or a Hub repo id (OWNER/NAME).`);
+  let ref: { repo: string; revision: string };
+  try {
+    ref = parseRepoRef(source);
+  } catch {
+    throw new Error(
+      `"${source}" is neither a folder on this machine nor a Hub repo id (OWNER/NAME[@REVISION]).`,
+    );
+  }
+  const client = options.client instanceof HubClient ? options.client : new HubClient(options.client);
+  const { signal } = options;
+  const snapshot = await client.snapshot(ref.repo, ref.revision, signal);
+  const listing: Listing = {
+    name: ref.repo,
+    repo: ref.repo,
+    files: snapshot.files,
+    read: (path) => client.fetchText(ref.repo, snapshot.commit, path, signal),
+  };
+  return { source, kind: 'repo', ...(await judge(listing)) };
+}
+
+/** The top-level files and those under onnx/: the whole layout, without walking a folder of any size. */
+async function listFolder(dir: string): Promise<Listing> {
+  const files: RemoteFile[] = [];
+  for (const sub of ['', 'onnx']) {
+    const entries = await readdir(join(dir, sub), { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      // Dot files (the manifest) and partial downloads are not part of the model.
+      if (!entry.isFile() || entry.name.startsWith('.') || /\.(incomplete|lock)$/.test(entry.name)) continue;
+      const path = sub ? `${sub}/${entry.name}` : entry.name;
+      files.push({ path, size: (await stat(join(dir, path))).size });
+    }
+  }
+  return { name: dir, files, read: (path) => readFile(join(dir, path), 'utf8') };
+}
+
+async function judge(listing: Listing): Promise<Omit<Inspection, 'source' | 'kind'>> {
+  const { name } = listing;
+  const paths = new Set(listing.files.map((f) => f.path));
+  const problems: string[] = [];
+  let modelType: string | null = null;
+  let family: string | null = null;
+
+  if (!paths.has('config.json')) {
+    problems.push(`${name} has no config.json, so Tessera cannot tell which model it is.`);
+  } else {
+    const config = parseConfig(await listing.read('config.json'));
+    if (typeof config === 'string') {
+      problems.push(`The config.json of ${name} is not valid JSON (${config}).`);
+    } else {
+      modelType = typeOf(config) ?? typeOf(config.text_config);
+      if (modelType !== null && SUPPORTED_MODEL_TYPES.includes(modelType)) {
+        family = familyForModelType(modelType, 'config.json').name;
+      } else {
+        const known = listing.repo ? catalogEntry(listing.repo) : undefined;
+        const entry = known && !known.supported ? known : CATALOG.find((e) => e.modelType === modelType);
+        family = entry?.family ?? null;
+        const what = modelType === null ? 'no "model_type"' : `model_type "${modelType}"`;
+        const supported = `Tessera runs model types ${SUPPORTED_MODEL_TYPES.join(', ')}`;
+        problems.push(
+          entry?.unsupportedReason
+            ? `${name} has ${what}: ${entry.unsupportedReason} ${supported}.`
+            : `The config.json of ${name} has ${what}; ${supported}.`,
+        );
+      }
+    }
+  }
+
+  const modules = modulesFor(listing.repo, modelType ?? undefined);
+  try {
+    planVariant(listing.files, undefined, modules, name);
+  } catch (error) {
+    if (!(error instanceof DownloadError)) throw error;
+    problems.push(error.message);
+  }
+  for (const [file, why] of [
+    ['tokenizer.json', 'the tokenizer'],
+    ['preprocessor_config.json', 'how images are prepared'],
+  ] as const) {
+    if (!paths.has(file)) problems.push(`${name} has no ${file} (${why}).`);
+  }
+
+  const variants = availableVariants(listing.files, modules).map((v) => ({
+    id: v.id,
+    files: v.files,
+    bytes: v.bytes,
+    complete: v.complete,
+  }));
+  return { runnable: problems.length === 0, modelType, family, variants, problems };
+}
+
+/** The parsed object, or why it is not one. */
+function parseConfig(text: string): Record<string, unknown> | string {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+    return value as Record<string, unknown>;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function typeOf(config: unknown): string | null {
+  const type = (config as { model_type?: unknown } | null | undefined)?.model_type;
+  return typeof type === 'string' && type.length > 0 ? type : null;
+}

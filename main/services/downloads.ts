@@ -1,0 +1,212 @@
+/**
+ * Getting models: catalog.get, downloads.* (the DownloadManager's queue), hub.configure, and the model
+ * requests that touch the disk or the Hub: models.inspect, models.addFolder, models.delete.
+ */
+import { stat, rm } from 'node:fs/promises';
+import { freemem, totalmem } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import { CATALOG, catalogEntry } from '../../app/catalog.ts';
+import type { Handlers, HubSettings, Inspection } from '../../app/ipc/contract.ts';
+import { freeDiskBytes } from '../downloads/download-model.ts';
+import { DEFAULT_ENDPOINT, DownloadError, HubError, type HubClientOptions } from '../downloads/hub-client.ts';
+import { inspectSource } from '../downloads/inspect.ts';
+import type { DownloadManager } from '../downloads/manager.ts';
+import type { Store } from '../store/types.ts';
+import type { Context } from './context.ts';
+import { syncEngine, syncIfNoModel } from './context.ts';
+import { ServiceError } from './errors.ts';
+
+/** Where the Hub access token lives: the OS keychain in the app, memory for `tessera serve`. */
+export interface TokenStore {
+  get(): string | null;
+  /** null forgets it. Throws (with what to do) when it cannot be kept safely. */
+  set(token: string | null): void;
+  /** Whether it is encrypted at rest. */
+  readonly encrypted: boolean;
+}
+
+/** A token kept in memory only (seeded from HF_TOKEN by `tessera serve`). */
+export function memoryTokenStore(initial: string | null = null): TokenStore {
+  let token = initial;
+  return {
+    get: () => token,
+    set: (next) => void (token = next),
+    encrypted: false,
+  };
+}
+
+/** The Hub endpoint and token in effect: flag > setting > HF_ENDPOINT > huggingface.co. */
+export class HubConfig {
+  constructor(
+    private readonly store: Pick<Store, 'getLocalSettings'>,
+    private readonly tokens: TokenStore,
+    private readonly flag?: string,
+    /** Client settings added to every request (tests: fast retries). */
+    private readonly extra: Omit<HubClientOptions, 'endpoint' | 'token'> = {},
+  ) {}
+
+  settings(): HubSettings {
+    const setting = this.store.getLocalSettings().hubEndpoint;
+    const env = process.env.HF_ENDPOINT;
+    const [endpoint, endpointSource]: [string, HubSettings['endpointSource']] = this.flag
+      ? [this.flag, 'flag']
+      : setting
+        ? [setting, 'setting']
+        : env
+          ? [env, 'env']
+          : [DEFAULT_ENDPOINT, 'default'];
+    return { endpoint: endpoint.replace(/\/+$/, ''), endpointSource, hasToken: this.tokens.get() !== null };
+  }
+
+  /** Read for every download and inspection, so a change applies to the next one. Proxies come from env. */
+  client(): HubClientOptions {
+    const token = this.tokens.get();
+    return { ...this.extra, endpoint: this.settings().endpoint, ...(token ? { token } : {}) };
+  }
+
+  setToken(token: string | null): void {
+    try {
+      this.tokens.set(token);
+    } catch (error) {
+      throw new ServiceError('BAD_REQUEST', `The access token was not saved: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+type DownloadHandlers = Pick<
+  Handlers,
+  | 'catalog.get'
+  | 'downloads.list'
+  | 'downloads.start'
+  | 'downloads.pause'
+  | 'downloads.resume'
+  | 'downloads.cancel'
+  | 'downloads.clear'
+  | 'hub.configure'
+  | 'models.inspect'
+  | 'models.addFolder'
+  | 'models.delete'
+>;
+
+export function downloadHandlers(ctx: Context): DownloadHandlers {
+  const { store } = ctx;
+  const setup = () => {
+    if (!ctx.downloads) {
+      throw new ServiceError(
+        'BAD_REQUEST',
+        'Model downloads are not set up in this Tessera (no models folder was given). Add a model folder instead.',
+      );
+    }
+    return ctx.downloads;
+  };
+  const manager = (): DownloadManager => setup().manager;
+
+  return {
+    'catalog.get': async () => {
+      const { modelsDir } = setup();
+      return {
+        entries: [...CATALOG],
+        memory: { totalBytes: totalmem(), availableBytes: freemem() },
+        modelsDir,
+        freeDiskBytes: await freeDiskBytes(modelsDir).catch(() => null),
+        hub: ctx.hub.settings(),
+      };
+    },
+    'downloads.list': async () => (ctx.downloads ? ctx.downloads.manager.list() : []),
+    'downloads.start': async ({ repo, revision, variant }) => {
+      const entry = catalogEntry(repo);
+      if (entry && !entry.supported) {
+        throw new ServiceError(
+          'MODEL_UNSUPPORTED',
+          entry.unsupportedReason ?? `Tessera cannot run ${repo} yet.`,
+        );
+      }
+      return manager().start({
+        repo,
+        ...(revision !== undefined ? { revision } : {}),
+        ...(variant !== undefined ? { variant } : {}),
+      });
+    },
+    'downloads.pause': async ({ id }) => manager().pause(id),
+    'downloads.resume': async ({ id }) => manager().resume(id),
+    'downloads.cancel': async ({ id }) => manager().cancel(id),
+    'downloads.clear': async () => manager().clear(),
+    'hub.configure': async ({ endpoint, token }) => {
+      if (endpoint !== undefined) store.updateLocalSettings({ hubEndpoint: endpoint });
+      if (token !== undefined) ctx.hub.setToken(token);
+      return ctx.hub.settings();
+    },
+    'models.inspect': async ({ source }) => inspect(ctx, source),
+    'models.addFolder': async ({ dir: given }) => {
+      if (!isAbsolute(given)) {
+        throw new ServiceError(
+          'BAD_REQUEST',
+          `"${given}" is not an absolute path; give the model folder's full path.`,
+        );
+      }
+      const dir = resolve(given);
+      if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
+        throw new ServiceError('NOT_FOUND', `There is no folder at ${dir}. Check the path and try again.`);
+      }
+      const inspection = await inspect(ctx, dir);
+      const entry = inspection.runnable ? ctx.models.read(dir) : null;
+      if (!entry) {
+        const why = inspection.problems.join(' ') || 'it is not a model folder Tessera can read.';
+        throw new ServiceError('MODEL_UNSUPPORTED', `Tessera cannot run the model in ${dir}: ${why}`);
+      }
+      const { modelFolders } = store.getLocalSettings();
+      if (!modelFolders.includes(dir)) store.updateLocalSettings({ modelFolders: [...modelFolders, dir] });
+      ctx.events.emit('models.changed', {});
+      syncIfNoModel(ctx);
+      return entry;
+    },
+    'models.delete': async ({ id }) => {
+      const model = ctx.models.get(id);
+      if (!model.removable) {
+        throw new ServiceError(
+          'BAD_REQUEST',
+          `${model.name} is a folder you added, not a model Tessera downloaded, so Tessera leaves it alone. ` +
+            `Delete ${model.dir} yourself if you no longer need it.`,
+        );
+      }
+      if (ctx.downloads?.manager.isBusy(model.dir)) {
+        throw new ServiceError('BUSY', `A download into ${model.dir} is not finished; cancel it first.`);
+      }
+      if (store.getSettings().activeModelId === id) store.updateSettings({ activeModelId: null });
+      // Unload first: a loaded model's files are open (and cannot be deleted on Windows).
+      if (ctx.engine.target?.modelId === id) await ctx.engine.setTarget(null).catch(() => undefined);
+      try {
+        await rm(model.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      } catch (error) {
+        throw new ServiceError(
+          'INTERNAL',
+          `Could not delete ${model.dir}: ${(error as Error).message}. Close programs using it and try again.`,
+          { cause: error },
+        );
+      } finally {
+        ctx.families.forget(model.dir);
+        ctx.events.emit('models.changed', {});
+        syncEngine(ctx); // With none chosen, the next model found takes over.
+      }
+      return { id };
+    },
+  };
+}
+
+async function inspect(ctx: Context, source: string): Promise<Inspection> {
+  try {
+    return await inspectSource(source, { client: ctx.hub.client() });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (error instanceof HubError) {
+      throw new ServiceError('HUB_ERROR', `Could not look at ${source} on the Hub: ${message}`, {
+        cause: error,
+      });
+    }
+    if (error instanceof DownloadError)
+      throw new ServiceError('MODEL_UNSUPPORTED', message, { cause: error });
+    throw new ServiceError('BAD_REQUEST', `Could not inspect ${source}: ${message}`, { cause: error });
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * LLaVA-1.5 (`llava`): one CLIP view per image (resize the short side, center crop), `<image>` × N in the prompt,
+ * N = 576 for 336-pixel crops in patches of 14. There are no tiles to choose: `low` and `high` give the same
+ * view, and the plan says which was asked for (the TilePlan type has no room for a note; docs/preprocessing.md
+ * says it).
+ */
+import { TesseraError } from '../../errors.ts';
+import type { FamilyModel, ModelFamily, ModelJson } from '../family.ts';
+import { readLlavaConfig } from './config.ts';
+import { FAMILY, planLlava } from './plan.ts';
+import { preprocessLlava } from './preprocess.ts';
+import { expandImagePrompt } from './prompt.ts';
+
+export const llava: ModelFamily = {
+  name: FAMILY,
+  modelTypes: ['llava'],
+  bind(json: ModelJson): FamilyModel {
+    const cfg = readLlavaConfig(json);
+    return {
+      family: FAMILY,
+      imageTokenId: cfg.imageTokenId,
+      imagePlaceholder: cfg.imageToken,
+      defaultDetail: 'high',
+      planImage: (size, detail) => planLlava(cfg, size, detail),
+      expandImage: (plan) => {
+        if (plan.family !== FAMILY) {
+          throw new TesseraError('INTERNAL', `A ${plan.family} tile plan was given to the ${FAMILY} family.`);
+        }
+        return expandImagePrompt(cfg.imageToken, plan.imageTokens);
+      },
+      preprocess: (image, plan) => preprocessLlava(cfg, image, plan),
+      visionInputNames: ['pixel_values'],
+    };
+  },
+};
