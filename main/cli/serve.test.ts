@@ -175,7 +175,8 @@ describe('tessera serve', () => {
         );
       while (!finished() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
       expect(finished()?.payload).toMatchObject({ state: 'done', error: null });
-      expect(client.events.some((e) => e.name === 'models.changed')).toBe(true);
+      // models.changed follows the done event in its own WebSocket frame: wait for it too.
+      await expect.poll(() => client.events.some((e) => e.name === 'models.changed')).toBe(true);
       const models = await client.request('models.list', {});
       expect(models).toMatchObject({
         ok: true,
