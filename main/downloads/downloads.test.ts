@@ -16,7 +16,6 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +35,7 @@ import {
   removeModel,
 } from './download-model.ts';
 import { HubClient, type RemoteFile } from './hub-client.ts';
+import { expectSameFiles, sizeOf, until } from './testing.ts';
 
 const REPO = 'tessera-test/smolvlm-tiny';
 const BIG = 'onnx/decoder_model_merged.onnx';
@@ -50,22 +50,7 @@ let n = 0;
 const fresh = () => join(scratch, `models-${n++}`);
 const options = () => ({ endpoint: hub.url, backoffMs: 10, maxBackoffMs: 2000, stallMs: 400, retries: 3 });
 
-async function filesOf(dir: string, root = dir): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesOf(path, root)));
-    else out.push(relative(root, path).split(sep).join('/'));
-  }
-  return out.sort();
-}
-
-async function expectIdentical(dir: string) {
-  const want = await filesOf(source);
-  expect((await filesOf(dir)).filter((f) => f !== MANIFEST)).toEqual(want);
-  for (const file of want)
-    expect(readFileSync(join(dir, file)).equals(readFileSync(join(source, file)))).toBe(true);
-}
+const expectIdentical = (dir: string) => expectSameFiles(dir, source);
 
 async function bigFile(): Promise<RemoteFile> {
   const snapshot = await new HubClient(options()).snapshot(REPO);
@@ -84,16 +69,6 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
-
-async function until(check: () => boolean, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const size = (path: string) => (existsSync(path) ? statSync(path).size : 0);
 
 beforeAll(async () => {
   source = await testModelDir({ family: 'smolvlm', size: 'tiny', dtype: 'fp32', seed: 1 });
@@ -218,10 +193,10 @@ describe('resume and locking', () => {
     const controller = new AbortController();
     const client = new HubClient(options());
     const first = client.downloadFile(REPO, hub.commit(REPO), file, dest, { signal: controller.signal });
-    await until(() => size(`${dest}.incomplete`) > 30_000);
+    await until(() => sizeOf(`${dest}.incomplete`) > 30_000, 'a partial file', 20_000);
     controller.abort(new Error('cancelled'));
     await expect(first).rejects.toThrow('cancelled');
-    const partial = size(`${dest}.incomplete`);
+    const partial = sizeOf(`${dest}.incomplete`);
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(file.size ?? 0);
     const before = hub.requests.length;
@@ -251,10 +226,10 @@ describe('resume and locking', () => {
     const servedBefore = hub.bytesServed(BIG);
     const child = spawn(process.execPath, args(dest), { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    await until(() => size(`${dest}.incomplete`) > 100_000);
+    await until(() => sizeOf(`${dest}.incomplete`) > 100_000, 'a partial file', 20_000);
     child.kill('SIGKILL');
     await exited;
-    const partial = size(`${dest}.incomplete`);
+    const partial = sizeOf(`${dest}.incomplete`);
     expect(partial).toBeLessThan(file.size ?? 0);
     expect(existsSync(`${dest}.lock`)).toBe(true); // left behind by the killed process
     hub.clearFaults();

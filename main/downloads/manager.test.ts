@@ -3,18 +3,18 @@
  * resume with a Range request, cancel deleting only partial files, resuming after a restart, a full disk,
  * and a speed measured over a sliding window.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DownloadJob } from '../../app/ipc/contract.ts';
 import { testModelDir } from '../../models/testing/test-models.ts';
 import { LocalHub } from '../hub/local-hub.ts';
 import { openStore } from '../store/store.ts';
 import type { Store } from '../store/types.ts';
-import { MANIFEST, isModelComplete } from './download-model.ts';
+import { isModelComplete } from './download-model.ts';
 import { DownloadManager, type DownloadManagerOptions } from './manager.ts';
+import { expectSameFiles, sizeOf, until } from './testing.ts';
 
 const REPO = 'tessera-test/smolvlm-tiny';
 const OTHER = 'tessera-test/smolvlm-other';
@@ -63,33 +63,11 @@ function open(dataDir: string, options: Partial<DownloadManagerOptions> = {}): O
 
 const freshDir = () => join(scratch, `data-${n++}`);
 const folder = (modelsDir: string, repo = REPO) => join(modelsDir, repo.replace('/', '--'));
-const size = (path: string) => (existsSync(path) ? statSync(path).size : 0);
-
-async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const state = (o: Opened, id: string) => o.manager.get(id).state;
 
-async function filesOf(dir: string, root = dir): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesOf(path, root)));
-    else out.push(relative(root, path).split(sep).join('/'));
-  }
-  return out.sort();
-}
-
 async function expectIdentical(dir: string): Promise<void> {
-  const want = await filesOf(source);
-  expect((await filesOf(dir)).filter((f) => f !== MANIFEST)).toEqual(want);
-  for (const file of want)
-    expect(readFileSync(join(dir, file)).equals(readFileSync(join(source, file)))).toBe(true);
+  await expectSameFiles(dir, source);
   expect(await isModelComplete(dir, { hash: true })).toBe(true);
 }
 
@@ -153,11 +131,11 @@ describe('DownloadManager', () => {
       const started = Date.now();
       const job = o.manager.start({ repo: REPO });
       const partialPath = join(folder(o.modelsDir), `${BIG}.incomplete`);
-      await until(() => size(partialPath) > 250_000, 'the slow file to be half there');
+      await until(() => sizeOf(partialPath) > 250_000, 'the slow file to be half there');
       const paused = o.manager.pause(job.id);
       expect(paused).toMatchObject({ state: 'paused', bytesPerSecond: 0, etaSeconds: null });
       await new Promise((r) => setTimeout(r, 200)); // the aborted transfer lets go of the file
-      const partial = size(partialPath);
+      const partial = sizeOf(partialPath);
       expect(partial).toBeGreaterThan(250_000);
       expect(partial).toBeLessThan(statSync(join(source, BIG)).size);
       expect(o.store.listDownloads()[0]?.state).toBe('paused');
@@ -196,7 +174,7 @@ describe('DownloadManager', () => {
       hub.inject({ kind: 'slow', path: BIG, bytesPerSecond: 100_000, times: 2 });
       const running = o.manager.start({ repo: REPO });
       const partialPath = join(folder(o.modelsDir), `${BIG}.incomplete`);
-      await until(() => size(partialPath) > 0, 'a partial file');
+      await until(() => sizeOf(partialPath) > 0, 'a partial file');
       const cancelled = await o.manager.cancel(running.id);
       expect(cancelled.state).toBe('cancelled');
       expect(existsSync(folder(o.modelsDir))).toBe(false);
@@ -234,9 +212,9 @@ describe('DownloadManager', () => {
     const waiting = first.manager.start({ repo: OTHER });
     first.manager.pause(waiting.id);
     const partialPath = join(folder(first.modelsDir), `${BIG}.incomplete`);
-    await until(() => size(partialPath) > 100_000, 'a partial file');
+    await until(() => sizeOf(partialPath) > 100_000, 'a partial file');
     await first.close();
-    const partial = size(partialPath);
+    const partial = sizeOf(partialPath);
     expect(partial).toBeGreaterThan(100_000);
     expect(first.events.some((e) => e.state === 'failed')).toBe(false);
 

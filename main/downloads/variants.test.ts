@@ -12,13 +12,12 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Vlm } from '../../models/runtime/vlm.ts';
 import { testModelDir } from '../../models/testing/test-models.ts';
-import { LocalHub } from '../hub/local-hub.ts';
+import { LocalHub, filesUnder } from '../hub/local-hub.ts';
 import {
   DownloadError,
   MANIFEST,
@@ -207,16 +206,6 @@ let n = 0;
 const fresh = () => join(scratch, `models-${n++}`);
 const options = () => ({ endpoint: hub.url, backoffMs: 10, retries: 2 });
 
-async function filesOf(dir: string, root = dir): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesOf(path, root)));
-    else out.push(relative(root, path).split(sep).join('/'));
-  }
-  return out.sort();
-}
-
 beforeAll(async () => {
   source = await testModelDir({ family: 'smolvlm', size: 'tiny', dtype: 'fp32', seed: 1 });
   const q4 = await testModelDir({ family: 'smolvlm', size: 'tiny', dtype: 'q4', seed: 1 });
@@ -236,7 +225,7 @@ afterAll(async () => {
 });
 
 describe('downloading one variant of a repo with several', () => {
-  const configs = async () => (await filesOf(source)).filter((f) => !f.startsWith('onnx/'));
+  const configs = async () => (await filesUnder(source)).filter((f) => !f.startsWith('onnx/'));
   const cdnSince = (before: number) => hub.requests.slice(before).filter((r) => r.url.startsWith('/cdn/'));
 
   it('plans before fetching, downloads q4 by default with per-file progress, and nothing else', async () => {
@@ -264,7 +253,7 @@ describe('downloading one variant of a repo with several', () => {
     expect(planned?.variant).toBe('q4');
     const want = [...(await configs()), ...Q4_GRAPHS].sort();
     expect(planned?.files.map((f) => f.path).sort()).toEqual(want);
-    expect((await filesOf(dir)).filter((f) => f !== MANIFEST)).toEqual(want);
+    expect((await filesUnder(dir)).filter((f) => f !== MANIFEST)).toEqual(want);
     for (const file of want)
       expect(readFileSync(join(dir, file)).equals(readFileSync(join(multi, file)))).toBe(true);
     expect(manifest.variant).toBe('q4');
@@ -297,7 +286,7 @@ describe('downloading one variant of a repo with several', () => {
       .map((r) => r.file);
     expect(fetched.sort()).toEqual([...FP32_GRAPHS].sort()); // not one config again
     expect(manifest.variant).toBe('fp32');
-    expect((await filesOf(dir)).filter((f) => f !== MANIFEST)).toEqual(
+    expect((await filesUnder(dir)).filter((f) => f !== MANIFEST)).toEqual(
       [...(await configs()), ...FP32_GRAPHS].sort(),
     );
     expect(await isModelComplete(dir, { hash: true })).toBe(true);

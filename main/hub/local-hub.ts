@@ -88,7 +88,8 @@ const BYTE_FAULTS: ReadonlySet<FaultKind> = new Set([
 /** Read size when streaming a body: large enough that the server is never the slow end on loopback. */
 const READ_CHUNK = 1024 * 1024;
 
-async function filesUnder(root: string, dir = root): Promise<string[]> {
+/** Every file under `root`, as sorted `/`-separated relative paths. */
+export async function filesUnder(root: string, dir = root): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);

@@ -3,12 +3,13 @@
  * model and ends with it loaded, an unfinished download is never listed, folders are inspected before they
  * are added, only downloaded models can be deleted, and downloads survive a restart of the services.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CATALOG } from '../../app/catalog.ts';
 import { testModelDir } from '../../models/testing/test-models.ts';
+import { sizeOf, until } from '../downloads/testing.ts';
 import { LocalHub } from '../hub/local-hub.ts';
 import { openStore } from '../store/store.ts';
 import type { DownloadsOptions } from './index.ts';
@@ -24,16 +25,6 @@ let source: string;
 let other: string;
 let hub: LocalHub;
 let n = 0;
-
-const size = (path: string) => (existsSync(path) ? statSync(path).size : 0);
-
-async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function downloads(extra: Partial<DownloadsOptions> = {}): DownloadsOptions & { modelsDir: string } {
   return {
@@ -84,7 +75,7 @@ describe('getting models through the services', () => {
     const job = await h.call('downloads.start', { repo: REPO });
     expect(job.state).toBe('downloading');
     await until(
-      () => existsSync(join(folder, 'config.json')) && size(join(folder, `${BIG}.incomplete`)) > 0,
+      () => existsSync(join(folder, 'config.json')) && sizeOf(join(folder, `${BIG}.incomplete`)) > 0,
       'a half-downloaded model',
     );
     expect(await h.call('models.list', {})).toEqual([]);
@@ -224,7 +215,7 @@ describe('downloads across a restart of the services', () => {
       hub.inject({ kind: 'slow', path: BIG, bytesPerSecond: 100_000 });
       const job = await first.call('downloads.start', { repo: REPO });
       await first.call('models.addFolder', { dir: other });
-      await until(() => size(partial) > 50_000, 'a partial file');
+      await until(() => sizeOf(partial) > 50_000, 'a partial file');
       await first.close();
       expect(store.listDownloads().map((d) => d.state)).toEqual(['downloading']);
       expect(first.events.some(([name, p]) => name === 'downloads.progress' && p.state === 'failed')).toBe(
