@@ -3,7 +3,7 @@
  * rescale + normalise lookup table applied last.
  */
 import sharp from 'sharp';
-import type { Size } from '../../app/tile-plan.ts';
+import type { Size, TilePlan } from '../../app/tile-plan.ts';
 import { TesseraError } from '../errors.ts';
 import type { ResizeKernel } from './json-source.ts';
 
@@ -12,6 +12,17 @@ export interface Rgb {
   width: number;
   height: number;
   data: Uint8Array;
+}
+
+/** Refuses a tile plan made for another family or another image size (a caller mixing up attachments). */
+export function assertPlanFits(family: string, image: Size, plan: TilePlan): void {
+  if (plan.family === family && plan.original.width === image.width && plan.original.height === image.height)
+    return;
+  throw new TesseraError(
+    'INTERNAL',
+    `The tile plan (${plan.family}, ${plan.original.width}×${plan.original.height}) does not belong to this ` +
+      `${image.width}×${image.height} image.`,
+  );
 }
 
 /** A rectangle in pixels of some image. */

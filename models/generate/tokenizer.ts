@@ -241,3 +241,10 @@ export function buildTokenizer(options: TokenizerOptions): TokenizerFiles {
     vocab,
   };
 }
+
+/** The id of a token the generator put in the vocabulary; a missing one is a generator bug. */
+export function tokenIdOf(tokenizer: TokenizerFiles, token: string): number {
+  const id = tokenizer.vocab.get(token);
+  if (id === undefined) throw new Error(`Generated tokenizer: token ${token} is missing from the vocabulary`);
+  return id;
+}

@@ -6,7 +6,7 @@
  */
 import { type LlamaNames, buildEmbedTokens, buildLlamaDecoder } from '../../generate/llama.ts';
 import { writeModelFolder } from '../../generate/folder.ts';
-import { type TokenizerFiles, buildTokenizer } from '../../generate/tokenizer.ts';
+import { type TokenizerFiles, buildTokenizer, tokenIdOf } from '../../generate/tokenizer.ts';
 import type { GenerateContext } from '../../generate/types.ts';
 import { type LlavaDims, llavaDims } from './generate-dims.ts';
 import { buildVisionEncoder } from './generate-vision.ts';
@@ -59,11 +59,7 @@ export function llavaJsonFiles(
   tokenizer: TokenizerFiles,
   options: { externalData: boolean },
 ): Record<string, unknown> {
-  const id = (token: string): number => {
-    const value = tokenizer.vocab.get(token);
-    if (value === undefined) throw new Error(`llava: token ${token} missing from the vocabulary`);
-    return value;
-  };
+  const id = (token: string): number => tokenIdOf(tokenizer, token);
   const bos = id('<s>');
   const eos = id('</s>');
   const pad = id('<pad>');

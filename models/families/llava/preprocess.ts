@@ -4,12 +4,11 @@
  * in one pass.
  */
 import type { TilePlan } from '../../../app/tile-plan.ts';
-import { TesseraError } from '../../errors.ts';
 import type { DecodedImage } from '../../image/decode.ts';
 import type { TensorData } from '../../tensor.ts';
 import type { ResizeKernel } from '../json-source.ts';
 import { type PillowFilter, pillowResize } from '../pillow-resample.ts';
-import { normalisationTable, resize } from '../pixels.ts';
+import { assertPlanFits, normalisationTable, resize } from '../pixels.ts';
 import type { LlavaConfig } from './config.ts';
 import { FAMILY, llavaGeometry } from './plan.ts';
 
@@ -26,17 +25,7 @@ export async function preprocessLlava(
   image: DecodedImage,
   plan: TilePlan,
 ): Promise<Record<string, TensorData>> {
-  if (
-    plan.family !== FAMILY ||
-    plan.original.width !== image.width ||
-    plan.original.height !== image.height
-  ) {
-    throw new TesseraError(
-      'INTERNAL',
-      `The tile plan (${plan.family}, ${plan.original.width}×${plan.original.height}) does not belong to this ` +
-        `${image.width}×${image.height} image.`,
-    );
-  }
+  assertPlanFits(FAMILY, image, plan);
   const { resized, crop, inside } = llavaGeometry(cfg, plan.original);
   // Only the part of the resize that the crop keeps is computed. Shrinking runs in sharp (fast, within a few
   // levels of Pillow); enlarging, where libvips samples off Pillow's grid, runs in a port of Pillow.

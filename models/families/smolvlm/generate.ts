@@ -5,7 +5,7 @@
  */
 import { type LlamaNames, buildEmbedTokens, buildLlamaDecoder } from '../../generate/llama.ts';
 import { writeModelFolder } from '../../generate/folder.ts';
-import { type TokenizerFiles, buildTokenizer } from '../../generate/tokenizer.ts';
+import { type TokenizerFiles, buildTokenizer, tokenIdOf } from '../../generate/tokenizer.ts';
 import type { GenerateContext } from '../../generate/types.ts';
 import { type SmolVlmDims, smolvlmDims } from './generate-dims.ts';
 import { buildVisionEncoder } from './generate-vision.ts';
@@ -56,11 +56,7 @@ export function smolvlmJsonFiles(
   tokenizer: TokenizerFiles,
   options: { externalData: boolean },
 ): Record<string, unknown> {
-  const id = (token: string): number => {
-    const value = tokenizer.vocab.get(token);
-    if (value === undefined) throw new Error(`smolvlm: token ${token} missing from the vocabulary`);
-    return value;
-  };
+  const id = (token: string): number => tokenIdOf(tokenizer, token);
   const bos = id('<|im_start|>');
   const eos = id('<end_of_utterance>');
   const pad = id('<|im_end|>');

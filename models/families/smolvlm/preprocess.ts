@@ -3,10 +3,9 @@
  * model's kernel (sharp) and rescale/normalise come last, in one pass per frame.
  */
 import type { TilePlan } from '../../../app/tile-plan.ts';
-import { TesseraError } from '../../errors.ts';
 import type { DecodedImage } from '../../image/decode.ts';
 import type { TensorData } from '../../tensor.ts';
-import { type Rgb, normalisationTable, resize } from '../pixels.ts';
+import { type Rgb, assertPlanFits, normalisationTable, resize } from '../pixels.ts';
 import type { SmolVlmConfig } from './config.ts';
 import { FAMILY, smolVlmGeometry } from './plan.ts';
 
@@ -15,17 +14,7 @@ export async function preprocessSmolVlm(
   image: DecodedImage,
   plan: TilePlan,
 ): Promise<Record<string, TensorData>> {
-  if (
-    plan.family !== FAMILY ||
-    plan.original.width !== image.width ||
-    plan.original.height !== image.height
-  ) {
-    throw new TesseraError(
-      'INTERNAL',
-      `The tile plan (${plan.family}, ${plan.original.width}×${plan.original.height}) does not belong to this ` +
-        `${image.width}×${image.height} image.`,
-    );
-  }
+  assertPlanFits(FAMILY, image, plan);
   const { scaled, resized, rows, cols } = smolVlmGeometry(cfg, plan.original, plan.detail);
   const m = cfg.tileSize;
   const frameSize = 3 * m * m;
