@@ -101,9 +101,6 @@ const SMOLVLM_MODULES = (visionParams: number, embedParams: number, decoderParam
   decoder_model_merged: decoderParams,
 });
 
-const notYet = (family: string) =>
-  `Tessera does not run the ${family} family yet (its image preprocessing and graph wiring are still to come).`;
-
 export const CATALOG: readonly CatalogEntry[] = [
   entry({
     repo: 'HuggingFaceTB/SmolVLM-256M-Instruct',
@@ -153,8 +150,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     contextLength: 32768,
     licence: 'Apache-2.0',
     summary: 'AnyRes grid of 384 px crops plus a base view.',
-    supported: false,
-    unsupportedReason: notYet('LLaVA-OneVision'),
+    supported: true,
     modules: SMOLVLM_MODULES(400 * M, 136 * M, 494 * M),
     kvBytesPerToken: 24 * 2 * 2 * 64 * 2,
   }),
@@ -167,8 +163,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     contextLength: 32768,
     licence: 'Apache-2.0',
     summary: 'Dynamic resolution: the image keeps its aspect ratio, 28 px per token.',
-    supported: false,
-    unsupportedReason: notYet('Qwen2-VL'),
+    supported: true,
     modules: SMOLVLM_MODULES(675 * M, 233 * M, 1544 * M),
     kvBytesPerToken: 28 * 2 * 2 * 128 * 2,
   }),
@@ -181,8 +176,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     contextLength: 32768,
     licence: 'LFM Open License v1.0',
     summary: '512 px tiles plus a thumbnail; hybrid convolution/attention decoder.',
-    supported: false,
-    unsupportedReason: notYet('LFM2-VL'),
+    supported: true,
     modules: SMOLVLM_MODULES(86 * M, 67 * M, 354 * M),
     kvBytesPerToken: 6 * 2 * 8 * 64 * 2,
   }),
@@ -195,8 +189,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     contextLength: 32768,
     licence: 'LFM Open License v1.0',
     summary: 'The larger LFM2-VL: 512 px tiles plus a thumbnail.',
-    supported: false,
-    unsupportedReason: notYet('LFM2-VL'),
+    supported: true,
     modules: SMOLVLM_MODULES(400 * M, 134 * M, 1170 * M),
     kvBytesPerToken: 6 * 2 * 8 * 64 * 2,
   }),
@@ -209,8 +202,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     contextLength: 32768,
     licence: 'Apple ML Research Model Terms',
     summary: 'One high-resolution view through an efficient encoder, 256 tokens.',
-    supported: false,
-    unsupportedReason: notYet('FastVLM'),
+    supported: true,
     modules: SMOLVLM_MODULES(125 * M, 136 * M, 494 * M),
     kvBytesPerToken: 24 * 2 * 2 * 64 * 2,
   }),
@@ -223,8 +215,9 @@ export const CATALOG: readonly CatalogEntry[] = [
     contextLength: 131072,
     licence: 'MIT',
     summary: 'HD crops of 336 px; strong on charts and documents; large.',
-    supported: false,
-    unsupportedReason: notYet('Phi-3.5-vision'),
+    supported: true,
+    // onnx-community's Phi-3(.5)-vision repos ship only these two variants (model_q4 with model_q4.onnx_data).
+    dtypes: ['q4', 'q4f16'],
     modules: { vision_encoder: 304 * M, prepare_inputs_embeds: 98 * M, model: 3821 * M },
     kvBytesPerToken: 32 * 2 * 32 * 96 * 2,
   }),
@@ -237,8 +230,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     contextLength: 131072,
     licence: 'Gemma Terms of Use',
     summary: 'A fixed 896 px view with optional pan-and-scan crops.',
-    supported: false,
-    unsupportedReason: notYet('Gemma 3'),
+    supported: true,
     modules: SMOLVLM_MODULES(417 * M, 671 * M, 3880 * M),
     kvBytesPerToken: 34 * 2 * 4 * 256 * 2,
   }),

@@ -6,13 +6,15 @@
  * lock (in this process and across processes) so two downloads of one file never interleave. Requests go
  * through undici with an `EnvHttpProxyAgent`, so HTTPS_PROXY / HTTP_PROXY / NO_PROXY (or `proxy`) apply.
  * The API calls use fetch; file bytes use undici's request(), whose Node stream body is cheaper per byte
- * than fetch's WHATWG stream (about a fifth less CPU per GB in the downloads benchmark, bench/README.md).
+ * than fetch's WHATWG stream (about a fifth less CPU per GB in the downloads benchmark, bench/README.md);
+ * file-sink.ts hashes and writes them in 1 MiB blocks, overlapping writes and disk syncs with the transfer.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
+import { HashingFileSink } from './file-sink.ts';
 import { type Dispatcher, EnvHttpProxyAgent, type Response, fetch, interceptors, request } from 'undici';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
@@ -427,15 +429,11 @@ export class HubClient {
     }
     const stall = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
-    let timer: NodeJS.Timeout | undefined;
-    const armStall = () => {
-      clearTimeout(timer);
-      timer = setTimeout(
-        () => stall.abort(new RetryableError(`no data for ${this.stallMs / 1000} s`)),
-        this.stallMs,
-      );
-    };
-    armStall();
+    // refresh() restarts the countdown without a new timer: it runs once per network chunk.
+    const timer = setTimeout(
+      () => stall.abort(new RetryableError(`no data for ${this.stallMs / 1000} s`)),
+      this.stallMs,
+    );
     try {
       const response = await this.get(url, offset > 0 ? { Range: `bytes=${offset}-` } : {}, signal).catch(
         (error: unknown) => {
@@ -463,32 +461,39 @@ export class HubClient {
           throw new RetryableError(`the server sent an unexpected range for ${file.path}`);
         }
         await hashFile(partial, hash); // the bytes we already have, once; then the stream
-        handle = await open(partial, 'a');
+        handle = await open(partial, 'r+');
       } else {
         // 200: the whole file, whether or not we asked for a range. Discard any partial data.
         offset = 0;
         await mkdir(dirname(dest), { recursive: true });
         handle = await open(partial, 'w');
       }
+      const sink = new HashingFileSink(handle, hash, offset);
       let bytes = offset;
       options.onProgress?.({ bytes, total });
       try {
         const chunks = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
         for (;;) {
-          armStall();
-          const { done, value } = await chunks.next().catch((error: unknown) => {
+          let next: IteratorResult<Buffer>;
+          try {
+            next = await chunks.next();
+          } catch (error) {
             throw stall.signal.aborted ? stall.signal.reason : networkError(error, signal);
-          });
-          if (done) break;
-          if (total !== undefined && bytes + value.byteLength > total) {
+          }
+          if (next.done) break;
+          timer.refresh();
+          const chunk = next.value;
+          if (total !== undefined && bytes + chunk.byteLength > total) {
             throw new RetryableError(`the server sent more than ${total} bytes for ${file.path}`, 0, true);
           }
-          hash.update(value);
-          await handle.write(value);
-          bytes += value.byteLength;
+          await sink.push(chunk);
+          bytes += chunk.byteLength;
           options.onProgress?.({ bytes, total });
         }
-        await handle.sync();
+        await sink.finish();
+      } catch (error) {
+        await sink.abandon().catch(() => {}); // the first error is the one to report
+        throw error;
       } finally {
         response.cancel(); // a no-op once the body has ended; otherwise frees the connection
         await handle.close();

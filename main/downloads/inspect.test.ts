@@ -6,7 +6,6 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOG } from '../../app/catalog.ts';
 import { SUPPORTED_MODEL_TYPES } from '../../models/families/registry.ts';
 import { testModelDir } from '../../models/testing/test-models.ts';
 import { LocalHub } from '../hub/local-hub.ts';
@@ -15,10 +14,6 @@ import { inspectSource } from './inspect.ts';
 
 const FP32 = ['onnx/vision_encoder.onnx', 'onnx/embed_tokens.onnx', 'onnx/decoder_model_merged.onnx'];
 const Q4 = FP32.map((g) => g.replace('.onnx', '_q4.onnx'));
-/** Families are being added: Qwen2-VL while the runtime lacks it, else another the catalog lists as not yet. */
-const unsupported =
-  CATALOG.find((e) => e.modelType === 'qwen2_vl' && !SUPPORTED_MODEL_TYPES.includes(e.modelType)) ??
-  CATALOG.find((e) => !SUPPORTED_MODEL_TYPES.includes(e.modelType));
 const runs = `Tessera runs model types ${SUPPORTED_MODEL_TYPES.join(', ')}.`;
 const scratch = mkdtempSync(join(tmpdir(), 'tessera-inspect-'));
 let source: string;
@@ -44,8 +39,8 @@ beforeAll(async () => {
       copyFileSync(join(dir, FP32[0] ?? ''), join(dir, 'onnx/vision_encoder_fp16.onnx'));
       writeFileSync(join(dir, 'README.md'), '# multi\n');
     }),
-    'tessera-test/qwen': variantOf('qwen', (dir) =>
-      writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: unsupported?.modelType })),
+    'tessera-test/next': variantOf('next', (dir) =>
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'llava_next' })),
     ),
     'tessera-test/mystery': variantOf('mystery', (dir) =>
       writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'mystery_vlm' })),
@@ -103,13 +98,14 @@ describe('inspecting a Hub repo', () => {
     ]);
   });
 
-  it('names an unsupported family with the catalog reason and the model types Tessera runs', async () => {
-    const result = await inspectSource('tessera-test/qwen', { client: { endpoint: hub.url } });
+  it('names an unsupported model type and the model types Tessera runs', async () => {
+    // LLaVA-NeXT: a real model type that neither Tessera nor transformers.js runs (no ONNX layout).
+    const result = await inspectSource('tessera-test/next', { client: { endpoint: hub.url } });
     expect(result.runnable).toBe(false);
-    expect(result.modelType).toBe(unsupported?.modelType);
-    expect(result.family).toBe(unsupported?.family);
+    expect(result.modelType).toBe('llava_next');
+    expect(result.family).toBeNull();
     expect(result.problems).toEqual([
-      `tessera-test/qwen has model_type "${unsupported?.modelType}": ${unsupported?.unsupportedReason} ${runs}`,
+      `The config.json of tessera-test/next has model_type "llava_next"; ${runs}`,
     ]);
     const mystery = await inspectSource('tessera-test/mystery', { client });
     expect(mystery.family).toBeNull();

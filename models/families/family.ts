@@ -42,7 +42,15 @@ export interface FamilyModel {
    * images have these plans (Qwen2-VL's 3-D rope positions). Absent: 1-D positions start…start+count−1.
    */
   positionIds?(ids: readonly number[], plans: readonly TilePlan[], start: number, count: number): TensorData;
+  /**
+   * File stems (`onnx/<stem><suffix>.onnx`) of the graphs that play each role, where they differ from
+   * vision_encoder / embed_tokens / decoder_model_merged (Phi-3-vision: prepare_inputs_embeds, model).
+   */
+  readonly sessionFiles?: Partial<Record<SessionRole, string>>;
 }
+
+/** The graphs the generation loop runs: image encoder, token embedder, decoder with the KV cache. */
+export type SessionRole = 'vision' | 'embed' | 'decoder';
 
 export interface ModelFamily {
   readonly name: string;

@@ -10,15 +10,44 @@ describe('familyForModelType', () => {
     expect(familyForModelType('smolvlm', 'config.json')).toBe(smolvlm);
     expect(familyForModelType('idefics3', 'config.json')).toBe(smolvlm);
     expect(familyForModelType('llava', 'config.json')).toBe(llava);
-    expect(SUPPORTED_MODEL_TYPES).toEqual(['smolvlm', 'idefics3', 'llava']);
+  });
+
+  it.each([
+    ['smolvlm', 'smolvlm'],
+    ['idefics3', 'smolvlm'],
+    ['llava', 'llava'],
+    ['llava_onevision', 'llava-onevision'],
+    ['qwen2_vl', 'qwen2_vl'],
+    ['qwen2_5_vl', 'qwen2_vl'],
+    ['lfm2_vl', 'lfm2_vl'],
+    ['llava_qwen2', 'fastvlm'],
+    ['phi3_v', 'phi3_v'],
+    ['gemma3', 'gemma3'],
+  ])('reads model_type %s with the %s family', (modelType, family) => {
+    expect(familyForModelType(modelType, 'config.json').name).toBe(family);
+  });
+
+  it('lists exactly the model types some family reads', () => {
+    expect(SUPPORTED_MODEL_TYPES).toEqual([
+      'smolvlm',
+      'idefics3',
+      'llava',
+      'llava_onevision',
+      'qwen2_vl',
+      'qwen2_5_vl',
+      'lfm2_vl',
+      'llava_qwen2',
+      'phi3_v',
+      'gemma3',
+    ]);
   });
 
   it.each([
     [
       'llava_next',
-      /\/m\/config\.json has model_type "llava_next"; Tessera supports model types: smolvlm, idefics3, llava\./,
+      /\/m\/config\.json has model_type "llava_next"; Tessera supports model types: smolvlm, idefics3, llava, llava_onevision, .*, gemma3\./,
     ],
-    [undefined, /\/m\/config\.json has no "model_type"; .*smolvlm, idefics3, llava/],
+    [undefined, /\/m\/config\.json has no "model_type"; .*smolvlm, idefics3, llava, .*gemma3/],
   ])('refuses %s with MODEL_UNSUPPORTED naming it and the supported ones', (modelType, message) => {
     try {
       familyForModelType(modelType, '/m/config.json');

@@ -1,10 +1,25 @@
 /** model_type → family. A new family is one import and one entry in FAMILIES. */
 import { TesseraError } from '../errors.ts';
 import type { ModelFamily } from './family.ts';
+import { gemma3 } from './gemma3/index.ts';
+import { lfm2Vl } from './lfm2-vl/index.ts';
 import { llava } from './llava/index.ts';
+import { llavaOnevision } from './llava-onevision/index.ts';
+import { fastVlm } from './fastvlm/index.ts';
+import { phi3v } from './phi3-v/index.ts';
+import { qwen2Vl } from './qwen2-vl/index.ts';
 import { smolvlm } from './smolvlm/index.ts';
 
-const FAMILIES: readonly ModelFamily[] = [smolvlm, llava];
+const FAMILIES: readonly ModelFamily[] = [
+  smolvlm,
+  llava,
+  llavaOnevision,
+  qwen2Vl,
+  lfm2Vl,
+  fastVlm,
+  phi3v,
+  gemma3,
+];
 
 export const SUPPORTED_MODEL_TYPES: readonly string[] = FAMILIES.flatMap((f) => f.modelTypes);
 

@@ -4,8 +4,20 @@
  * past + new keys, SwiGLU MLP, lm_head), with transformers.js's input and output names. Families differ only
  * in their dimensions and weight names.
  */
+import {
+  type Rotary,
+  applyRotary,
+  attentionBias,
+  gatedMlp,
+  groupedQueryAttention,
+  pastKeyValueInputs,
+  presentOutputs,
+  rotaryTables,
+  silencedLmHead,
+  splitHeads,
+} from './attention.ts';
 import type { Layers } from './nn.ts';
-import { type GraphBuilder, int, ints, onnxTypeCode } from './onnx-builder.ts';
+import { int } from './onnx-builder.ts';
 
 /** A Llama text model's `text_config`, in the generators' words. */
 export interface LlamaDims {
@@ -20,6 +32,24 @@ export interface LlamaDims {
   maxPositions: number;
   ropeTheta: number;
   rmsNormEps: number;
+  /** Biases on q/k/v_proj (Qwen2's `attention_bias`); absent: none, and no extra weights are drawn. */
+  qkvBias?: boolean;
+}
+
+/** The widths a family's size table gives; the rest of LlamaDims is fixed per family. */
+export type LlamaWidths = Pick<
+  LlamaDims,
+  'hidden' | 'intermediate' | 'layers' | 'heads' | 'kvHeads' | 'headDim'
+>;
+
+/** LlamaDims from a size's widths, vocabulary and context, and the family's fixed rope, norm and bias settings. */
+export function llamaTextDims(
+  widths: LlamaWidths,
+  vocabSize: number,
+  maxPositions: number,
+  fixed: Pick<LlamaDims, 'ropeTheta' | 'rmsNormEps' | 'qkvBias'>,
+): LlamaDims {
+  return { ...widths, vocabSize, maxPositions, ...fixed };
 }
 
 export interface LlamaNames {
@@ -29,8 +59,6 @@ export interface LlamaNames {
   lmHead: string;
 }
 
-const MASKED = -1e9;
-
 export function buildEmbedTokens(nn: Layers, dims: LlamaDims, names: LlamaNames): void {
   const g = nn.g;
   const { hidden, vocabSize } = dims;
@@ -39,11 +67,6 @@ export function buildEmbedTokens(nn: Layers, dims: LlamaDims, names: LlamaNames)
   const table = nn.normal(`${names.prefix}.embed_tokens.weight`, [vocabSize, hidden], 1);
   g.node('Gather', [table, ids], { attrs: { axis: int(0) }, outputs: ['inputs_embeds'] });
   g.output('inputs_embeds', 'float32', ['batch_size', 'sequence_length', hidden]);
-}
-
-interface Rotary {
-  cos: string;
-  sin: string;
 }
 
 /**
@@ -60,146 +83,67 @@ export function buildLlamaDecoder(
   const embeds = g.input('inputs_embeds', 'float32', ['batch_size', 'sequence_length', t.hidden]);
   const attentionMask = g.input('attention_mask', 'int64', ['batch_size', 'total_sequence_length']);
   const positionIds = g.input('position_ids', 'int64', ['batch_size', 'sequence_length']);
-  const kvDims = ['batch_size', t.kvHeads, 'past_sequence_length', t.headDim];
-  const presentDims = ['batch_size', t.kvHeads, 'total_sequence_length', t.headDim];
-  const past: [string, string][] = [];
-  for (let i = 0; i < t.layers; i++) {
-    past.push([
-      g.input(`past_key_values.${i}.key`, 'float32', kvDims),
-      g.input(`past_key_values.${i}.value`, 'float32', kvDims),
-    ]);
-  }
-
-  const rotary = rotaryTables(g, positionIds, t);
+  const past = pastKeyValueInputs(g, t);
+  const rotary = rotaryTables(g, positionIds, t.headDim, t.ropeTheta);
   const bias = attentionBias(g, embeds, attentionMask);
-
-  let h = embeds;
-  for (let i = 0; i < t.layers; i++) {
-    const name = `${names.prefix}.layers.${i}`;
-    const [pastKey, pastValue] = past[i] as [string, string];
-    const x = nn.rmsNorm(h, `${name}.input_layernorm`, t.hidden, t.rmsNormEps);
-    h = g.op('Add', [h, attention(nn, x, `${name}.self_attn`, i, t, rotary, bias, pastKey, pastValue)]);
-    const y = nn.rmsNorm(h, `${name}.post_attention_layernorm`, t.hidden, t.rmsNormEps);
-    const gate = nn.silu(nn.linear(y, `${name}.mlp.gate_proj`, t.hidden, t.intermediate));
-    const up = nn.linear(y, `${name}.mlp.up_proj`, t.hidden, t.intermediate);
-    h = g.op('Add', [
-      h,
-      nn.linear(g.op('Mul', [gate, up]), `${name}.mlp.down_proj`, t.intermediate, t.hidden),
-    ]);
-  }
-  h = nn.rmsNorm(h, `${names.prefix}.norm`, t.hidden, t.rmsNormEps);
-  const silence = (w: Float32Array) => {
-    for (let r = 0; r < t.hidden; r++) for (const id of silentIds) w[r * t.vocabSize + id] = 0;
-  };
-  g.op(
-    'Identity',
-    [nn.linear(h, names.lmHead, t.hidden, t.vocabSize, { adjust: silence })],
-    undefined,
-    'logits',
-  );
-  g.output('logits', 'float32', ['batch_size', 'sequence_length', t.vocabSize]);
-  for (let i = 0; i < t.layers; i++) {
-    g.output(`present.${i}.key`, 'float32', presentDims);
-    g.output(`present.${i}.value`, 'float32', presentDims);
-  }
+  buildLlamaLayers(nn, embeds, t, names, silentIds, { rotary, bias, past });
 }
 
-/** cos/sin [B, 1, S, headDim] of positions · inv_freq, halves repeated (Llama's cat(freqs, freqs)). */
-function rotaryTables(g: GraphBuilder, positionIds: string, t: LlamaDims): Rotary {
-  const { headDim, ropeTheta } = t;
-  const invFreq = Array.from({ length: headDim / 2 }, (_, j) => 1 / Math.pow(ropeTheta, (2 * j) / headDim));
-  const positions = g.op('Unsqueeze', [
-    g.op('Cast', [positionIds], { to: int(onnxTypeCode('float32')) }),
-    g.i64([2]),
-  ]);
-  const freqs = g.op('Mul', [positions, g.constant('float32', [headDim / 2], invFreq)]);
-  const angles = g.op('Unsqueeze', [g.op('Concat', [freqs, freqs], { axis: int(-1) }), g.i64([1])]);
-  return { cos: g.op('Cos', [angles]), sin: g.op('Sin', [angles]) };
+/** What every layer's self-attention reads besides its input: positions, mask bias, and the per-layer cache. */
+export interface LlamaAttentionInputs {
+  rotary: Rotary;
+  bias: string;
+  past: [string, string][];
 }
 
 /**
- * Additive bias [B, 1, 1, S, T] for the 5-D grouped scores: query i (absolute position past + i) sees key j
- * when j ≤ past + i and attention_mask[b, j] is 1.
+ * The layers, final norm, lm_head and cache outputs of a Llama decoder whose inputs are already declared, so
+ * a decoder with other position inputs (Qwen2-VL's multimodal rope) builds only its own rotary tables.
  */
-function attentionBias(g: GraphBuilder, embeds: string, attentionMask: string): string {
-  const scalar = (v: number) => g.constant('int64', [], [v]);
-  const dim = (x: string, axis: number) =>
-    g.op('Gather', [g.op('Shape', [x]), scalar(axis)], { axis: int(0) });
-  const newLength = dim(embeds, 1);
-  const totalLength = dim(attentionMask, 1);
-  const queryPositions = g.op('Range', [g.op('Sub', [totalLength, newLength]), totalLength, scalar(1)]);
-  const keyPositions = g.op('Range', [scalar(0), totalLength, scalar(1)]);
-  const causal = g.op('LessOrEqual', [keyPositions, g.op('Unsqueeze', [queryPositions, g.i64([1])])]);
-  const notPadding = g.op('Unsqueeze', [
-    g.op('Cast', [attentionMask], { to: int(onnxTypeCode('bool')) }),
-    g.i64([1, 2]),
-  ]);
-  const allowed = g.op('And', [causal, notPadding]);
-  const bias = g.op('Where', [allowed, g.f32(0), g.f32(MASKED)]);
-  return g.op('Unsqueeze', [bias, g.i64([1])]);
+export function buildLlamaLayers(
+  nn: Layers,
+  embeds: string,
+  t: LlamaDims,
+  names: LlamaNames,
+  silentIds: readonly number[],
+  io: LlamaAttentionInputs,
+): void {
+  const g = nn.g;
+  let h = embeds;
+  for (let i = 0; i < t.layers; i++) {
+    const name = `${names.prefix}.layers.${i}`;
+    const x = nn.rmsNorm(h, `${name}.input_layernorm`, t.hidden, t.rmsNormEps);
+    h = g.op('Add', [h, selfAttention(nn, x, `${name}.self_attn`, i, t, io)]);
+    const y = nn.rmsNorm(h, `${name}.post_attention_layernorm`, t.hidden, t.rmsNormEps);
+    const mlp = { gate: `${name}.mlp.gate_proj`, up: `${name}.mlp.up_proj`, down: `${name}.mlp.down_proj` };
+    h = g.op('Add', [h, gatedMlp(nn, y, mlp, t)]);
+  }
+  h = nn.rmsNorm(h, `${names.prefix}.norm`, t.hidden, t.rmsNormEps);
+  silencedLmHead(nn, h, names.lmHead, t, silentIds);
+  presentOutputs(g, t);
 }
 
-/** x·cos + rotate_half(x)·sin, rotate_half(x) = cat(-x2, x1). */
-function applyRotary(g: GraphBuilder, x: string, rotary: Rotary, headDim: number): string {
-  const [x1, x2] = g.node('Split', [x, g.i64([headDim / 2, headDim / 2])], {
-    attrs: { axis: int(-1) },
-    outputs: 2,
-  });
-  const rotated = g.op('Concat', [g.op('Neg', [x2 as string]), x1 as string], { axis: int(-1) });
-  return g.op('Add', [g.op('Mul', [x, rotary.cos]), g.op('Mul', [rotated, rotary.sin])]);
-}
-
-function attention(
+/** q/k/v projections (biased where `qkvBias`), q and k rotated, grouped-query attention, o_proj. */
+function selfAttention(
   nn: Layers,
   x: string,
   name: string,
   layer: number,
   t: LlamaDims,
-  rotary: Rotary,
-  bias: string,
-  pastKey: string,
-  pastValue: string,
+  io: LlamaAttentionInputs,
 ): string {
   const g = nn.g;
-  const { hidden, heads, kvHeads, headDim } = t;
-  const group = heads / kvHeads;
-  const toHeads = (y: string, n: number) =>
-    g.op('Transpose', [g.op('Reshape', [y, g.i64([0, 0, n, headDim])])], { perm: ints([0, 2, 1, 3]) });
-
-  const q = applyRotary(
-    g,
-    toHeads(nn.linear(x, `${name}.q_proj`, hidden, heads * headDim), heads),
-    rotary,
-    headDim,
-  );
-  const k = applyRotary(
-    g,
-    toHeads(nn.linear(x, `${name}.k_proj`, hidden, kvHeads * headDim), kvHeads),
-    rotary,
-    headDim,
-  );
-  const v = toHeads(nn.linear(x, `${name}.v_proj`, hidden, kvHeads * headDim), kvHeads);
-  const key = g.op('Concat', [pastKey, k], { axis: int(2) }, `present.${layer}.key`);
-  const value = g.op('Concat', [pastValue, v], { axis: int(2) }, `present.${layer}.value`);
-
-  // Grouped-query attention without copying K/V: query heads [B, kv, group, S, d] against keys
-  // [B, kv, 1, T, d] broadcast over the group (query head h reads kv head h / group, as repeat_kv does).
-  // Multi-head attention (LLaVA-1.5's Llama-2) is the case group = 1.
-  const qGrouped = g.op('Reshape', [q, g.i64([0, kvHeads, group, -1, headDim])]);
-  const kT = g.op('Unsqueeze', [g.op('Transpose', [key], { perm: ints([0, 1, 3, 2]) }), g.i64([2])]);
-  const scores = g.op('Add', [
-    g.op('Mul', [g.op('MatMul', [qGrouped, kT]), g.f32(1 / Math.sqrt(headDim))]),
-    bias,
-  ]);
-  const probs = g.op('Softmax', [scores], { axis: int(-1) });
-  const context = g.op('MatMul', [probs, g.op('Unsqueeze', [value, g.i64([2])])]);
-  const merged = g.op('Transpose', [g.op('Reshape', [context, g.i64([0, heads, -1, headDim])])], {
-    perm: ints([0, 2, 1, 3]),
-  });
-  return nn.linear(
-    g.op('Reshape', [merged, g.i64([0, 0, heads * headDim])]),
-    `${name}.o_proj`,
-    heads * headDim,
-    hidden,
-  );
+  const [pastKey, pastValue] = io.past[layer] as [string, string];
+  const project = (proj: string, n: number) =>
+    splitHeads(
+      g,
+      nn.linear(x, `${name}.${proj}`, t.hidden, n * t.headDim, { bias: t.qkvBias }),
+      n,
+      t.headDim,
+    );
+  const q = applyRotary(g, project('q_proj', t.heads), io.rotary, t.headDim);
+  const k = applyRotary(g, project('k_proj', t.kvHeads), io.rotary, t.headDim);
+  const v = project('v_proj', t.kvHeads);
+  const heads = { q, k, v, pastKey, pastValue, bias: io.bias };
+  return groupedQueryAttention(nn, heads, layer, t, 1 / Math.sqrt(t.headDim), `${name}.o_proj`);
 }

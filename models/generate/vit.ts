@@ -1,6 +1,7 @@
 /**
  * The pre-norm ViT encoder layer that SigLIP (SmolVLM) and CLIP (LLaVA) share, with Hugging Face's weight
- * names: layer_norm1, self_attn.{q,k,v,out}_proj (with biases), layer_norm2, mlp.fc1, mlp.fc2.
+ * names: layer_norm1, self_attn.{q,k,v,out}_proj (with biases), layer_norm2, mlp.fc1, mlp.fc2. Whole towers
+ * built from it are in vit-tower.ts.
  */
 import type { Layers } from './nn.ts';
 import { int, ints } from './onnx-builder.ts';
@@ -10,6 +11,13 @@ export interface VitLayerDims {
   intermediate: number;
   heads: number;
   layerNormEps: number;
+}
+
+/** A whole CLIP or SigLIP tower's `vision_config`, in the generators' words. */
+export interface VitTowerDims extends VitLayerDims {
+  layers: number;
+  imageSize: number;
+  patchSize: number;
 }
 
 /**

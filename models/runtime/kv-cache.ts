@@ -1,6 +1,8 @@
 /**
- * The decoder's key/value cache as named tensors. Shapes and dtypes come from the graph's input metadata
- * (fp16 exports keep a float16 cache), never from assumptions about the config.
+ * The decoder's cache as named tensors: attention keys/values (`past_key_values.*`, one row per position) and,
+ * for hybrid decoders such as LFM2, short-convolution states (`past_conv.*`, a fixed window of the last inputs).
+ * Shapes and dtypes come from the graph's input metadata (fp16 exports keep a float16 cache), never from
+ * assumptions about the config.
  */
 import { TesseraError } from '../errors.ts';
 import type { Feeds, GraphSession, InputInfo, OrtTensor } from './onnx.ts';
@@ -9,15 +11,32 @@ import { cpuData, disposeTensor, emptyTensor, makeTensor } from './onnx.ts';
 
 const PAST_PREFIX = 'past_key_values.';
 const PRESENT_PREFIX = 'present.';
+/** transformers.js's names for LFM2's conv states (configs.js getCacheNames). */
+const PAST_CONV_PREFIX = 'past_conv.';
+const PRESENT_CONV_PREFIX = 'present_conv.';
 
 export function cacheInputs(decoder: GraphSession): InputInfo[] {
-  return decoder.inputs.filter((input) => input.name.startsWith(PAST_PREFIX));
+  return decoder.inputs.filter(
+    (input) => input.name.startsWith(PAST_PREFIX) || input.name.startsWith(PAST_CONV_PREFIX),
+  );
 }
 
-/** present.3.key → past_key_values.3.key */
+/** present.3.key → past_key_values.3.key; present_conv.0 → past_conv.0 */
 export function pastNameFor(outputName: string): string | null {
+  if (outputName.startsWith(PRESENT_CONV_PREFIX))
+    return PAST_CONV_PREFIX + outputName.slice(PRESENT_CONV_PREFIX.length);
   return outputName.startsWith(PRESENT_PREFIX) ? PAST_PREFIX + outputName.slice(PRESENT_PREFIX.length) : null;
 }
+
+/** past_key_values.3.key → present.3.key; past_conv.0 → present_conv.0 */
+export function presentNameFor(inputName: string): string {
+  if (inputName.startsWith(PAST_CONV_PREFIX))
+    return PRESENT_CONV_PREFIX + inputName.slice(PAST_CONV_PREFIX.length);
+  return inputName.startsWith(PAST_PREFIX) ? PRESENT_PREFIX + inputName.slice(PAST_PREFIX.length) : inputName;
+}
+
+/** A conv state holds a window of the last inputs, not one row per position: it cannot be cut back. */
+const isState = (name: string) => name.startsWith(PAST_CONV_PREFIX);
 
 export class KvCache {
   private constructor(
@@ -26,7 +45,10 @@ export class KvCache {
     readonly length: number,
   ) {}
 
-  /** Zero-length past for every cache input: symbolic batch dims become 1, every other symbol 0. */
+  /**
+   * Empty past for every cache input: symbolic batch dims become 1, every other symbol 0. A state whose
+   * dims are all fixed (LFM2's conv window [batch, hidden, L_cache]) starts as zeros of that size.
+   */
   static empty(decoder: GraphSession): KvCache {
     const inputs = cacheInputs(decoder);
     if (inputs.length === 0) {
@@ -38,7 +60,8 @@ export class KvCache {
     const tensors = new Map<string, OrtTensor>();
     for (const input of inputs) {
       const dims = input.shape.map((d) => (typeof d === 'number' ? d : /batch/i.test(d) ? 1 : 0));
-      tensors.set(input.name, emptyTensor(input.type, dims));
+      const size = dims.reduce((a, b) => a * b, 1);
+      tensors.set(input.name, size === 0 ? emptyTensor(input.type, dims) : zeros(input.type, dims, size));
     }
     return new KvCache(tensors, 0);
   }
@@ -51,6 +74,15 @@ export class KvCache {
       if (past) tensors.set(past, tensor);
     }
     return new KvCache(tensors, length);
+  }
+
+  /**
+   * Whether `crop` can cut this cache back to an earlier position. A cache with conv states cannot: it can
+   * only be extended, so a conversation that does not extend exactly what it holds is recomputed.
+   */
+  get croppable(): boolean {
+    for (const name of this.tensors.keys()) if (isState(name)) return false;
+    return true;
   }
 
   feeds(): Feeds {
@@ -69,6 +101,12 @@ export class KvCache {
    */
   async crop(length: number, slicer?: DeviceSlicer): Promise<KvCache> {
     if (length >= this.length) return this;
+    if (!this.croppable) {
+      throw new TesseraError(
+        'INTERNAL',
+        `A cache with convolution states cannot be cropped from ${this.length} to ${length} positions; recompute instead.`,
+      );
+    }
     const tensors = new Map<string, OrtTensor>();
     for (const [name, tensor] of this.tensors) {
       if (tensor.location !== 'cpu') {
@@ -93,4 +131,10 @@ export class KvCache {
     for (const tensor of this.tensors.values()) disposeTensor(tensor);
     this.tensors.clear();
   }
+}
+
+function zeros(type: string, dims: readonly number[], size: number): OrtTensor {
+  if (type === 'float32') return makeTensor(type, new Float32Array(size), dims);
+  if (type === 'float16') return makeTensor(type, new Uint16Array(size), dims); // 0x0000 is +0 in fp16
+  return emptyTensor(type, dims); // throws: an unsupported cache type
 }

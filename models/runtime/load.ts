@@ -8,10 +8,10 @@ import { bindFolder } from '../families/plan-folder.ts';
 import type { TextModel } from '../text/tokenizer.ts';
 import { loadTextModel } from '../text/tokenizer.ts';
 import type { DtypeChoice, Dtype, ModuleName } from './model-folder.ts';
-import { chooseDtype, graphPath, readModelJson } from './model-folder.ts';
+import { chooseDtype, graphPath, readModelJson, sessionFilesOf } from './model-folder.ts';
 import type { Device, GraphSession, Provider } from './onnx.ts';
-import { candidateProviders, openSession } from './onnx.ts';
-import { cacheInputs } from './kv-cache.ts';
+import { candidateProviders, emptyTensor, openSession } from './onnx.ts';
+import { cacheInputs, presentNameFor } from './kv-cache.ts';
 
 export interface LoadOptions {
   device?: Device;
@@ -43,12 +43,15 @@ export async function loadParts(dir: string, options: LoadOptions = {}): Promise
   const device = options.device ?? 'auto';
   const open = (module: ModuleName, keepOnDevice?: (name: string) => boolean) =>
     openModule(dir, module, device, options, keepOnDevice);
-  const vision = await open('vision_encoder');
-  const embed = await open('embed_tokens');
+  // Each role's graph file: the family's own names where it has them (Phi-3-vision), else the usual three.
+  const files = sessionFilesOf(family);
+  const vision = await open(files.vision);
+  const embed = await open(files.embed);
   // With WebGPU the KV cache stays on the device between steps; only logits come back.
-  const decoder = await open('decoder_model_merged', (name) => name.startsWith('present'));
+  const decoder = await open(files.decoder, (name) => name.startsWith('present'));
   try {
     checkGraphs(family, vision.session, embed.session, decoder.session);
+    embed.session = embedderOnly(embed.session);
   } catch (error) {
     await Promise.all([vision, embed, decoder].map((p) => p.session.release()));
     throw error;
@@ -97,6 +100,38 @@ function requireNames(session: GraphSession, kind: 'input' | 'output', names: re
   }
 }
 
+/**
+ * A token embedder that declares inputs besides input_ids (Phi-3-vision's prepare_inputs_embeds takes
+ * `image_features` and scatters them itself) is fed them empty, shaped from its metadata: it then only embeds
+ * tokens, and the generation loop scatters image rows as it does for every family.
+ */
+export function embedderOnly(session: GraphSession): GraphSession {
+  const extra = session.inputs.filter((input) => input.name !== 'input_ids');
+  if (extra.length === 0) return session;
+  const empty = extra.map((input) => {
+    if (!input.shape.some((d) => typeof d === 'string')) {
+      throw new TesseraError(
+        'MODEL_GRAPH_MISMATCH',
+        `${session.path} input ${input.name} has the fixed shape [${input.shape.join(', ')}], so it cannot be fed ` +
+          'empty; Tessera feeds its token embedder input_ids only. Download the model again or pick the right folder.',
+      );
+    }
+    return [input.name, input.shape.map((d) => (typeof d === 'number' ? d : 0)), input.type] as const;
+  });
+  return {
+    path: session.path,
+    provider: session.provider,
+    inputs: session.inputs,
+    outputNames: session.outputNames,
+    release: () => session.release(),
+    run: (feeds) =>
+      session.run({
+        ...Object.fromEntries(empty.map(([name, dims, type]) => [name, emptyTensor(type, dims)])),
+        ...feeds,
+      }),
+  };
+}
+
 function checkGraphs(family: FamilyModel, vision: GraphSession, embed: GraphSession, decoder: GraphSession) {
   requireNames(vision, 'input', family.visionInputNames);
   requireNames(vision, 'output', ['image_features']);
@@ -111,9 +146,5 @@ function checkGraphs(family: FamilyModel, vision: GraphSession, embed: GraphSess
       `${decoder.path} has no past_key_values.* inputs (no KV cache).`,
     );
   }
-  requireNames(
-    decoder,
-    'output',
-    pasts.map((n) => n.replace('past_key_values.', 'present.')),
-  );
+  requireNames(decoder, 'output', pasts.map(presentNameFor));
 }

@@ -5,11 +5,23 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TesseraError } from '../errors.ts';
-import type { ModelJson } from '../families/family.ts';
+import type { FamilyModel, ModelJson, SessionRole } from '../families/family.ts';
 import type { Provider } from './onnx.ts';
 
 export const MODULES = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
-export type ModuleName = (typeof MODULES)[number];
+/** A graph's file stem: one of MODULES, or a family's own (Phi-3-vision's prepare_inputs_embeds, model). */
+export type ModuleName = string;
+
+/** The graph of each role, unless the family names its own (FamilyModel.sessionFiles). */
+export const DEFAULT_SESSION_FILES: Readonly<Record<SessionRole, ModuleName>> = {
+  vision: 'vision_encoder',
+  embed: 'embed_tokens',
+  decoder: 'decoder_model_merged',
+};
+
+export function sessionFilesOf(family: Pick<FamilyModel, 'sessionFiles'>): Record<SessionRole, ModuleName> {
+  return { ...DEFAULT_SESSION_FILES, ...family.sessionFiles };
+}
 
 export const DTYPE_SUFFIX = {
   fp32: '',

@@ -28,12 +28,19 @@ export interface PromptSequence {
   featureRow: Int32Array;
 }
 
-export function toTemplateMessages(messages: readonly ChatMessage[]): TemplateMessage[] {
+/**
+ * Messages as the template takes them: lists of parts, or (`imageText` given, for a template that reads
+ * strings only) one string per message with `imageText` where each image goes.
+ */
+export function toTemplateMessages(messages: readonly ChatMessage[], imageText?: string): TemplateMessage[] {
   return messages.map((m) => ({
     role: m.role,
-    content: m.content.map((part) =>
-      part.type === 'text' ? { type: 'text', text: part.text } : { type: 'image' },
-    ),
+    content:
+      imageText === undefined
+        ? m.content.map((part) =>
+            part.type === 'text' ? { type: 'text', text: part.text } : { type: 'image' },
+          )
+        : m.content.map((part) => (part.type === 'text' ? part.text : imageText)).join(''),
   }));
 }
 
@@ -43,7 +50,8 @@ export function buildPrompt(
   family: FamilyModel,
   text: TextModel,
 ): PromptSequence {
-  const rendered = text.renderChat(toTemplateMessages(messages), true);
+  const imageText = text.partsInTemplate ? undefined : `${family.imagePlaceholder}\n`;
+  const rendered = text.renderChat(toTemplateMessages(messages, imageText), true);
   const pieces = rendered.split(family.imagePlaceholder);
   if (pieces.length - 1 !== images.length) {
     throw new TesseraError(
@@ -57,7 +65,7 @@ export function buildPrompt(
       i < images.length ? piece + family.expandImage((images[i] as PromptImage).plan) : piece,
     )
     .join('');
-  const ids = text.encode(expanded);
+  const ids = text.encodePrompt(expanded);
   return { ids, ...locateImages(ids, images, family.imageTokenId) };
 }
 

@@ -190,12 +190,15 @@ export class Vlm {
     };
   }
 
-  /** The kept cache cropped to what the new prompt shares with it; at least one token is always prefilled. */
+  /**
+   * The kept cache cropped to what the new prompt shares with it; at least one token is always prefilled. A
+   * cache that cannot be cropped (conv states) is reused only when the prompt extends all of it.
+   */
   private async startingCache(kept: ThreadCache | undefined, prompt: { ids: number[]; spans: ImageSpan[] }) {
     const empty = () => ({ cache: KvCache.empty(this.parts.decoder.session), reused: 0 });
     if (!kept) return empty();
     const reused = Math.min(reusablePrefix(kept, prompt), prompt.ids.length - 1);
-    if (reused <= 0) {
+    if (reused <= 0 || (reused < kept.kv.length && !kept.kv.croppable)) {
       kept.kv.dispose();
       return empty();
     }

@@ -11,14 +11,28 @@ import { readJson } from '../runtime/model-folder.ts';
 
 export interface TemplateMessage {
   role: string;
-  content: Array<{ type: 'text'; text: string } | { type: 'image' }>;
+  /** A list of parts, or one string where the template only takes strings (`partsInTemplate` false). */
+  content: Array<{ type: 'text'; text: string } | { type: 'image' }> | string;
 }
 
 export interface TextModel {
+  /** Plain text to ids, no special tokens added. */
   encode(text: string): number[];
+  /**
+   * A rendered chat prompt to ids, as Python's processors tokenize it: the tokenizer's post-processor adds
+   * its special tokens (llava-hf's adds `<s>`, which its template lacks) unless the prompt already starts
+   * with the BOS token (SmolVLM's, Gemma's templates), so BOS is never missing and never doubled.
+   */
+  encodePrompt(text: string): number[];
   decode(ids: readonly number[]): string;
   tokenId(token: string): number | undefined;
   renderChat(messages: readonly TemplateMessage[], addGenerationPrompt: boolean): string;
+  /**
+   * Whether the template reads a message's content as a list of text and image parts. Phi-3.5-vision's
+   * concatenates `message['content']` as a string, so its messages are rendered with string content and the
+   * image placeholders written into the text, as its model card does.
+   */
+  readonly partsInTemplate: boolean;
   /** Token ids that end an answer, from generation_config.json, config.json and the tokenizer config. */
   readonly eosTokenIds: readonly number[];
 }
@@ -43,14 +57,31 @@ export function loadTextModel(dir: string): TextModel {
     ]),
   );
   const tokenId = (token: string) => tokenizer.token_to_id(token);
+  const renderChat = (messages: readonly TemplateMessage[], addGenerationPrompt: boolean) =>
+    template.render({ messages, add_generation_prompt: addGenerationPrompt, ...specials });
   return {
     encode: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids,
+    encodePrompt: (text) => {
+      const bos = specials.bos_token;
+      return tokenizer.encode(text, { add_special_tokens: !(bos && text.startsWith(bos)) }).ids;
+    },
     decode: (ids) => tokenizer.decode(ids as number[], { skip_special_tokens: true }),
     tokenId,
-    renderChat: (messages, addGenerationPrompt) =>
-      template.render({ messages, add_generation_prompt: addGenerationPrompt, ...specials }),
+    renderChat,
+    partsInTemplate: readsContentParts(renderChat),
     eosTokenIds: eosIds(dir, tokenizerConfig, tokenId),
   };
+}
+
+/** A text part must come out as its text, not as the list printed (`[{"type": "text", …}]`) or dropped. */
+function readsContentParts(render: (messages: TemplateMessage[], add: boolean) => string): boolean {
+  const probe = 'tessera-probe-7f3a';
+  try {
+    const out = render([{ role: 'user', content: [{ type: 'text', text: probe }] }], true);
+    return out.includes(probe) && !/"type"\s*:/.test(out);
+  } catch {
+    return false;
+  }
 }
 
 function tokenString(value: unknown): string {

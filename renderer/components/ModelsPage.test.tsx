@@ -1,10 +1,10 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CATALOG, memoryFit } from '../../app/catalog.ts';
+import { memoryFit } from '../../app/catalog.ts';
 import type { DownloadJob } from '../../app/ipc/contract.ts';
 import { loadAll } from '../state/store.ts';
-import { FAKE_MODEL, fakeModel } from '../testing/fake-api.ts';
+import { FAKE_CATALOG, FAKE_MODEL, fakeModel } from '../testing/fake-api.ts';
 import type { FakeApiOptions } from '../testing/fake-api.ts';
 import { must, settle } from '../testing/harness.ts';
 import { renderWithServices } from '../testing/render.tsx';
@@ -63,7 +63,7 @@ describe('Models page', () => {
   it('lists the catalog: supported entries with variants and a memory fit, unsupported ones with the reason', async () => {
     await page({ memory: { totalBytes: 8 * GiB, availableBytes: 2 * GiB } });
     const cards = screen.getAllByTestId('catalog-entry');
-    expect(cards.map((c) => c.dataset.repo)).toEqual(CATALOG.map((e) => e.repo));
+    expect(cards.map((c) => c.dataset.repo)).toEqual(FAKE_CATALOG.map((e) => e.repo));
 
     const small = entryCard(SMALL);
     expect(small.dataset.supported).toBe('true');
@@ -81,7 +81,7 @@ describe('Models page', () => {
     expect(variants[3]?.textContent).toMatch(/WebGPU, CUDA, DirectML/);
 
     // Every variant's fit badge says what memoryFit says for 2 GiB available.
-    for (const entry of CATALOG.filter((e) => e.supported)) {
+    for (const entry of FAKE_CATALOG.filter((e) => e.supported)) {
       const fits = within(entryCard(entry.repo))
         .getAllByTestId('variant-fit')
         .map((f) => f.dataset.fit);
@@ -91,11 +91,14 @@ describe('Models page', () => {
     expect(allFits).toContain('fits');
     expect(allFits).toContain('too-large');
 
-    const qwen = entryCard('onnx-community/Qwen2-VL-2B-Instruct');
-    expect(qwen.dataset.supported).toBe('false');
-    expect(within(qwen).getByTestId('catalog-unsupported').textContent).toBe('Not yet supported');
-    expect(within(qwen).getByTestId('unsupported-reason').textContent).toMatch(/does not run the Qwen2-VL/);
-    expect(within(qwen).queryByTestId('variant-download')).toBeNull();
+    expect(entryCard('onnx-community/Qwen2-VL-2B-Instruct').dataset.supported).toBe('true');
+    const internvl = entryCard('tessera-test/InternVL3-1B');
+    expect(internvl.dataset.supported).toBe('false');
+    expect(within(internvl).getByTestId('catalog-unsupported').textContent).toBe('Not yet supported');
+    expect(within(internvl).getByTestId('unsupported-reason').textContent).toMatch(
+      /does not run the InternVL/,
+    );
+    expect(within(internvl).queryByTestId('variant-download')).toBeNull();
 
     // What is installed shows as such; the storage facts are there.
     expect(within(small).getByTestId('catalog-installed')).toBeTruthy();
@@ -264,9 +267,9 @@ describe('Models page', () => {
       await click(screen.getByTestId('add-model-inspect'));
     };
 
-    await inspect('onnx-community/Qwen2-VL-2B-Instruct');
+    await inspect('tessera-test/InternVL3-1B');
     expect(screen.getByTestId('inspection').dataset.runnable).toBe('false');
-    expect(screen.getByTestId('inspection-problems').textContent).toMatch(/does not run the Qwen2-VL family/);
+    expect(screen.getByTestId('inspection-problems').textContent).toMatch(/does not run the InternVL family/);
     expect(screen.queryByTestId('inspection-download')).toBeNull();
 
     await inspect('someone/not-a-model');

@@ -3,7 +3,7 @@
  * without an engine. It keeps threads as message trees the way the store does, plans images the way a
  * SmolVLM-like family would (512-pixel tiles plus a global view) and streams canned answers.
  */
-import { CATALOG, catalogEntry } from '../../app/catalog.ts';
+import { CATALOG, type CatalogEntry } from '../../app/catalog.ts';
 import type {
   Api,
   CatalogView,
@@ -26,6 +26,24 @@ import type {
 } from '../../app/ipc/contract.ts';
 import type { GenerationStats } from '../../app/chat.ts';
 import type { Detail, Tile, TilePlan } from '../../app/tile-plan.ts';
+
+/**
+ * The real catalog plus one entry Tessera cannot run, so the Models page's "not yet supported" path has data:
+ * every family of the real catalog runs today, but an entry may be listed before its family lands.
+ */
+export const FAKE_CATALOG: readonly CatalogEntry[] = [
+  ...CATALOG,
+  {
+    ...(CATALOG[0] as CatalogEntry),
+    repo: 'tessera-test/InternVL3-1B',
+    name: 'InternVL3 1B',
+    family: 'internvl',
+    modelType: 'internvl_chat',
+    supported: false,
+    unsupportedReason: 'Tessera does not run the InternVL family yet.',
+  },
+];
+const catalogEntry = (repo: string) => FAKE_CATALOG.find((e) => e.repo === repo);
 
 type Handler<K extends RequestName> = (
   input: RequestInput<K>,
@@ -374,7 +392,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
     const used = [...downloads.values()].reduce((sum, j) => sum + j.bytes, 0);
     const free = options.freeDiskBytes === undefined ? 120 * 1024 ** 3 : options.freeDiskBytes;
     return {
-      entries: structuredClone([...CATALOG]),
+      entries: structuredClone([...FAKE_CATALOG]),
       memory,
       modelsDir: FAKE_MODELS_DIR,
       freeDiskBytes: free === null ? null : Math.max(0, free - used),

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isTesseraError } from '../../errors.ts';
+import { expectTesseraError } from '../../testing/errors.ts';
 import type { ModelJson } from '../family.ts';
 import { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, readLlavaConfig } from './config.ts';
 import { llava15 } from './testing.ts';
 
-function expectConfigError(json: ModelJson, code: string, ...parts: string[]): void {
-  try {
-    readLlavaConfig(json);
-    expect.unreachable('the config was accepted');
-  } catch (error) {
-    expect(isTesseraError(error), String(error)).toBe(true);
-    if (!isTesseraError(error)) return;
-    expect(error.code).toBe(code);
-    for (const part of parts) expect(error.message).toContain(part);
-  }
-}
+const expectConfigError = (json: ModelJson, code: string, ...parts: string[]) =>
+  expectTesseraError(() => readLlavaConfig(json), code, ...parts);
 
 const DIR = '/models/llava-1.5-7b-hf';
 const CONFIG = `${DIR}/config.json`;

@@ -20,18 +20,14 @@
  *
  * About 55 M parameters (220 MB in fp32), written in seconds.
  */
-import type { LlamaDims } from '../../generate/llama.ts';
+import { resolveContextLength } from '../../generate/context-length.ts';
+import { type LlamaDims, llamaTextDims } from '../../generate/llama.ts';
+import type { VitTowerDims } from '../../generate/vit.ts';
 import type { ModelSize } from '../../generate/types.ts';
 
-export interface LlavaVisionDims {
-  hidden: number;
-  intermediate: number;
+export interface LlavaVisionDims extends VitTowerDims {
   /** `num_hidden_layers` of the CLIP tower; the graph computes only those up to the feature layer. */
   layers: number;
-  heads: number;
-  imageSize: number;
-  patchSize: number;
-  layerNormEps: number;
 }
 
 export interface LlavaDims {
@@ -62,21 +58,12 @@ export function llavaDims(size: ModelSize, options: { contextLength?: number } =
           vocabSize: 32064,
           tokenizerVocab: 32002,
         };
-  const contextLength = options.contextLength ?? 4096;
-  if (!Number.isInteger(contextLength) || contextLength < 1) {
-    throw new Error(`llava: contextLength must be a positive integer, got ${contextLength}`);
-  }
+  const contextLength = resolveContextLength('llava', options.contextLength, 4096);
   const featureLayer = -2;
   const grid = base.vision.imageSize / base.vision.patchSize;
   return {
     vision: { ...base.vision, layerNormEps: 1e-5 },
-    text: {
-      ...base.text,
-      vocabSize: base.vocabSize,
-      maxPositions: contextLength,
-      ropeTheta: 10000,
-      rmsNormEps: 1e-5,
-    },
+    text: llamaTextDims(base.text, base.vocabSize, contextLength, { ropeTheta: 10000, rmsNormEps: 1e-5 }),
     tokenizerVocab: base.tokenizerVocab,
     featureLayer,
     // hidden_states[0] is the embedding output, hidden_states[k] the output of layer k.

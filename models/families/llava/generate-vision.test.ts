@@ -4,6 +4,7 @@ import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../generate/random.ts';
+import { maxAbsDiff } from '../../testing/tensors.ts';
 import { type TestModelOptions, testModelDir } from '../../testing/test-models.ts';
 import { llavaDims } from './generate-dims.ts';
 
@@ -26,12 +27,6 @@ async function encode(pixels: Float32Array, images: number, s = session) {
   const out = await s.run({ pixel_values: new ort.Tensor('float32', pixels, [images, 3, M, M]) });
   const features = out['image_features'] as ort.Tensor;
   return { dims: features.dims, data: features.data as Float32Array };
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
-  return m;
 }
 
 describe('generated LLaVA vision encoder', () => {

@@ -6,6 +6,13 @@ import { AutoTokenizer, env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { readModelJson } from '../../runtime/model-folder.ts';
+import {
+  type Json,
+  describeGraphIo,
+  folderVariants,
+  readJson,
+  singleViewVlmIo,
+} from '../../testing/graph-io.ts';
 import { type TestModelOptions, testModelDir } from '../../testing/test-models.ts';
 import { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD } from './config.ts';
 import { llava } from './index.ts';
@@ -14,76 +21,13 @@ import { LLAVA_CHAT_TEMPLATE, llavaJsonFiles, llavaSilentIds, llavaTokenizer } f
 
 const tiny = llavaDims('tiny');
 const LLAVA: TestModelOptions = { family: 'llava' };
-const VARIANTS: { label: string; options: TestModelOptions; suffix: string }[] = [
-  { label: 'fp32', options: LLAVA, suffix: '' },
-  { label: 'q4', options: { ...LLAVA, dtype: 'q4' }, suffix: '_q4' },
-  { label: 'fp32 + external data', options: { ...LLAVA, externalData: true }, suffix: '' },
-];
 
-// Parsed JSON, navigated freely in assertions.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
-type Meta = { name: string; isTensor: true; type: string; shape: (string | number)[] };
-const meta = (name: string, type: string, shape: (string | number)[]): Meta => ({
-  name,
-  isTensor: true,
-  type,
-  shape,
-});
-
-/** The graph interfaces transformers.js and the runtime rely on (vlm-formats §0.4, §2.1). */
-function expectedIo(): Record<string, { inputs: Meta[]; outputs: Meta[] }> {
-  const { hidden, layers, kvHeads, headDim, vocabSize } = tiny.text;
-  const M = tiny.vision.imageSize;
-  const past: Meta[] = [];
-  const present: Meta[] = [];
-  for (let i = 0; i < layers; i++) {
-    for (const kind of ['key', 'value']) {
-      past.push(
-        meta(`past_key_values.${i}.${kind}`, 'float32', [
-          'batch_size',
-          kvHeads,
-          'past_sequence_length',
-          headDim,
-        ]),
-      );
-      present.push(
-        meta(`present.${i}.${kind}`, 'float32', ['batch_size', kvHeads, 'total_sequence_length', headDim]),
-      );
-    }
-  }
-  return {
-    vision_encoder: {
-      inputs: [meta('pixel_values', 'float32', ['num_images', 3, M, M])],
-      outputs: [meta('image_features', 'float32', ['num_images', tiny.imageTokens, hidden])],
-    },
-    embed_tokens: {
-      inputs: [meta('input_ids', 'int64', ['batch_size', 'sequence_length'])],
-      outputs: [meta('inputs_embeds', 'float32', ['batch_size', 'sequence_length', hidden])],
-    },
-    decoder_model_merged: {
-      inputs: [
-        meta('inputs_embeds', 'float32', ['batch_size', 'sequence_length', hidden]),
-        meta('attention_mask', 'int64', ['batch_size', 'total_sequence_length']),
-        meta('position_ids', 'int64', ['batch_size', 'sequence_length']),
-        ...past,
-      ],
-      outputs: [meta('logits', 'float32', ['batch_size', 'sequence_length', vocabSize]), ...present],
-    },
-  };
-}
-
-describe.each(VARIANTS)('generated tiny LLaVA folder ($label)', ({ options, suffix }) => {
-  it.each(Object.entries(expectedIo()))('%s loads in onnxruntime with the exact I/O', async (graph, io) => {
-    const session = await ort.InferenceSession.create(
-      join(await testModelDir(options), 'onnx', `${graph}${suffix}.onnx`),
-    );
-    expect(session.inputNames).toEqual(io.inputs.map((m) => m.name));
-    expect(session.outputNames).toEqual(io.outputs.map((m) => m.name));
-    expect(session.inputMetadata).toEqual(io.inputs);
-    expect(session.outputMetadata).toEqual(io.outputs);
-  });
-});
+// The graph interfaces transformers.js and the runtime rely on (vlm-formats §0.4, §2.1).
+describeGraphIo(
+  'generated tiny LLaVA folder',
+  folderVariants(LLAVA),
+  singleViewVlmIo(tiny.vision.imageSize, tiny.imageTokens, tiny.text),
+);
 
 describe('generated tiny LLaVA variants', () => {
   async function features(options: TestModelOptions, suffix: string): Promise<number[]> {
@@ -108,8 +52,7 @@ describe('generated tiny LLaVA variants', () => {
 describe('generated LLaVA JSON files', () => {
   it("are llava-hf's files, agreeing with the dimensions and the tokenizer", async () => {
     const dir = await testModelDir(LLAVA);
-    const read = async (name: string): Promise<Json> =>
-      JSON.parse(await readFile(join(dir, name), 'utf8')) as Json;
+    const read = (name: string) => readJson(dir, name);
     const config = await read('config.json');
     const tokenizer = new Tokenizer(await read('tokenizer.json'), await read('tokenizer_config.json'));
     expect(tokenizer.get_vocab(true).size).toBe(512);

@@ -6,6 +6,13 @@
  */
 import { type LlamaNames, buildEmbedTokens, buildLlamaDecoder } from '../../generate/llama.ts';
 import { writeModelFolder } from '../../generate/folder.ts';
+import {
+  llamaTextConfig,
+  markExternalData,
+  tokenizerJsonFiles,
+  vitVisionConfig,
+} from '../../generate/hf-config.ts';
+import { silentTokenIds } from '../../generate/silent-tokens.ts';
 import { type TokenizerFiles, buildTokenizer, tokenIdOf } from '../../generate/tokenizer.ts';
 import type { GenerateContext } from '../../generate/types.ts';
 import { type LlavaDims, llavaDims } from './generate-dims.ts';
@@ -78,42 +85,10 @@ export function llavaJsonFiles(
     vision_feature_select_strategy: 'default',
     tie_word_embeddings: false,
     torch_dtype: 'float32',
-    text_config: {
-      model_type: 'llama',
-      architectures: ['LlamaForCausalLM'],
-      hidden_size: t.hidden,
-      intermediate_size: t.intermediate,
-      num_hidden_layers: t.layers,
-      num_attention_heads: t.heads,
-      num_key_value_heads: t.kvHeads,
-      head_dim: t.headDim,
-      vocab_size: t.vocabSize,
-      max_position_embeddings: t.maxPositions,
-      rope_theta: t.ropeTheta,
-      rms_norm_eps: t.rmsNormEps,
-      hidden_act: 'silu',
-      attention_bias: false,
-      mlp_bias: false,
-      tie_word_embeddings: false,
-      bos_token_id: bos,
-      eos_token_id: eos,
-      pad_token_id: pad,
-    },
-    vision_config: {
-      model_type: 'clip_vision_model',
-      hidden_size: v.hidden,
-      intermediate_size: v.intermediate,
-      num_hidden_layers: v.layers,
-      num_attention_heads: v.heads,
-      num_channels: 3,
-      image_size: v.imageSize,
-      patch_size: v.patchSize,
-      hidden_act: 'quick_gelu',
-      layer_norm_eps: v.layerNormEps,
-    },
+    text_config: llamaTextConfig(t, 'LlamaForCausalLM', { bos, eos, pad }),
+    vision_config: vitVisionConfig('clip_vision_model', v, 'quick_gelu'),
   };
-  // transformers.js only looks for `<graph>.onnx_data` files when told to.
-  if (options.externalData) config['transformers.js_config'] = { use_external_data_format: true };
+  markExternalData(config, options.externalData);
 
   return {
     'config.json': config,
@@ -146,22 +121,14 @@ export function llavaJsonFiles(
       vision_feature_select_strategy: 'full',
     },
     'chat_template.json': { chat_template: LLAVA_CHAT_TEMPLATE },
-    'tokenizer.json': tokenizer['tokenizer.json'],
-    'tokenizer_config.json': tokenizer['tokenizer_config.json'],
-    'special_tokens_map.json': tokenizer['special_tokens_map.json'],
+    ...tokenizerJsonFiles(tokenizer),
   };
 }
 
 /** Tokens greedy decoding should never pick: the specials, and the padded vocabulary rows no token has. */
 export function llavaSilentIds(dims: LlavaDims, tokenizer: TokenizerFiles): number[] {
-  const specials = [...LLAVA_LEADING_SPECIALS, ...LLAVA_TRAILING_SPECIALS].map(
-    (token) => tokenizer.vocab.get(token) as number,
-  );
-  const padding = Array.from(
-    { length: dims.text.vocabSize - dims.tokenizerVocab },
-    (_, i) => dims.tokenizerVocab + i,
-  );
-  return [...specials, ...padding];
+  const specials = [...LLAVA_LEADING_SPECIALS, ...LLAVA_TRAILING_SPECIALS];
+  return silentTokenIds(tokenizer, specials, dims.text.vocabSize, dims.tokenizerVocab);
 }
 
 export async function generateLlava(ctx: GenerateContext): Promise<string[]> {

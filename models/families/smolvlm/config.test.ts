@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isTesseraError } from '../../errors.ts';
+import { expectTesseraError } from '../../testing/errors.ts';
 import type { ModelJson } from '../family.ts';
 import { readSmolVlmConfig } from './config.ts';
 import { idefics3, smolvlm256m } from './testing.ts';
 
-function expectConfigError(json: ModelJson, code: string, ...parts: string[]): void {
-  try {
-    readSmolVlmConfig(json);
-    expect.unreachable('the config was accepted');
-  } catch (error) {
-    expect(isTesseraError(error), String(error)).toBe(true);
-    if (!isTesseraError(error)) return;
-    expect(error.code).toBe(code);
-    for (const part of parts) expect(error.message).toContain(part);
-  }
-}
+const expectConfigError = (json: ModelJson, code: string, ...parts: string[]) =>
+  expectTesseraError(() => readSmolVlmConfig(json), code, ...parts);
 
 const PRE = '/models/SmolVLM-256M-Instruct/preprocessor_config.json';
 const CONFIG = '/models/SmolVLM-256M-Instruct/config.json';

@@ -1,16 +1,12 @@
 /** Dimensions of the generated SmolVLM models. `realistic` is SmolVLM-256M's shape. */
-import type { LlamaDims } from '../../generate/llama.ts';
+import { resolveContextLength } from '../../generate/context-length.ts';
+import { type LlamaDims, llamaTextDims } from '../../generate/llama.ts';
+import type { VitTowerDims } from '../../generate/vit.ts';
 import type { ModelSize } from '../../generate/types.ts';
 
-export interface SmolVlmVisionDims {
-  hidden: number;
-  intermediate: number;
-  layers: number;
-  heads: number;
+export interface SmolVlmVisionDims extends VitTowerDims {
   /** Side of one square tile, in pixels (= max_image_size.longest_edge). */
   imageSize: number;
-  patchSize: number;
-  layerNormEps: number;
 }
 
 /** The Llama text model (SmolLM2). */
@@ -46,20 +42,11 @@ export function smolvlmDims(size: ModelSize, options: { contextLength?: number }
           scaleFactor: 4,
           longestEdge: 2048,
         };
-  const contextLength = options.contextLength ?? base.maxPositions;
-  if (!Number.isInteger(contextLength) || contextLength < 1) {
-    throw new Error(`smolvlm: contextLength must be a positive integer, got ${contextLength}`);
-  }
+  const contextLength = resolveContextLength('smolvlm', options.contextLength, base.maxPositions);
   const grid = base.vision.imageSize / base.vision.patchSize;
   return {
     vision: { ...base.vision, layerNormEps: 1e-6 },
-    text: {
-      ...base.text,
-      vocabSize: base.vocabSize,
-      maxPositions: contextLength,
-      ropeTheta: 100000,
-      rmsNormEps: 1e-5,
-    },
+    text: llamaTextDims(base.text, base.vocabSize, contextLength, { ropeTheta: 100000, rmsNormEps: 1e-5 }),
     scaleFactor: base.scaleFactor,
     imageSeqLen: (grid * grid) / (base.scaleFactor * base.scaleFactor),
     longestEdge: base.longestEdge,

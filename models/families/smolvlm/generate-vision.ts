@@ -5,7 +5,7 @@
  */
 import type { Layers } from '../../generate/nn.ts';
 import { type GraphBuilder, int, ints, onnxTypeCode } from '../../generate/onnx-builder.ts';
-import { vitEncoderLayer } from '../../generate/vit.ts';
+import { siglipTower } from '../../generate/vit-tower.ts';
 import type { SmolVlmDims } from './generate-dims.ts';
 
 /** Added to the attention scores of masked keys: large, but finite so a fully masked row stays a number. */
@@ -56,27 +56,8 @@ export function buildVisionEncoder(nn: Layers, dims: SmolVlmDims): void {
 
   // Patch embedding: a convolution with stride = patch size, then [n, patches, D] plus learned positions.
   const prefix = 'model.vision_model';
-  const conv = g.op(
-    'Conv',
-    [
-      realFrames,
-      nn.normal(`${prefix}.embeddings.patch_embedding.weight`, [D, 3, p, p], 1 / Math.sqrt(3 * p * p)),
-      nn.normal(`${prefix}.embeddings.patch_embedding.bias`, [D], 0.02),
-    ],
-    { kernel_shape: ints([p, p]), strides: ints([p, p]) },
-  );
-  const embeds = g.op('Transpose', [g.op('Reshape', [conv, g.i64([0, D, patches])])], {
-    perm: ints([0, 2, 1]),
-  });
-  let h = g.op('Add', [
-    embeds,
-    nn.normal(`${prefix}.embeddings.position_embedding.weight`, [patches, D], 0.3),
-  ]);
-
-  for (let i = 0; i < dims.vision.layers; i++) {
-    h = vitEncoderLayer(nn, h, `${prefix}.encoder.layers.${i}`, dims.vision, (x) => nn.geluTanh(x), keyBias);
-  }
-  h = nn.layerNorm(h, `${prefix}.post_layernorm`, D, eps);
+  const encoded = siglipTower(nn, realFrames, prefix, dims.vision, patches, keyBias);
+  const h = nn.layerNorm(encoded, `${prefix}.post_layernorm`, D, eps);
 
   const s = dims.scaleFactor;
   const shuffled = pixelShuffle(g, h, grid, D, s);

@@ -11,83 +11,30 @@ import {
 } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import {
+  type Json,
+  describeGraphIo,
+  folderVariants,
+  llamaTextIo,
+  meta,
+  readJson,
+} from '../../testing/graph-io.ts';
 import { type TestModelOptions, testModelDir } from '../../testing/test-models.ts';
 import { smolvlmDims } from './generate-dims.ts';
 import { SMOLVLM_CHAT_TEMPLATE, smolvlmJsonFiles, smolvlmTokenizer } from './generate.ts';
 
 const tiny = smolvlmDims('tiny');
-const VARIANTS: { label: string; options: TestModelOptions; suffix: string }[] = [
-  { label: 'fp32', options: { dtype: 'fp32' }, suffix: '' },
-  { label: 'q4', options: { dtype: 'q4' }, suffix: '_q4' },
-  { label: 'fp32 + external data', options: { dtype: 'fp32', externalData: true }, suffix: '' },
-];
 
-// Parsed JSON, navigated freely in assertions.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
-type Meta = { name: string; isTensor: true; type: string; shape: (string | number)[] };
-const meta = (name: string, type: string, shape: (string | number)[]): Meta => ({
-  name,
-  isTensor: true,
-  type,
-  shape,
-});
-
-/** The exact graph interfaces transformers.js and the runtime rely on. */
-function expectedIo(): Record<string, { inputs: Meta[]; outputs: Meta[] }> {
-  const { hidden, layers, kvHeads, headDim, vocabSize } = tiny.text;
-  const past: Meta[] = [];
-  const present: Meta[] = [];
-  for (let i = 0; i < layers; i++) {
-    for (const kind of ['key', 'value']) {
-      past.push(
-        meta(`past_key_values.${i}.${kind}`, 'float32', [
-          'batch_size',
-          kvHeads,
-          'past_sequence_length',
-          headDim,
-        ]),
-      );
-      present.push(
-        meta(`present.${i}.${kind}`, 'float32', ['batch_size', kvHeads, 'total_sequence_length', headDim]),
-      );
-    }
-  }
-  return {
-    vision_encoder: {
-      inputs: [
-        meta('pixel_values', 'float32', ['batch_size', 'num_images', 3, 'height', 'width']),
-        meta('pixel_attention_mask', 'bool', ['batch_size', 'num_images', 'height', 'width']),
-      ],
-      // Declared as 'image_seq_len'; onnxruntime reports the value its shape inference proves.
-      outputs: [meta('image_features', 'float32', ['num_real_images', tiny.imageSeqLen, hidden])],
-    },
-    embed_tokens: {
-      inputs: [meta('input_ids', 'int64', ['batch_size', 'sequence_length'])],
-      outputs: [meta('inputs_embeds', 'float32', ['batch_size', 'sequence_length', hidden])],
-    },
-    decoder_model_merged: {
-      inputs: [
-        meta('inputs_embeds', 'float32', ['batch_size', 'sequence_length', hidden]),
-        meta('attention_mask', 'int64', ['batch_size', 'total_sequence_length']),
-        meta('position_ids', 'int64', ['batch_size', 'sequence_length']),
-        ...past,
-      ],
-      outputs: [meta('logits', 'float32', ['batch_size', 'sequence_length', vocabSize]), ...present],
-    },
-  };
-}
-
-describe.each(VARIANTS)('generated tiny SmolVLM folder ($label)', ({ options, suffix }) => {
-  it.each(Object.entries(expectedIo()))('%s loads in onnxruntime with the exact I/O', async (graph, io) => {
-    const session = await ort.InferenceSession.create(
-      join(await testModelDir(options), 'onnx', `${graph}${suffix}.onnx`),
-    );
-    expect(session.inputNames).toEqual(io.inputs.map((m) => m.name));
-    expect(session.outputNames).toEqual(io.outputs.map((m) => m.name));
-    expect(session.inputMetadata).toEqual(io.inputs);
-    expect(session.outputMetadata).toEqual(io.outputs);
-  });
+describeGraphIo('generated tiny SmolVLM folder', folderVariants({ dtype: 'fp32' }), {
+  vision_encoder: {
+    inputs: [
+      meta('pixel_values', 'float32', ['batch_size', 'num_images', 3, 'height', 'width']),
+      meta('pixel_attention_mask', 'bool', ['batch_size', 'num_images', 'height', 'width']),
+    ],
+    // Declared as 'image_seq_len'; onnxruntime reports the value its shape inference proves.
+    outputs: [meta('image_features', 'float32', ['num_real_images', tiny.imageSeqLen, tiny.text.hidden])],
+  },
+  ...llamaTextIo(tiny.text),
 });
 
 describe('generated tiny SmolVLM variants', () => {
@@ -136,8 +83,7 @@ describe('generated tiny SmolVLM variants', () => {
 describe('generated SmolVLM JSON files', () => {
   it('config.json, processor and generation configs agree with the dimensions and the tokenizer', async () => {
     const dir = await testModelDir();
-    const read = async (name: string): Promise<Json> =>
-      JSON.parse(await readFile(join(dir, name), 'utf8')) as Json;
+    const read = (name: string) => readJson(dir, name);
     const config = await read('config.json');
     const tokenizer = new Tokenizer(await read('tokenizer.json'), await read('tokenizer_config.json'));
     expect(config).toMatchObject({

@@ -5,6 +5,13 @@
  */
 import { type LlamaNames, buildEmbedTokens, buildLlamaDecoder } from '../../generate/llama.ts';
 import { writeModelFolder } from '../../generate/folder.ts';
+import {
+  llamaTextConfig,
+  markExternalData,
+  tokenizerJsonFiles,
+  vitSizeConfig,
+} from '../../generate/hf-config.ts';
+import { silentTokenIds } from '../../generate/silent-tokens.ts';
 import { type TokenizerFiles, buildTokenizer, tokenIdOf } from '../../generate/tokenizer.ts';
 import type { GenerateContext } from '../../generate/types.ts';
 import { type SmolVlmDims, smolvlmDims } from './generate-dims.ts';
@@ -74,43 +81,16 @@ export function smolvlmJsonFiles(
     tie_word_embeddings: false,
     use_cache: true,
     torch_dtype: 'float32',
-    text_config: {
-      model_type: 'llama',
-      architectures: ['VLlama3ForCausalLM'],
-      hidden_size: t.hidden,
-      intermediate_size: t.intermediate,
-      num_hidden_layers: t.layers,
-      num_attention_heads: t.heads,
-      num_key_value_heads: t.kvHeads,
-      head_dim: t.headDim,
-      vocab_size: t.vocabSize,
-      max_position_embeddings: t.maxPositions,
-      rope_theta: t.ropeTheta,
-      rms_norm_eps: t.rmsNormEps,
-      hidden_act: 'silu',
-      attention_bias: false,
-      mlp_bias: false,
-      tie_word_embeddings: false,
-      bos_token_id: bos,
-      eos_token_id: eos,
-      pad_token_id: pad,
-    },
+    text_config: llamaTextConfig(t, 'VLlama3ForCausalLM', { bos, eos, pad }),
     vision_config: {
       model_type: 'smolvlm_vision',
-      hidden_size: v.hidden,
-      intermediate_size: v.intermediate,
-      num_hidden_layers: v.layers,
-      num_attention_heads: v.heads,
-      num_channels: 3,
-      image_size: v.imageSize,
-      patch_size: v.patchSize,
+      ...vitSizeConfig(v),
       layer_norm_eps: v.layerNormEps,
       hidden_act: 'gelu_pytorch_tanh',
       max_image_size: { longest_edge: v.imageSize },
     },
   };
-  // transformers.js only looks for `<graph>.onnx_data` files when told to.
-  if (options.externalData) config['transformers.js_config'] = { use_external_data_format: true };
+  markExternalData(config, options.externalData);
 
   return {
     'config.json': config,
@@ -134,18 +114,16 @@ export function smolvlmJsonFiles(
     },
     'processor_config.json': { image_seq_len: dims.imageSeqLen, processor_class: 'SmolVLMProcessor' },
     'chat_template.json': { chat_template: SMOLVLM_CHAT_TEMPLATE },
-    'tokenizer.json': tokenizer['tokenizer.json'],
-    'tokenizer_config.json': tokenizer['tokenizer_config.json'],
-    'special_tokens_map.json': tokenizer['special_tokens_map.json'],
+    ...tokenizerJsonFiles(tokenizer),
   };
 }
 
 export async function generateSmolVlm(ctx: GenerateContext): Promise<string[]> {
   const dims = smolvlmDims(ctx.size, { contextLength: ctx.contextLength });
   const tokenizer = smolvlmTokenizer(dims, ctx.seed);
-  const specialIds = [...SMOLVLM_LEADING_SPECIALS, ...smolvlmTrailingSpecials()].map(
-    (token) => tokenizer.vocab.get(token) as number,
-  );
+  // The tokenizer fills the whole vocabulary, so only the specials are silenced.
+  const specials = [...SMOLVLM_LEADING_SPECIALS, ...smolvlmTrailingSpecials()];
+  const specialIds = silentTokenIds(tokenizer, specials, dims.text.vocabSize, dims.text.vocabSize);
   return writeModelFolder(ctx, smolvlmJsonFiles(dims, tokenizer, ctx), {
     vision_encoder: (nn) => buildVisionEncoder(nn, dims),
     embed_tokens: (nn) => buildEmbedTokens(nn, dims.text, TEXT_NAMES),

@@ -1,0 +1,37 @@
+/**
+ * Qwen2-VL (`qwen2_vl`) and Qwen2.5-VL (`qwen2_5_vl`): the image keeps its aspect ratio, resized so both sides
+ * are multiples of 28 within a pixel budget (`high`: the model's max_pixels; `low`: 256 tokens' worth); each
+ * 28×28 block becomes one `<|image_pad|>` token, and the decoder takes 3-D rope positions. The two model types
+ * share the processor and the prompt; their encoders name the grid input differently.
+ */
+import { TesseraError } from '../../errors.ts';
+import type { FamilyModel, ModelFamily, ModelJson } from '../family.ts';
+import { readQwenConfig } from './config.ts';
+import { FAMILY, planQwen } from './plan.ts';
+import { preprocessQwen } from './preprocess.ts';
+import { IMAGE_PAD, expandImagePrompt } from './prompt.ts';
+import { mropePositionIds } from './rope.ts';
+
+export const qwen2Vl: ModelFamily = {
+  name: FAMILY,
+  modelTypes: ['qwen2_vl', 'qwen2_5_vl'],
+  bind(json: ModelJson): FamilyModel {
+    const cfg = readQwenConfig(json);
+    return {
+      family: FAMILY,
+      imageTokenId: cfg.imageTokenId,
+      imagePlaceholder: IMAGE_PAD,
+      defaultDetail: 'high',
+      planImage: (size, detail) => planQwen(cfg, size, detail),
+      expandImage: (plan) => {
+        if (plan.family !== FAMILY) {
+          throw new TesseraError('INTERNAL', `A ${plan.family} tile plan was given to the ${FAMILY} family.`);
+        }
+        return expandImagePrompt(plan.imageTokens);
+      },
+      preprocess: (image, plan) => preprocessQwen(cfg, image, plan),
+      visionInputNames: ['pixel_values', cfg.gridInputName],
+      positionIds: (ids, plans, start, count) => mropePositionIds(ids, plans, cfg.imageTokenId, start, count),
+    };
+  },
+};
