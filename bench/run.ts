@@ -19,10 +19,11 @@ import {
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { downloads } from './downloads.ts';
+import { inference } from './inference.ts';
 import { type Suite, type SuiteResult, formatTable } from './lib.ts';
 
 /** In the order they run. */
-const SUITES: Suite[] = [downloads];
+const SUITES: Suite[] = [downloads, inference];
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 

@@ -50,3 +50,34 @@ it('shows only the global view at low detail', () => {
   expect(screen.getByTestId('tile-global')).toBeTruthy();
   expect(screen.getByTestId('tile-global-label').tabIndex).toBe(0);
 });
+
+it('draws the merged-patch grid of a single-view plan (Qwen2-VL), one token per cell', () => {
+  // What the qwen2_vl family plans for 1288×644 at high detail: one view, 23 × 46 blocks of 28 px.
+  const whole = { x: 0, y: 0, width: 1280, height: 640, inputWidth: 1288, inputHeight: 644, tokens: 1058 };
+  const plan = {
+    family: 'qwen2_vl',
+    detail: 'high' as const,
+    original: { width: 1280, height: 640 },
+    resized: { width: 1288, height: 644 },
+    grid: { rows: 23, cols: 46 },
+    tiles: [whole],
+    global: null,
+    imageTokens: 1058,
+    promptTokens: 1060,
+  };
+  render(<TileView plan={plan} src={null} box={{ width: 460, height: 460 }} alt="x" large />);
+  const tile = must(screen.getAllByTestId('tile')[0]);
+  expect(tile.dataset.patchGrid).toBe('23x46');
+  // 1280 px shown 460 wide: each of 46 columns is 10 px; 230 px high over 23 rows is 10 px.
+  expect(tile.style.backgroundSize).toBe('10px 10px');
+  expect(screen.getByTestId('tile-caption').textContent).toBe(
+    '1 tile of 23 × 46 patches · 1,058 image tokens · 1,060 in the prompt',
+  );
+});
+
+it('draws no patch grid over a tiled plan', () => {
+  render(
+    <TileView plan={fakePlan(1920, 1080, 'high')} src={null} box={{ width: 480, height: 480 }} alt="x" />,
+  );
+  expect(screen.getAllByTestId('tile').every((t) => t.dataset.patchGrid === undefined)).toBe(true);
+});

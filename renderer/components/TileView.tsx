@@ -7,7 +7,7 @@ import { useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { Size, Tile, TilePlan } from '../../app/tile-plan.ts';
 import { formatInt, formatSize } from '../lib/format.ts';
-import { describePlan, fitWithin, layoutPlan } from '../lib/tile-layout.ts';
+import { describePlan, fitWithin, layoutPlan, patchGrid } from '../lib/tile-layout.ts';
 import type { Rect } from '../lib/tile-layout.ts';
 
 /** -1 = the global view. */
@@ -58,6 +58,7 @@ export function TileView({
   const original = plan?.original ?? { width: 4, height: 3 };
   const displayed = fitWithin(original, box, true);
   const layout = plan ? layoutPlan(plan, displayed) : null;
+  const patches = plan ? patchGrid(plan) : null;
   const [active, setActive] = useState<Focus | null>(null);
   const [focusIndex, setFocusIndex] = useState<Focus>(0);
   // The one Tab stop must exist in the current plan (a switch to Low detail removes the tiles).
@@ -126,7 +127,14 @@ export function TileView({
                 data-row={box.row}
                 data-col={box.col}
                 data-focus={box.index}
-                style={rectStyle(box.rect)}
+                style={{
+                  ...rectStyle(box.rect),
+                  // Lines between the merged patches of a single-view plan, each one token.
+                  ...(patches && {
+                    backgroundSize: `${box.rect.width / patches.cols}px ${box.rect.height / patches.rows}px`,
+                  }),
+                }}
+                data-patch-grid={patches ? `${patches.rows}x${patches.cols}` : undefined}
                 tabIndex={tabStop === box.index ? 0 : -1}
                 role="img"
                 aria-label={`Tile ${tileLabel(box.row, box.col)}: ${tileDetails(box.tile)}`}

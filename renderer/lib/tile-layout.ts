@@ -70,11 +70,23 @@ export function layoutPlan(plan: TilePlan, displayed: Size): PlanLayout {
   };
 }
 
-/** "2 × 3 tiles + global", "global view only", … */
+/**
+ * The grid inside a single view, where the plan's grid is finer than its tiles: Qwen2-VL sends the whole
+ * image as one view and its grid counts the 2×2-merged patches, one token each. Null for tiled plans.
+ */
+export function patchGrid(plan: TilePlan): { rows: number; cols: number } | null {
+  const { rows, cols } = plan.grid;
+  const only = plan.tiles.length === 1 ? plan.tiles[0] : undefined;
+  return only && rows * cols > 1 && rows * cols === only.tokens ? { rows, cols } : null;
+}
+
+/** "2 × 3 tiles + global", "global view only", "1 tile of 23 × 41 patches", … */
 export function describePlan(plan: TilePlan): string {
   const rows = new Set(plan.tiles.map((t) => t.y)).size;
   const cols = new Set(plan.tiles.map((t) => t.x)).size;
-  const tiles = plan.tiles.length === 0 ? '' : plan.tiles.length === 1 ? '1 tile' : `${rows} × ${cols} tiles`;
+  const patches = patchGrid(plan);
+  const single = patches ? `1 tile of ${patches.rows} × ${patches.cols} patches` : '1 tile';
+  const tiles = plan.tiles.length === 0 ? '' : plan.tiles.length === 1 ? single : `${rows} × ${cols} tiles`;
   if (!tiles) return plan.global ? 'global view only' : 'no tiles';
   return plan.global ? `${tiles} + global` : tiles;
 }
