@@ -20,10 +20,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { downloads } from './downloads.ts';
 import { inference } from './inference.ts';
+import { decodeProfile } from './decode-profile.ts';
 import { type Suite, type SuiteResult, formatTable } from './lib.ts';
 
 /** In the order they run. */
-const SUITES: Suite[] = [downloads, inference];
+const SUITES: Suite[] = [downloads, inference, decodeProfile];
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 

@@ -1,0 +1,150 @@
+/**
+ * Where a decode step's milliseconds go: onnxruntime's own profiler on the benchmark model's decoder, one token
+ * at a time at the context length of the inference suite's first answer, summed by operator type per token.
+ * The step is the same graph Tessera and transformers.js run; what remains outside `session.run` is in the
+ * inference suite's "outside session.run" row.
+ *
+ * Options: --threads N (default: available parallelism), --past N (cached positions, default 950: turn 1's
+ * 886-token prompt plus half of 128 answer tokens), --steps N (default 24).
+ */
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { testModelDir } from '../models/testing/test-models.ts';
+import type { Suite, SuiteResult } from './lib.ts';
+import { median } from './lib.ts';
+
+interface ProfileEvent {
+  cat?: string;
+  name?: string;
+  dur?: number;
+  args?: { op_name?: string };
+}
+
+const CACHE = join(fileURLToPath(new URL('..', import.meta.url)), '.cache', 'bench', 'models');
+
+/** Zero-filled past keys/values of `past` positions for every cache input, shaped from the graph's metadata. */
+function decodeFeeds(
+  session: ort.InferenceSession,
+  past: number,
+  hidden: number,
+): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const meta of session.inputMetadata) {
+    if (!meta.name.startsWith('past_key_values.') || !meta.isTensor) continue;
+    const dims = meta.shape.map((d) => (typeof d === 'number' ? d : /batch/i.test(String(d)) ? 1 : past));
+    feeds[meta.name] = new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
+  }
+  feeds.inputs_embeds = new ort.Tensor('float32', new Float32Array(hidden).fill(0.01), [1, 1, hidden]);
+  feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(past + 1).fill(1n), [1, past + 1]);
+  if (session.inputNames.includes('position_ids')) {
+    feeds.position_ids = new ort.Tensor('int64', BigInt64Array.of(BigInt(past)), [1, 1]);
+  }
+  return feeds;
+}
+
+async function run(argv: string[], log: (line: string) => void): Promise<SuiteResult> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      threads: { type: 'string', default: String(availableParallelism()) },
+      past: { type: 'string', default: '950' },
+      steps: { type: 'string', default: '24' },
+    },
+    strict: false,
+  });
+  const threads = Number(values.threads);
+  const past = Number(values.past);
+  const count = Number(values.steps);
+  const dir = await testModelDir({
+    family: 'smolvlm',
+    size: 'realistic',
+    dtype: 'q4',
+    seed: 0,
+    cacheRoot: CACHE,
+  });
+  const hidden = (
+    JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { text_config: { hidden_size: number } }
+  ).text_config.hidden_size;
+  const scratch = await mkdtemp(join(tmpdir(), 'tessera-profile-'));
+  try {
+    const open = (profile: boolean) =>
+      ort.InferenceSession.create(join(dir, 'onnx', 'decoder_model_merged_q4.onnx'), {
+        executionProviders: ['cpu'],
+        intraOpNumThreads: threads,
+        graphOptimizationLevel: 'all',
+        enableProfiling: profile,
+        profileFilePrefix: join(scratch, 'decoder'),
+      });
+    // The profiler costs time per node, so the step's wall time comes from a session without it.
+    const steps = async (session: ort.InferenceSession, feeds: Record<string, ort.Tensor>) => {
+      const wall: number[] = [];
+      for (let i = 0; i < count + 2; i++) {
+        const t0 = performance.now();
+        await session.run(feeds);
+        if (i >= 2) wall.push(performance.now() - t0); // two warm-up steps are left out of the wall time
+      }
+      return wall;
+    };
+    const plain = await open(false);
+    const wall = await steps(plain, decodeFeeds(plain, past, hidden));
+    await plain.release();
+    const profiled = await open(true);
+    await steps(profiled, decodeFeeds(profiled, past, hidden));
+    profiled.endProfiling(); // writes <prefix>_<date>.json; the binding does not return its name
+    await profiled.release();
+    const file = readdirSync(scratch).find((name) => name.startsWith('decoder') && name.endsWith('.json'));
+    if (!file) throw new Error(`onnxruntime wrote no profile into ${scratch}`);
+    const events = JSON.parse(readFileSync(join(scratch, file), 'utf8')) as ProfileEvent[];
+    const byOp = new Map<string, number>();
+    for (const e of events) {
+      if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || !e.args?.op_name) continue;
+      byOp.set(e.args.op_name, (byOp.get(e.args.op_name) ?? 0) + (e.dur ?? 0) / 1000);
+    }
+    const runs = count + 2;
+    const kernelMs = [...byOp.values()].reduce((a, b) => a + b, 0) / runs;
+    const stepMs = median(wall);
+    const rows = [...byOp]
+      .sort((a, b) => b[1] - a[1])
+      .map(([op, ms]) => [op, (ms / runs).toFixed(2), `${((100 * ms) / runs / stepMs).toFixed(1)} %`]);
+    rows.push([
+      '(outside the kernels: copying the fed KV cache in, outputs out)',
+      (stepMs - kernelMs).toFixed(2),
+      `${((100 * (stepMs - kernelMs)) / stepMs).toFixed(1)} %`,
+    ]);
+    rows.push(['one decoder step (median wall time)', stepMs.toFixed(2), '100 %']);
+    log(`decoder step at ${past} cached positions, ${threads} threads: ${stepMs.toFixed(1)} ms`);
+    return {
+      params: { threads, past, steps: count, model: dir },
+      runs: wall.map((ms, i) => ({ step: i + 1, ms })),
+      medians: {
+        stepMs,
+        kernelMs,
+        ...Object.fromEntries([...byOp].map(([op, ms]) => [`op.${op}`, ms / runs])),
+      },
+      tables: [
+        {
+          title: `Decoder step by operator (ms per token; ${past} cached positions, ${threads} threads, onnxruntime profiler)`,
+          columns: ['operator', 'ms/token', 'share'],
+          rows,
+        },
+      ],
+      notes: [
+        'Concat joins the past and new keys/values (a copy of the whole cache each step); Transpose lays the keys out for Q·Kᵀ (another copy).',
+        'MatMulNBits is the q4 weights (linear layers and lm_head); its memory-bound floor is the roofline in the inference suite.',
+      ],
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+export const decodeProfile: Suite = {
+  name: 'decode-profile',
+  description: "where a decode step's time goes, by operator (onnxruntime profiler, benchmark model)",
+  run,
+};
