@@ -4,6 +4,7 @@
  */
 import type { Detail, Size, TilePlan } from '../../app/tile-plan.ts';
 import type { DecodedImage } from '../image/decode.ts';
+import { TesseraError } from '../errors.ts';
 import type { TensorData } from '../tensor.ts';
 
 /** The JSON files of a model folder, parsed. Planning needs only these, never the ONNX files. */
@@ -58,4 +59,11 @@ export interface ModelFamily {
   readonly modelTypes: readonly string[];
   /** Validates the configs; throws TesseraError naming the file and key that is wrong. */
   bind(json: ModelJson): FamilyModel;
+}
+
+/** Every family's hooks take only plans it made; another family's plan is a bug in the caller. */
+export function assertOwnPlan(plan: TilePlan, family: string): void {
+  if (plan.family !== family) {
+    throw new TesseraError('INTERNAL', `A ${plan.family} tile plan was given to the ${family} family.`);
+  }
 }

@@ -3,9 +3,7 @@
  * FastViTHD, 256 `<image>` tokens, Qwen2 language model. One fixed view: `low` and `high` give the same plan.
  * Geometry and pixels are CLIPImageProcessor's, shared with the LLaVA family.
  */
-import type { TilePlan } from '../../../app/tile-plan.ts';
-import { TesseraError } from '../../errors.ts';
-import type { FamilyModel, ModelFamily, ModelJson } from '../family.ts';
+import { assertOwnPlan, type FamilyModel, type ModelFamily, type ModelJson } from '../family.ts';
 import { planLlava, FAMILY as LLAVA } from '../llava/plan.ts';
 import { preprocessLlava } from '../llava/preprocess.ts';
 import { readFastVlmConfig } from './config.ts';
@@ -17,11 +15,6 @@ export const fastVlm: ModelFamily = {
   modelTypes: ['llava_qwen2'],
   bind(json: ModelJson): FamilyModel {
     const cfg = readFastVlmConfig(json);
-    const checkFamily = (plan: TilePlan) => {
-      if (plan.family !== FAMILY) {
-        throw new TesseraError('INTERNAL', `A ${plan.family} tile plan was given to the ${FAMILY} family.`);
-      }
-    };
     return {
       family: FAMILY,
       imageTokenId: cfg.imageTokenId,
@@ -29,11 +22,11 @@ export const fastVlm: ModelFamily = {
       defaultDetail: 'high',
       planImage: (size, detail) => ({ ...planLlava(cfg, size, detail), family: FAMILY }),
       expandImage: (plan) => {
-        checkFamily(plan);
+        assertOwnPlan(plan, FAMILY);
         return cfg.imageToken.repeat(plan.imageTokens);
       },
       preprocess: (image, plan) => {
-        checkFamily(plan);
+        assertOwnPlan(plan, FAMILY);
         // The LLaVA pipeline checks the plan is its own; the geometry is the same, only the label differs.
         return preprocessLlava(cfg, image, { ...plan, family: LLAVA });
       },

@@ -5,9 +5,8 @@
  * Decoder positions start at 1, as transformers.js feeds them for gemma3 and Python's Gemma3ForConditionalGeneration
  * does (cache_position + 1); rotary attention only sees differences, so the offset matters for rounding alone.
  */
-import { TesseraError } from '../../errors.ts';
 import type { TensorData } from '../../tensor.ts';
-import type { FamilyModel, ModelFamily, ModelJson } from '../family.ts';
+import { assertOwnPlan, type FamilyModel, type ModelFamily, type ModelJson } from '../family.ts';
 import { BOI_TOKEN, readGemma3Config } from './config.ts';
 import { FAMILY, planGemma3 } from './plan.ts';
 import { preprocessGemma3 } from './preprocess.ts';
@@ -34,9 +33,7 @@ export const gemma3: ModelFamily = {
       defaultDetail: cfg.panAndScan.enabled ? 'high' : 'low',
       planImage: (size, detail) => planGemma3(cfg, size, detail),
       expandImage: (plan) => {
-        if (plan.family !== FAMILY) {
-          throw new TesseraError('INTERNAL', `A ${plan.family} tile plan was given to the ${FAMILY} family.`);
-        }
+        assertOwnPlan(plan, FAMILY);
         return expandImagePrompt(cfg.tokensPerView, plan.global ? plan.tiles.length : 0);
       },
       preprocess: (image, plan) => preprocessGemma3(cfg, image, plan),

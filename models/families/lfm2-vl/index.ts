@@ -3,8 +3,7 @@
  * 512-pixel tiles plus a thumbnail for a large image — and a hybrid LFM2 decoder whose cache mixes short-conv
  * states with attention keys/values. `low` detail is always one view; `high` tiles as Python does.
  */
-import { TesseraError } from '../../errors.ts';
-import type { FamilyModel, ModelFamily, ModelJson } from '../family.ts';
+import { assertOwnPlan, type FamilyModel, type ModelFamily, type ModelJson } from '../family.ts';
 import { readLfm2VlConfig } from './config.ts';
 import { FAMILY, planLfm2Vl } from './plan.ts';
 import { preprocessLfm2Vl } from './preprocess.ts';
@@ -22,9 +21,7 @@ export const lfm2Vl: ModelFamily = {
       defaultDetail: 'high',
       planImage: (size, detail) => planLfm2Vl(cfg, size, detail),
       expandImage: (plan) => {
-        if (plan.family !== FAMILY) {
-          throw new TesseraError('INTERNAL', `A ${plan.family} tile plan was given to the ${FAMILY} family.`);
-        }
+        assertOwnPlan(plan, FAMILY);
         return expandImagePrompt(cfg, plan);
       },
       preprocess: (image, plan) => preprocessLfm2Vl(cfg, image, plan),

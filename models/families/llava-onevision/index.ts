@@ -4,8 +4,7 @@
  * capped at anyres_max_9 and closed by image_newline rows; `low` is the base view and one newline row. The
  * placeholder is repeated once per feature row, nothing around it (LlavaOnevisionProcessor).
  */
-import { TesseraError } from '../../errors.ts';
-import type { FamilyModel, ModelFamily, ModelJson } from '../family.ts';
+import { assertOwnPlan, type FamilyModel, type ModelFamily, type ModelJson } from '../family.ts';
 import { arrangeOnevision } from './arrange.ts';
 import { readOnevisionConfig } from './config.ts';
 import { FAMILY, planOnevision } from './plan.ts';
@@ -23,9 +22,7 @@ export const llavaOnevision: ModelFamily = {
       defaultDetail: 'high',
       planImage: (size, detail) => planOnevision(cfg, size, detail),
       expandImage: (plan) => {
-        if (plan.family !== FAMILY) {
-          throw new TesseraError('INTERNAL', `A ${plan.family} tile plan was given to the ${FAMILY} family.`);
-        }
+        assertOwnPlan(plan, FAMILY);
         return cfg.imageToken.repeat(plan.imageTokens);
       },
       preprocess: (image, plan) => preprocessOnevision(cfg, image, plan),

@@ -4,8 +4,7 @@
  * view, and the plan says which was asked for (the TilePlan type has no room for a note; docs/preprocessing.md
  * says it).
  */
-import { TesseraError } from '../../errors.ts';
-import type { FamilyModel, ModelFamily, ModelJson } from '../family.ts';
+import { assertOwnPlan, type FamilyModel, type ModelFamily, type ModelJson } from '../family.ts';
 import { readLlavaConfig } from './config.ts';
 import { FAMILY, planLlava } from './plan.ts';
 import { preprocessLlava } from './preprocess.ts';
@@ -23,9 +22,7 @@ export const llava: ModelFamily = {
       defaultDetail: 'high',
       planImage: (size, detail) => planLlava(cfg, size, detail),
       expandImage: (plan) => {
-        if (plan.family !== FAMILY) {
-          throw new TesseraError('INTERNAL', `A ${plan.family} tile plan was given to the ${FAMILY} family.`);
-        }
+        assertOwnPlan(plan, FAMILY);
         return expandImagePrompt(cfg.imageToken, plan.imageTokens);
       },
       preprocess: (image, plan) => preprocessLlava(cfg, image, plan),

@@ -5,8 +5,7 @@
  * and `model`. Tessera runs `prepare_inputs_embeds` as the token embedder with no image features and scatters
  * the encoder's rows itself, like every family, so the generation loop stays family-agnostic.
  */
-import { TesseraError } from '../../errors.ts';
-import type { FamilyModel, ModelFamily, ModelJson } from '../family.ts';
+import { assertOwnPlan, type FamilyModel, type ModelFamily, type ModelJson } from '../family.ts';
 import { IMAGE_TOKEN, imageTokenIdIn, readPhi3vConfig } from './config.ts';
 import { FAMILY, planPhi3v } from './plan.ts';
 import { preprocessPhi3v } from './preprocess.ts';
@@ -29,9 +28,7 @@ export const phi3v: ModelFamily = {
       defaultDetail: 'high',
       planImage: (size, detail) => planPhi3v(cfg, size, detail),
       expandImage: (plan) => {
-        if (plan.family !== FAMILY) {
-          throw new TesseraError('INTERNAL', `A ${plan.family} tile plan was given to the ${FAMILY} family.`);
-        }
+        assertOwnPlan(plan, FAMILY);
         return expandImagePrompt(plan.imageTokens);
       },
       preprocess: (image, plan) => preprocessPhi3v(cfg, image, plan),

@@ -4,8 +4,7 @@
  * 28×28 block becomes one `<|image_pad|>` token, and the decoder takes 3-D rope positions. The two model types
  * share the processor and the prompt; their encoders name the grid input differently.
  */
-import { TesseraError } from '../../errors.ts';
-import type { FamilyModel, ModelFamily, ModelJson } from '../family.ts';
+import { assertOwnPlan, type FamilyModel, type ModelFamily, type ModelJson } from '../family.ts';
 import { readQwenConfig } from './config.ts';
 import { FAMILY, planQwen } from './plan.ts';
 import { preprocessQwen } from './preprocess.ts';
@@ -24,9 +23,7 @@ export const qwen2Vl: ModelFamily = {
       defaultDetail: 'high',
       planImage: (size, detail) => planQwen(cfg, size, detail),
       expandImage: (plan) => {
-        if (plan.family !== FAMILY) {
-          throw new TesseraError('INTERNAL', `A ${plan.family} tile plan was given to the ${FAMILY} family.`);
-        }
+        assertOwnPlan(plan, FAMILY);
         return expandImagePrompt(plan.imageTokens);
       },
       preprocess: (image, plan) => preprocessQwen(cfg, image, plan),

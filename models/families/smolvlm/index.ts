@@ -1,6 +1,5 @@
 /** SmolVLM and Idefics3 (same processor): SigLIP tiles of M×M plus a global view, `<image>` × image_seq_len each. */
-import { TesseraError } from '../../errors.ts';
-import type { FamilyModel, ModelFamily, ModelJson } from '../family.ts';
+import { assertOwnPlan, type FamilyModel, type ModelFamily, type ModelJson } from '../family.ts';
 import { readSmolVlmConfig } from './config.ts';
 import { FAMILY, planSmolVlm } from './plan.ts';
 import { preprocessSmolVlm } from './preprocess.ts';
@@ -18,9 +17,7 @@ export const smolvlm: ModelFamily = {
       defaultDetail: 'high',
       planImage: (size, detail) => planSmolVlm(cfg, size, detail),
       expandImage: (plan) => {
-        if (plan.family !== FAMILY) {
-          throw new TesseraError('INTERNAL', `A ${plan.family} tile plan was given to the ${FAMILY} family.`);
-        }
+        assertOwnPlan(plan, FAMILY);
         return expandImagePrompt(plan.grid.rows, plan.grid.cols, cfg.imageSeqLen);
       },
       preprocess: (image, plan) => preprocessSmolVlm(cfg, image, plan),
