@@ -98,12 +98,7 @@ export async function transformersJs(image: DecodedImage, model: ModelJson): Pro
   };
 }
 
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
-  return max;
-}
+export { maxAbsDiff } from '../../testing/tensors.ts';
 
 export function meanAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let sum = 0;

@@ -112,9 +112,4 @@ export function rgbImage(pattern: 'noise' | 'gradient', width: number, height: n
   return { width, height, channels: 3, data };
 }
 
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
-  return max;
-}
+export { maxAbsDiff } from '../../testing/tensors.ts';

@@ -137,12 +137,7 @@ export function frame(data: Float32Array, i: number, m: number): Float32Array {
   return data.subarray(i * 3 * m * m, (i + 1) * 3 * m * m);
 }
 
-export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Infinity;
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
-  return max;
-}
+export { maxAbsDiff } from '../../testing/tensors.ts';
 
 /**
  * Share of values that are not (uint8 / 255 − 0.5) / 0.5 for mean = std = 0.5. Python resizes uint8 images, so
