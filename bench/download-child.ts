@@ -1,9 +1,11 @@
 /**
  * One Tessera download in a process of its own, so its memory is measured alone. Usage (from the downloads
  * suite): node --import tsx bench/download-child.ts '{"endpoint":…,"repo":…,"path":…,"dest":…}'
- * Prints one JSON line: timings, and RSS samples every `sampleMs` plus at each tenth of the file.
+ * Prints one JSON line: timings, RSS samples every `sampleMs` plus at each tenth of the file, and (on Linux)
+ * the CPU time of each thread during the download.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as HubClientModule from '../main/downloads/hub-client.ts';
@@ -27,6 +29,16 @@ export interface RssSample {
   arrayBuffers: number;
 }
 
+/** CPU time (user + system) per thread during downloadFile, from /proc/self/task. */
+export interface ThreadCpu {
+  /** The main (JavaScript) thread: the task whose id is the process id. */
+  mainMs: number;
+  /** The busiest of the other threads (libuv pool, V8 helpers, …; on Node 20 all are named "node"). */
+  busiestOtherMs: number;
+  /** Every thread but the main one, the busiest included. */
+  othersMs: number;
+}
+
 export interface ChildReport {
   size: number;
   /** downloadFile, start to resolve. */
@@ -44,6 +56,8 @@ export interface ChildReport {
   samples: RssSample[];
   /** RSS when 10 %, 20 % … 100 % of the file had arrived. */
   tenths: number[];
+  /** Per-thread CPU during downloadFile; absent without /proc. */
+  threads?: ThreadCpu;
 }
 
 function vmHwm(): number | undefined {
@@ -53,6 +67,56 @@ function vmHwm(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Clock ticks per second, the unit of utime and stime in /proc (100 on Linux, asked once). */
+function clockTicks(): number {
+  const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const ticks = Number(out.stdout?.trim());
+  return out.status === 0 && ticks > 0 ? ticks : 100;
+}
+
+/** utime + stime (clock ticks) of every thread of this process by thread id, or undefined without /proc. */
+function taskCpu(): Map<number, number> | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return undefined;
+  }
+  const tasks = new Map<number, number>();
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // "tid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime are fields 14 and 15 of the line; here the list starts at field 3 (state).
+      tasks.set(Number(tid), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // The thread ended between readdir and read.
+    }
+  }
+  return tasks;
+}
+
+/** CPU per thread between two taskCpu() snapshots; threads that started in between count from 0. */
+function threadCpu(
+  before: Map<number, number> | undefined,
+  after: Map<number, number> | undefined,
+  ticksPerS: number,
+): ThreadCpu | undefined {
+  if (!before || !after) return undefined;
+  const ms = (ticks: number) => (ticks * 1000) / ticksPerS;
+  const result: ThreadCpu = { mainMs: 0, busiestOtherMs: 0, othersMs: 0 };
+  for (const [tid, ticks] of after) {
+    const used = ms(ticks - (before.get(tid) ?? 0));
+    if (tid === process.pid) result.mainMs = used;
+    else {
+      result.othersMs += used;
+      result.busiestOtherMs = Math.max(result.busiestOtherMs, used);
+    }
+  }
+  return result;
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as ChildJob;
@@ -75,6 +139,8 @@ const samples: RssSample[] = [];
 const tenths: number[] = [];
 let bytes = 0;
 let lastByteAt = NaN;
+const ticksPerS = process.platform === 'linux' ? clockTicks() : 100;
+const tasksBefore = taskCpu();
 const cpuBefore = process.cpuUsage();
 const start = performance.now();
 const sample = () => {
@@ -100,6 +166,7 @@ await client.downloadFile(snapshot.repo, snapshot.commit, file, job.dest, {
 });
 const end = performance.now();
 const cpu = process.cpuUsage(cpuBefore);
+const threads = threadCpu(tasksBefore, taskCpu(), ticksPerS);
 clearInterval(timer);
 sample();
 const report: ChildReport = {
@@ -113,5 +180,6 @@ const report: ChildReport = {
   ...(vmHwm() !== undefined ? { vmHwm: vmHwm() } : {}),
   samples,
   tenths,
+  ...(threads ? { threads } : {}),
 };
 process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -7,19 +7,33 @@
  *
  * Options: --size 2GiB (the file), --runs 5 (per client), --rss-size 256MiB (a second, smaller file
  * downloaded once more to show the peak RSS does not grow with the file; 0 skips it), --seed tessera,
- * --client PATH (a module exporting a HubClient to measure instead of main/downloads/hub-client.ts).
+ * --client PATH (a module exporting a HubClient to measure instead of main/downloads/hub-client.ts),
+ * --page-reporting pause|keep (pause, the default: in a VM whose balloon does free page reporting, stop it
+ * for the suite, pre-fault 2 × size + 512 MiB once and restore the old setting afterwards, so that host
+ * page faults do not land on one client at random; see bench/page-reporting.ts. keep: change nothing).
+ * Every run records how much memory the VM reported to the host while it ran (`reportedKiB`), and the notes
+ * work out the CPU-bound ceilings of both clients from the run's own CPU figures.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type HubRepoSource, LocalHub } from '../main/hub/local-hub.ts';
 import type { ChildJob, ChildReport } from './download-child.ts';
 import { type Suite, type SuiteResult, type Table, formatBytes, mbPerS, median, parseBytes } from './lib.ts';
+import { cpuCeilings, sha256CpuSPerGB } from './cpu-ceilings.ts';
+import {
+  type PageReportingMode,
+  pausePageReporting,
+  reportedKiB,
+  reportedLog,
+  reportedSince,
+  reportingNote,
+} from './page-reporting.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CACHE = join(ROOT, '.cache', 'bench');
@@ -136,6 +150,8 @@ interface CurlRun {
   /** fsync of curl's copy afterwards (curl does not sync; Tessera does). */
   fsyncMs: number;
   mbPerSWithFsync: number;
+  /** KiB of freed memory the VM reported to the host during the run (free page reporting), when it does. */
+  reportedKiB?: number;
 }
 
 const HAS_BASH = process.platform !== 'win32' && spawnSync('bash', ['-c', 'true']).status === 0;
@@ -193,6 +209,8 @@ interface TesseraRun extends Omit<ChildReport, 'samples'> {
   /** max − min RSS once 10 % of the file is in. */
   rssSpreadAfter10: number;
   samples: ChildReport['samples'];
+  /** KiB of freed memory the VM reported to the host during the run (free page reporting), when it does. */
+  reportedKiB?: number;
 }
 
 async function tesseraRun(
@@ -250,6 +268,7 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
       'rss-size': { type: 'string', default: '256MiB' },
       seed: { type: 'string', default: 'tessera' },
       client: { type: 'string' },
+      'page-reporting': { type: 'string', default: 'pause' },
     },
     strict: false,
     allowPositionals: true,
@@ -262,6 +281,9 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
   if (!Number.isInteger(runs) || runs < 1)
     throw new Error(`--runs must be a whole number ≥ 1, not ${values.runs}`);
   if (size < 1) throw new Error('--size must be at least one byte');
+  const pageReporting = String(values['page-reporting']);
+  if (pageReporting !== 'pause' && pageReporting !== 'keep')
+    throw new Error(`--page-reporting must be pause or keep, not ${pageReporting}`);
 
   const curlVersion = spawnSync('curl', ['--version'], { encoding: 'utf8' });
   if (curlVersion.status !== 0)
@@ -286,16 +308,24 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
   const served = (f: RandomFile): HubRepoSource => ({
     files: { [FILE]: { path: f.path, size: f.size, sha256: f.sha256 } },
   });
-  const hub = await LocalHub.start({
-    [REPO]: served(big),
-    ...(small ? { [SMALL_REPO]: served(small) } : {}),
-  });
-  const url = `${hub.url}/${REPO}/resolve/main/${FILE}`;
   const curlRuns: CurlRun[] = [];
   const tesseraRuns: TesseraRun[] = [];
   let smallRun: TesseraRun | undefined;
+  let sha256: number | undefined;
   const loadBefore = loadavg()[0] ?? 0;
+  // Two copies' worth of page cache (the first round) and a margin for the smaller file and the processes.
+  const reporting = await pausePageReporting(
+    pageReporting as PageReportingMode,
+    2 * size + 512 * 2 ** 20,
+    log,
+  );
+  let hub: LocalHub | undefined;
   try {
+    hub = await LocalHub.start({
+      [REPO]: served(big),
+      ...(small ? { [SMALL_REPO]: served(small) } : {}),
+    });
+    const url = `${hub.url}/${REPO}/resolve/main/${FILE}`;
     log(`page cache warm-up read of the file: ${f1(mbPerS(size, await warm(big.path)))} MB/s`);
     await rm(WORK, { recursive: true, force: true });
     let n = 0;
@@ -308,20 +338,24 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
       const order = i % 2 === 0 ? (['curl', 'tessera'] as const) : (['tessera', 'curl'] as const);
       for (const client of order) {
         const dest = await fresh();
+        const kib = reportedKiB();
         if (client === 'curl') {
-          const r = await curlRun(url, dest, i + 1);
+          const r: CurlRun = { ...(await curlRun(url, dest, i + 1)), ...reportedSince(kib) };
           curlRuns.push(r);
           log(
             `run ${i + 1}/${runs} curl     ${f1(r.mbPerS)} MB/s (${f1(r.ms / 1000)} s; ` +
-              `fsync afterwards ${f1(r.fsyncMs / 1000)} s)`,
+              `fsync afterwards ${f1(r.fsyncMs / 1000)} s)${reportedLog(r)}`,
           );
         } else {
-          const r = await tesseraRun(hub.url, REPO, dest, i + 1, candidate);
+          const r: TesseraRun = {
+            ...(await tesseraRun(hub.url, REPO, dest, i + 1, candidate)),
+            ...reportedSince(kib),
+          };
           tesseraRuns.push(r);
           log(
             `run ${i + 1}/${runs} tessera  ${f1(r.mbPerS)} MB/s (${f1(r.ms / 1000)} s: last byte at ` +
               `${f1(r.transferMs / 1000)} s, then ${f1(r.finishMs / 1000)} s digest+fsync+rename), ` +
-              `peak RSS ${mib(r.peakRss)} MiB`,
+              `peak RSS ${mib(r.peakRss)} MiB${reportedLog(r)}`,
           );
         }
         await rm(join(dest, '..'), { recursive: true, force: true });
@@ -329,12 +363,17 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
     }
     if (small) {
       const dest = await fresh();
-      smallRun = await tesseraRun(hub.url, SMALL_REPO, dest, 1, candidate);
-      log(`tessera ${formatBytes(small.size)}: peak RSS ${mib(smallRun.peakRss)} MiB`);
+      const kib = reportedKiB();
+      smallRun = { ...(await tesseraRun(hub.url, SMALL_REPO, dest, 1, candidate)), ...reportedSince(kib) };
+      log(
+        `tessera ${formatBytes(small.size)}: peak RSS ${mib(smallRun.peakRss)} MiB${reportedLog(smallRun)}`,
+      );
       await rm(join(dest, '..'), { recursive: true, force: true });
     }
+    sha256 = await sha256CpuSPerGB(big.path, size);
   } finally {
-    await hub.close();
+    reporting.restore();
+    await hub?.close();
     await rm(WORK, { recursive: true, force: true });
   }
   const loadAfter = loadavg()[0] ?? 0;
@@ -366,6 +405,28 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
     loadBefore,
     loadAfter,
   };
+  const threadRuns = tesseraRuns.flatMap((r) => (r.threads ? [r.threads] : []));
+  const perGb = (values: number[]) => median(values) / 1000 / gb;
+  const ceilings = cpuCeilings({
+    cores: availableParallelism(),
+    curlMbPerS: curlMb,
+    ...(medians.curlCpuSPerGB !== undefined ? { curlCpu: medians.curlCpuSPerGB } : {}),
+    tesseraCpu: medians.tesseraCpuSPerGB ?? NaN,
+    hubForCurl: medians.hubCpuSPerGBForCurl ?? NaN,
+    hubForTessera: medians.hubCpuSPerGBForTessera ?? NaN,
+    sha256: sha256 ?? NaN,
+    ...(threadRuns.length > 0
+      ? {
+          threads: {
+            main: perGb(threadRuns.map((t) => t.mainMs)),
+            busiestOther: perGb(threadRuns.map((t) => t.busiestOtherMs)),
+            busiest: perGb(threadRuns.map((t) => Math.max(t.mainMs, t.busiestOtherMs))),
+            others: perGb(threadRuns.map((t) => t.othersMs)),
+          },
+        }
+      : {}),
+  });
+  Object.assign(medians, ceilings.medians);
   const range = (xs: number[]) => `${f1(Math.min(...xs))}–${f1(Math.max(...xs))}`;
   const cpuPerGb = (ms: number | undefined) => (ms === undefined ? 'n/a' : f2(ms / 1000 / gb));
   const speed: Table = {
@@ -422,7 +483,7 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
       r.tenths.map(mib).join(' '),
     ]),
   };
-  const cores = cpus().length;
+  const cores = availableParallelism();
   const notes = [
     `Tessera / curl = ${f2(medians.ratio ?? NaN)} (target ≥ 0.90): ${(medians.ratio ?? 0) >= 0.9 ? 'met' : 'NOT met'}; ` +
       `to its last byte ${f2(medians.ratioTransferToCurl ?? NaN)}; against curl followed by fsync ` +
@@ -433,7 +494,10 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
       `${f2(medians.hubCpuSPerGBForTessera ?? NaN)} serving Tessera.`,
     `curl's time is its own time_total; Tessera's is downloadFile in its own process (node start-up and ` +
       `snapshot excluded).`,
+    ...ceilings.notes,
   ];
+  const reported = reportingNote([...curlRuns, ...tesseraRuns, ...(smallRun ? [smallRun] : [])]);
+  if (reported) notes.push(reported);
   if (Math.max(loadBefore, loadAfter) > cores / 2) {
     notes.push(
       `The machine was busy (load average ${f1(loadBefore)} before, ${f1(loadAfter)} after, on ${cores} cores): ` +
@@ -451,6 +515,7 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
       curl: curlVersion.stdout.split('\n')[0],
       freeDiskBytes: free,
       client: candidate ?? 'main/downloads/hub-client.ts',
+      pageReporting: reporting.outcome,
     },
     runs: [
       ...curlRuns,

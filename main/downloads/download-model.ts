@@ -4,8 +4,6 @@
  * `.tessera-manifest.json` is written only once every file is present and verified: a folder without a
  * manifest (or whose files do not match it) is not a usable model.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, readdir, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import {
@@ -16,6 +14,7 @@ import {
   type RemoteFile,
   safeRelativePath,
 } from './hub-client.ts';
+import { sha256OfFile } from './sha256.ts';
 import { modulesFor, planVariant } from './variants.ts';
 
 export { DownloadError } from './hub-client.ts';
@@ -95,12 +94,6 @@ export async function readManifest(dir: string): Promise<Manifest | undefined> {
   }
 }
 
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** Whether a folder holds a complete model: a manifest, and every file in it with its size (and hash). */
 export async function isModelComplete(dir: string, options: { hash?: boolean } = {}): Promise<boolean> {
   const manifest = await readManifest(dir);
@@ -109,7 +102,7 @@ export async function isModelComplete(dir: string, options: { hash?: boolean } =
     const path = join(dir, ...safeRelativePath(file.path).split('/'));
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile() || info.size !== file.size) return false;
-    if (options.hash && file.sha256 !== undefined && (await sha256Of(path)) !== file.sha256) return false;
+    if (options.hash && file.sha256 !== undefined && (await sha256OfFile(path)) !== file.sha256) return false;
   }
   return true;
 }

@@ -7,14 +7,13 @@
  * through undici with an `EnvHttpProxyAgent`, so HTTPS_PROXY / HTTP_PROXY / NO_PROXY (or `proxy`) apply.
  * The API calls use fetch; file bytes use undici's request(), whose Node stream body is cheaper per byte
  * than fetch's WHATWG stream (about a fifth less CPU per GB in the downloads benchmark, bench/README.md);
- * file-sink.ts hashes and writes them in 1 MiB blocks, overlapping writes and disk syncs with the transfer.
+ * file-sink.ts writes them in 1 MiB blocks while the sha256 worker thread (sha256.ts) hashes them.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { HashingFileSink } from './file-sink.ts';
+import { Sha256, sha256OfFile } from './sha256.ts';
 import { type Dispatcher, EnvHttpProxyAgent, type Response, fetch, interceptors, request } from 'undici';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
@@ -136,10 +135,6 @@ function describe(error: unknown): string {
   const e = error as { message?: string; cause?: { code?: string; message?: string } };
   const cause = e.cause?.code ?? e.cause?.message;
   return cause ? `${e.message ?? String(error)} (${cause})` : (e.message ?? String(error));
-}
-
-async function hashFile(path: string, hash: ReturnType<typeof createHash>): Promise<void> {
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
 }
 
 // ---- per-file lock: an in-process queue plus an exclusive lock file holding our pid ----
@@ -338,9 +333,7 @@ export class HubClient {
     const info = await stat(dest).catch(() => undefined);
     if (!info?.isFile() || (file.size !== undefined && info.size !== file.size)) return false;
     if (file.sha256 === undefined) return file.size !== undefined;
-    const hash = createHash('sha256');
-    await hashFile(dest, hash);
-    return hash.digest('hex') === file.sha256;
+    return (await sha256OfFile(dest)) === file.sha256;
   }
 
   private async withRetries<T>(signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
@@ -452,61 +445,71 @@ export class HubClient {
       const linkedSize = Number(response.header('x-linked-size') ?? NaN);
       const total = file.size ?? (Number.isFinite(linkedSize) ? linkedSize : undefined);
 
-      const hash = createHash('sha256');
-      let handle;
-      if (response.status === 206 && offset > 0) {
-        const range = /^bytes (\d+)-/.exec(response.header('content-range') ?? '');
-        if (!range || Number(range[1]) !== offset) {
-          response.cancel();
-          throw new RetryableError(`the server sent an unexpected range for ${file.path}`);
-        }
-        await hashFile(partial, hash); // the bytes we already have, once; then the stream
-        handle = await open(partial, 'r+');
-      } else {
-        // 200: the whole file, whether or not we asked for a range. Discard any partial data.
-        offset = 0;
-        await mkdir(dirname(dest), { recursive: true });
-        handle = await open(partial, 'w');
-      }
-      const sink = new HashingFileSink(handle, hash, offset);
-      let bytes = offset;
-      options.onProgress?.({ bytes, total });
+      const hash = new Sha256();
       try {
-        const chunks = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-        for (;;) {
-          let next: IteratorResult<Buffer>;
-          try {
-            next = await chunks.next();
-          } catch (error) {
-            throw stall.signal.aborted ? stall.signal.reason : networkError(error, signal);
+        let handle;
+        let prefix: Promise<void> = Promise.resolve();
+        if (response.status === 206 && offset > 0) {
+          const range = /^bytes (\d+)-/.exec(response.header('content-range') ?? '');
+          if (!range || Number(range[1]) !== offset) {
+            response.cancel();
+            throw new RetryableError(`the server sent an unexpected range for ${file.path}`);
           }
-          if (next.done) break;
-          timer.refresh();
-          const chunk = next.value;
-          if (total !== undefined && bytes + chunk.byteLength > total) {
-            throw new RetryableError(`the server sent more than ${total} bytes for ${file.path}`, 0, true);
-          }
-          await sink.push(chunk);
-          bytes += chunk.byteLength;
-          options.onProgress?.({ bytes, total });
+          // The bytes we already have, once, on the hash worker while the stream starts; then the stream.
+          prefix = hash.updateFromFile(partial, offset);
+          prefix.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
+          handle = await open(partial, 'r+');
+        } else {
+          // 200: the whole file, whether or not we asked for a range. Discard any partial data.
+          offset = 0;
+          await mkdir(dirname(dest), { recursive: true });
+          handle = await open(partial, 'w');
         }
-        await sink.finish();
-      } catch (error) {
-        await sink.abandon().catch(() => {}); // the first error is the one to report
-        throw error;
+        const sink = new HashingFileSink(handle, hash, offset);
+        let bytes = offset;
+        options.onProgress?.({ bytes, total });
+        try {
+          const chunks = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+          for (;;) {
+            let next: IteratorResult<Buffer>;
+            try {
+              next = await chunks.next();
+            } catch (error) {
+              throw stall.signal.aborted ? stall.signal.reason : networkError(error, signal);
+            }
+            if (next.done) break;
+            timer.refresh();
+            const chunk = next.value;
+            if (total !== undefined && bytes + chunk.byteLength > total) {
+              throw new RetryableError(`the server sent more than ${total} bytes for ${file.path}`, 0, true);
+            }
+            await sink.push(chunk);
+            bytes += chunk.byteLength;
+            options.onProgress?.({ bytes, total });
+          }
+          await sink.finish();
+        } catch (error) {
+          await sink.abandon().catch(() => {}); // the first error is the one to report
+          throw error;
+        } finally {
+          response.cancel(); // a no-op once the body has ended; otherwise frees the connection
+          await handle.close();
+        }
+        if (total !== undefined && bytes !== total) {
+          throw new RetryableError(`${file.path} ended after ${bytes} of ${total} bytes`);
+        }
+        await prefix.catch((error: unknown) => {
+          throw new RetryableError(`could not read back ${partial}: ${describe(error)}`, 0, true);
+        });
+        const actual = await hash.digest();
+        if (expectedSha !== undefined && actual !== expectedSha) {
+          await rm(partial, { force: true });
+          throw new RetryableError(
+            `${file.path} failed its sha256 check (expected ${expectedSha}, got ${actual})`,
+          );
+        }
       } finally {
-        response.cancel(); // a no-op once the body has ended; otherwise frees the connection
-        await handle.close();
-      }
-      if (total !== undefined && bytes !== total) {
-        throw new RetryableError(`${file.path} ended after ${bytes} of ${total} bytes`);
-      }
-      const actual = hash.digest('hex');
-      if (expectedSha !== undefined && actual !== expectedSha) {
-        await rm(partial, { force: true });
-        throw new RetryableError(
-          `${file.path} failed its sha256 check (expected ${expectedSha}, got ${actual})`,
-        );
+        hash.dispose();
       }
       await rename(partial, dest);
     } catch (error) {

@@ -13,6 +13,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative, resolve as resolvePath, sep } from 'node:path';
+import { sha256OfFile } from '../downloads/sha256.ts';
 
 export type FaultKind =
   'reset' | 'stall' | 'status' | 'rate-limit' | 'ignore-range' | 'corrupt' | 'truncate' | 'slow';
@@ -99,13 +100,6 @@ export async function filesUnder(root: string, dir = root): Promise<string[]> {
   return out.sort();
 }
 
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK }))
-    hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 async function loadFile(rfilename: string, given: string | HubFileSource): Promise<HubFile> {
   const parts = rfilename.split('/');
   if (parts.some((p) => p === '' || p === '.' || p === '..') || rfilename.includes('\\')) {
@@ -121,7 +115,7 @@ async function loadFile(rfilename: string, given: string | HubFileSource): Promi
   if (spec.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(spec.sha256)) {
     throw new Error(`"${spec.sha256}" is not a sha256 (64 lowercase hex digits).`);
   }
-  return { rfilename, size: info.size, sha256: spec.sha256 ?? (await sha256Of(source)), source };
+  return { rfilename, size: info.size, sha256: spec.sha256 ?? (await sha256OfFile(source)), source };
 }
 
 async function loadRepo(id: string, from: HubRepoSource): Promise<HubRepo> {
