@@ -240,6 +240,45 @@ function networkError(error: unknown, signal: AbortSignal): unknown {
   return new RetryableError(describe(error));
 }
 
+/**
+ * Pushes a response body into the sink and returns the file's length so far (`from` plus the bytes read).
+ * A read error becomes `failure(error)`; more bytes than `total` is a retryable error that restarts the file.
+ */
+async function receive(
+  body: Readable,
+  sink: HashingFileSink,
+  options: {
+    from: number;
+    total: number | undefined;
+    path: string;
+    onChunk: () => void;
+    failure: (error: unknown) => unknown;
+    onProgress?: (progress: Progress) => void;
+  },
+): Promise<number> {
+  const { total, onProgress } = options;
+  let bytes = options.from;
+  onProgress?.({ bytes, total });
+  const chunks = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await chunks.next();
+    } catch (error) {
+      throw options.failure(error);
+    }
+    if (next.done) return bytes;
+    options.onChunk();
+    const chunk = next.value;
+    if (total !== undefined && bytes + chunk.byteLength > total) {
+      throw new RetryableError(`the server sent more than ${total} bytes for ${options.path}`, 0, true);
+    }
+    await sink.push(chunk);
+    bytes += chunk.byteLength;
+    onProgress?.({ bytes, total });
+  }
+}
+
 // ---- the client ----
 
 export class HubClient {
@@ -466,27 +505,16 @@ export class HubClient {
           handle = await open(partial, 'w');
         }
         const sink = new HashingFileSink(handle, hash, offset);
-        let bytes = offset;
-        options.onProgress?.({ bytes, total });
+        let bytes: number;
         try {
-          const chunks = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-          for (;;) {
-            let next: IteratorResult<Buffer>;
-            try {
-              next = await chunks.next();
-            } catch (error) {
-              throw stall.signal.aborted ? stall.signal.reason : networkError(error, signal);
-            }
-            if (next.done) break;
-            timer.refresh();
-            const chunk = next.value;
-            if (total !== undefined && bytes + chunk.byteLength > total) {
-              throw new RetryableError(`the server sent more than ${total} bytes for ${file.path}`, 0, true);
-            }
-            await sink.push(chunk);
-            bytes += chunk.byteLength;
-            options.onProgress?.({ bytes, total });
-          }
+          bytes = await receive(response.body, sink, {
+            from: offset,
+            total,
+            path: file.path,
+            onChunk: () => timer.refresh(),
+            failure: (error) => (stall.signal.aborted ? stall.signal.reason : networkError(error, signal)),
+            onProgress: options.onProgress,
+          });
           await sink.finish();
         } catch (error) {
           await sink.abandon().catch(() => {}); // the first error is the one to report
