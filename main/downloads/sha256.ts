@@ -48,9 +48,7 @@ parentPort.on('message', (m) => {
   try {
     let value;
     let transfer;
-    if (m.op === 'bytes') {
-      stateOf(m.hash).hash.update(m.bytes);
-    } else if (m.op === 'block') {
+    if (m.op === 'block') {
       stateOf(m.hash).hash.update(new Uint8Array(m.buffer, 0, m.length));
       value = m.buffer;
       transfer = [m.buffer];
@@ -73,7 +71,6 @@ parentPort.on('message', (m) => {
 const IDLE_MS = 30_000;
 
 type Request =
-  | { op: 'bytes'; hash: number; bytes: Uint8Array }
   | { op: 'block'; hash: number; buffer: ArrayBuffer; length: number }
   | { op: 'file'; hash: number; path: string; length?: number }
   | { op: 'digest'; hash: number }
@@ -96,7 +93,7 @@ class HashWorker {
   private stoppedBy: Error | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Hashes begun and not yet digested or dropped. */
-  openHashes = 0;
+  private openHashes = 0;
 
   constructor(private readonly onStop: (worker: HashWorker) => void) {
     this.worker.unref();
@@ -125,6 +122,11 @@ class HashWorker {
   async terminate(): Promise<void> {
     this.stop(new Error('The sha256 worker was stopped.'));
     await this.worker.terminate();
+  }
+
+  hashOpened(): void {
+    this.openHashes++;
+    clearTimeout(this.idleTimer);
   }
 
   /** Called when a hash is digested or dropped: with none open and nothing pending, start the idle clock. */
@@ -187,13 +189,7 @@ export class Sha256 {
 
   constructor() {
     this.id = Sha256.nextId++;
-    this.worker.openHashes++;
-  }
-
-  /** Hashes a copy of `bytes`. */
-  update(bytes: Uint8Array): Promise<void> {
-    this.assertOpen();
-    return this.worker.request({ op: 'bytes', hash: this.id, bytes }).then(() => {});
+    this.worker.hashOpened();
   }
 
   /**
