@@ -61,6 +61,8 @@ export type FinishReason = 'eos' | 'stop' | 'length' | 'aborted';
 export interface ModulePlacement {
   provider: string;
   dtype: string;
+  /** The decoder's: how its KV cache is kept between steps ("appended in place", or why it is copied). */
+  cache?: string;
 }
 
 export interface GenerationStats {

@@ -7,7 +7,7 @@ import type { FinishReason, GenerationStats, Sampling } from '../../app/chat.ts'
 import type { TilePlan } from '../../app/tile-plan.ts';
 import type { TensorData } from '../tensor.ts';
 import { TextStream } from '../text/text-stream.ts';
-import { KvCache } from './kv-cache.ts';
+import type { KvCache } from './kv-cache.ts';
 import type { LoadedParts } from './load.ts';
 import type { Feeds, GraphSession } from './onnx.ts';
 import { disposeTensor, float32, int64, readFloat32, toOrt } from './onnx.ts';
@@ -85,9 +85,7 @@ export class DecoderStepper {
     const t0 = performance.now();
     const outputs = await decoder.run(feeds);
     this.runMs += performance.now() - t0;
-    const next = KvCache.fromOutputs(outputs, total);
-    this.cache.dispose();
-    this.cache = next;
+    this.cache = this.cache.advance(outputs, total);
     this.fedIds.push(...ids);
     const logits = outputs.logits;
     if (!logits) throw new Error(`${decoder.path} returned no logits`);

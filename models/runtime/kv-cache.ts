@@ -1,13 +1,51 @@
 /**
- * The decoder's cache as named tensors: attention keys/values (`past_key_values.*`, one row per position) and,
- * for hybrid decoders such as LFM2, short-convolution states (`past_conv.*`, a fixed window of the last inputs).
- * Shapes and dtypes come from the graph's input metadata (fp16 exports keep a float16 cache), never from
- * assumptions about the config.
+ * The decoder's cache: attention keys/values (`past_key_values.*`, one row per position) and, for hybrid
+ * decoders such as LFM2, short-convolution states (`past_conv.*`, a fixed window of the last inputs). Shapes and
+ * dtypes come from the graph's input metadata (fp16 exports keep a float16 cache), never from assumptions
+ * about the config.
+ *
+ * Two layouts, chosen by the decoder session: `append` (a CPU decoder rewritten by cache-rewrite.ts; the
+ * runtime owns growing buffers and appends the new rows each step, see append-cache.ts) and `present` (the
+ * graph as exported: each run returns the whole cache, which becomes the next run's past).
  */
 import { TesseraError } from '../errors.ts';
 import type { Feeds, GraphSession, InputInfo, OrtTensor } from './onnx.ts';
 import type { DeviceSlicer } from './device-slice.ts';
 import { cpuData, disposeTensor, emptyTensor, makeTensor } from './onnx.ts';
+import { AppendCache } from './append-cache.ts';
+
+export interface KvCache {
+  /** Positions the cache holds. */
+  readonly length: number;
+  /**
+   * Whether `crop` can cut this cache back to an earlier position. A cache with conv states cannot: it can
+   * only be extended, so a conversation that does not extend exactly what it holds is recomputed.
+   */
+  readonly croppable: boolean;
+  /** Memory the cache holds. */
+  readonly bytes: number;
+  /** The past inputs of the next decoder run. */
+  feeds(): Feeds;
+  /** The cache after a run that returned `outputs` and now covers `length` positions (this one is used up). */
+  advance(outputs: Record<string, OrtTensor>, length: number): KvCache;
+  /** The first `length` positions (this one is used up unless it is returned). */
+  crop(length: number, slicer?: DeviceSlicer): Promise<KvCache>;
+  dispose(): void;
+}
+
+export const KvCache = {
+  /** An empty cache in the layout the decoder session runs. */
+  empty(decoder: GraphSession): KvCache {
+    const inputs = cacheInputs(decoder);
+    if (inputs.length === 0) {
+      throw new TesseraError(
+        'MODEL_GRAPH_MISMATCH',
+        `${decoder.path} has no past_key_values.* inputs; Tessera needs a decoder exported with a KV cache (decoder_model_merged).`,
+      );
+    }
+    return decoder.cacheLayout === 'append' ? AppendCache.empty(inputs) : PresentCache.empty(inputs);
+  },
+};
 
 const PAST_PREFIX = 'past_key_values.';
 const PRESENT_PREFIX = 'present.';
@@ -36,12 +74,12 @@ export function presentNameFor(inputName: string): string {
 }
 
 /** A conv state holds a window of the last inputs, not one row per position: it cannot be cut back. */
-const isState = (name: string) => name.startsWith(PAST_CONV_PREFIX);
+export const isState = (name: string) => name.startsWith(PAST_CONV_PREFIX);
 
-export class KvCache {
+/** The exported layout: every run returns the whole cache (`present.*`), the next run's past. */
+class PresentCache implements KvCache {
   private constructor(
     readonly tensors: Map<string, OrtTensor>,
-    /** Positions the cache holds. */
     readonly length: number,
   ) {}
 
@@ -49,37 +87,22 @@ export class KvCache {
    * Empty past for every cache input: symbolic batch dims become 1, every other symbol 0. A state whose
    * dims are all fixed (LFM2's conv window [batch, hidden, L_cache]) starts as zeros of that size.
    */
-  static empty(decoder: GraphSession): KvCache {
-    const inputs = cacheInputs(decoder);
-    if (inputs.length === 0) {
-      throw new TesseraError(
-        'MODEL_GRAPH_MISMATCH',
-        `${decoder.path} has no past_key_values.* inputs; Tessera needs a decoder exported with a KV cache (decoder_model_merged).`,
-      );
-    }
+  static empty(inputs: readonly InputInfo[]): PresentCache {
     const tensors = new Map<string, OrtTensor>();
-    for (const input of inputs) {
-      const dims = input.shape.map((d) => (typeof d === 'number' ? d : /batch/i.test(d) ? 1 : 0));
-      const size = dims.reduce((a, b) => a * b, 1);
-      tensors.set(input.name, size === 0 ? emptyTensor(input.type, dims) : zeros(input.type, dims, size));
-    }
-    return new KvCache(tensors, 0);
+    for (const input of inputs) tensors.set(input.name, emptyPast(input));
+    return new PresentCache(tensors, 0);
   }
 
-  /** The presents a decoder run returned, as the past of the next run. */
-  static fromOutputs(outputs: Record<string, OrtTensor>, length: number): KvCache {
+  advance(outputs: Record<string, OrtTensor>, length: number): KvCache {
     const tensors = new Map<string, OrtTensor>();
     for (const [name, tensor] of Object.entries(outputs)) {
       const past = pastNameFor(name);
       if (past) tensors.set(past, tensor);
     }
-    return new KvCache(tensors, length);
+    this.dispose();
+    return new PresentCache(tensors, length);
   }
 
-  /**
-   * Whether `crop` can cut this cache back to an earlier position. A cache with conv states cannot: it can
-   * only be extended, so a conversation that does not extend exactly what it holds is recomputed.
-   */
   get croppable(): boolean {
     for (const name of this.tensors.keys()) if (isState(name)) return false;
     return true;
@@ -124,13 +147,20 @@ export class KvCache {
       }
       tensors.set(name, makeTensor(tensor.type, out, [batch, heads, length, headDim]));
     }
-    return new KvCache(tensors, length);
+    return new PresentCache(tensors, length);
   }
 
   dispose(): void {
     for (const tensor of this.tensors.values()) disposeTensor(tensor);
     this.tensors.clear();
   }
+}
+
+/** An empty past, or zeros for a state whose dims are all fixed: symbolic batch dims 1, other symbols 0. */
+export function emptyPast(input: InputInfo): OrtTensor {
+  const dims = input.shape.map((d) => (typeof d === 'number' ? d : /batch/i.test(d) ? 1 : 0));
+  const size = dims.reduce((a, b) => a * b, 1);
+  return size === 0 ? emptyTensor(input.type, dims) : zeros(input.type, dims, size);
 }
 
 function zeros(type: string, dims: readonly number[], size: number): OrtTensor {

@@ -9,21 +9,33 @@ import type { TextModel } from '../text/tokenizer.ts';
 import { loadTextModel } from '../text/tokenizer.ts';
 import type { DtypeChoice, Dtype, ModuleName } from './model-folder.ts';
 import { chooseDtype, graphPath, readModelJson, sessionFilesOf } from './model-folder.ts';
+import { readFileSync } from 'node:fs';
 import type { Device, GraphSession, Provider } from './onnx.ts';
 import { candidateProviders, emptyTensor, openSession } from './onnx.ts';
 import { cacheInputs, presentNameFor } from './kv-cache.ts';
+import { appendCacheRewrite, decodeModel, encodeModel } from './cache-rewrite.ts';
+import { useInt8Activations } from './int8-activations.ts';
 
 export interface LoadOptions {
   device?: Device;
   /** One dtype for every graph, or one per graph; by default the best variant present for the provider. */
   dtype?: DtypeChoice;
   intraOpThreads?: number;
+  /**
+   * `append` (default): on the CPU, run the decoder rewritten so its cache is appended to in place rather than
+   * copied each step (cache-rewrite.ts), where its attention pattern is recognised. `present`: as exported.
+   */
+  cache?: 'append' | 'present';
+  /** On the CPU, run the decoder's 4-bit MatMulNBits with int8 activations (default true; int8-activations.ts). */
+  int8Activations?: boolean;
 }
 
 export interface Placed {
   session: GraphSession;
   provider: Provider;
   dtype: Dtype;
+  /** For the decoder: how its KV cache is kept, and why it is copied where it is. */
+  cache?: string;
 }
 
 export interface LoadedParts {
@@ -41,14 +53,16 @@ export async function loadParts(dir: string, options: LoadOptions = {}): Promise
   const family = bindFolder(dir);
   const text = loadTextModel(dir);
   const device = options.device ?? 'auto';
-  const open = (module: ModuleName, keepOnDevice?: (name: string) => boolean) =>
-    openModule(dir, module, device, options, keepOnDevice);
+  const open = (module: ModuleName, decoder?: DecoderOptions) =>
+    openModule(dir, module, device, options, decoder);
   // Each role's graph file: the family's own names where it has them (Phi-3-vision), else the usual three.
   const files = sessionFilesOf(family);
   const vision = await open(files.vision);
   const embed = await open(files.embed);
-  // With WebGPU the KV cache stays on the device between steps; only logits come back.
-  const decoder = await open(files.decoder, (name) => name.startsWith('present'));
+  const decoder = await open(files.decoder, {
+    // With WebGPU the KV cache stays on the device between steps; only logits come back.
+    keepOnDevice: (name) => name.startsWith('present'),
+  });
   try {
     checkGraphs(family, vision.session, embed.session, decoder.session);
     embed.session = embedderOnly(embed.session);
@@ -61,23 +75,39 @@ export async function loadParts(dir: string, options: LoadOptions = {}): Promise
   return { dir, family, text, vision, embed, decoder, contextLength };
 }
 
+interface DecoderOptions {
+  keepOnDevice: (name: string) => boolean;
+}
+
 async function openModule(
   dir: string,
   module: ModuleName,
   device: Device,
   options: LoadOptions,
-  keepOnDevice?: (name: string) => boolean,
+  decoder?: DecoderOptions,
 ): Promise<Placed> {
   let lastError: unknown;
   for (const provider of candidateProviders(device)) {
     const dtype = chooseDtype(dir, module, provider, options.dtype);
+    const path = graphPath(dir, module, dtype);
     try {
-      const session = await openSession(graphPath(dir, module, dtype), {
+      const graph = decoder && provider === 'cpu' ? decoderGraph(path, options) : undefined;
+      const session = await openSession(path, {
         device: provider,
-        deviceResidentOutputs: keepOnDevice,
+        deviceResidentOutputs: decoder?.keepOnDevice,
         intraOpThreads: options.intraOpThreads,
+        modelBytes: graph?.bytes ?? undefined,
       });
-      return { session, provider, dtype };
+      if (!decoder) return { session, provider, dtype };
+      session.cacheLayout = graph?.appended ? 'append' : 'present';
+      const cache = graph?.appended
+        ? 'appended in place'
+        : graph
+          ? `copied each step (${graph.reason ?? 'not rewritten'})`
+          : provider === 'webgpu'
+            ? 'kept on the device'
+            : 'copied each step';
+      return { session, provider, dtype, cache };
     } catch (error) {
       lastError = error;
       // A file that is corrupt on one provider is corrupt on all of them.
@@ -86,6 +116,40 @@ async function openModule(
     }
   }
   throw lastError;
+}
+
+interface DecoderGraph {
+  /** The rewritten graph, or null to open the file as it is. */
+  bytes: Uint8Array | null;
+  appended: boolean;
+  /** Why the cache is copied each step, where it is. */
+  reason?: string;
+}
+
+/**
+ * The CPU decoder as Tessera runs it: attention rewritten for an appended cache where the pattern is
+ * recognised (cache-rewrite.ts), and int8 activations for 4-bit weights (int8-activations.ts). A file that
+ * cannot be read or parsed is opened as it is, so onnxruntime reports it the usual way.
+ */
+function decoderGraph(path: string, options: LoadOptions): DecoderGraph {
+  const wantAppend = (options.cache ?? 'append') === 'append';
+  const wantInt8 = options.int8Activations ?? true;
+  if (!wantAppend && !wantInt8) return { bytes: null, appended: false, reason: 'turned off' };
+  let model;
+  try {
+    model = decodeModel(readFileSync(path));
+  } catch (error) {
+    return { bytes: null, appended: false, reason: `not parsed: ${firstLine(error)}` };
+  }
+  const rewrite = wantAppend ? appendCacheRewrite(model) : { reason: 'turned off' };
+  const int8 = wantInt8 ? useInt8Activations(model) : 0;
+  const appended = 'layers' in rewrite;
+  if (!appended && int8 === 0) return { bytes: null, appended, reason: rewrite.reason };
+  return { bytes: encodeModel(model), appended, ...('reason' in rewrite ? { reason: rewrite.reason } : {}) };
+}
+
+function firstLine(error: unknown): string {
+  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? 'unknown error';
 }
 
 function requireNames(session: GraphSession, kind: 'input' | 'output', names: readonly string[]): void {

@@ -26,6 +26,11 @@ export interface InputInfo {
 export interface GraphSession {
   readonly path: string;
   readonly provider: Provider;
+  /**
+   * How a decoder returns its cache: `append` when Tessera rewrote it to return only the new rows (see
+   * cache-rewrite.ts), else `present` (the whole cache each run, as exported).
+   */
+  cacheLayout?: 'present' | 'append';
   readonly inputs: readonly InputInfo[];
   readonly outputNames: readonly string[];
   run(feeds: Feeds): Promise<Record<string, ort.Tensor>>;
@@ -37,6 +42,8 @@ export interface SessionOptions {
   /** Outputs to keep on the device (WebGPU only), e.g. the KV cache; everything else comes back to the CPU. */
   deviceResidentOutputs?: (name: string) => boolean;
   intraOpThreads?: number;
+  /** The graph to run instead of the file's (a rewritten copy); its external data is read beside `path`. */
+  modelBytes?: Uint8Array;
 }
 
 /** GPU providers worth trying on this platform, best first. */
@@ -106,13 +113,20 @@ function sessionOptions(provider: Provider, options: SessionOptions, outputNames
   return result;
 }
 
+function create(path: string, options: ort.InferenceSession.SessionOptions, bytes?: Uint8Array) {
+  if (!bytes) return ort.InferenceSession.create(path, options);
+  // A graph from memory finds its external data files in the model's own folder.
+  const extra = { session: { model_external_initializers_file_folder_path: dirname(path) } };
+  return ort.InferenceSession.create(bytes, { ...options, extra } as ort.InferenceSession.SessionOptions);
+}
+
 async function createOn(path: string, provider: Provider, options: SessionOptions): Promise<GraphSession> {
-  let session = await ort.InferenceSession.create(path, sessionOptions(provider, options));
+  let session = await create(path, sessionOptions(provider, options), options.modelBytes);
   if (provider === 'webgpu' && options.deviceResidentOutputs) {
     // Output locations need the output names, which only the loaded session knows.
     const names = session.outputNames;
     await session.release();
-    session = await ort.InferenceSession.create(path, sessionOptions(provider, options, names));
+    session = await create(path, sessionOptions(provider, options, names), options.modelBytes);
   }
   const inputs = session.inputMetadata.map((m) =>
     m.isTensor

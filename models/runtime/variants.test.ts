@@ -45,7 +45,11 @@ async function withModel<T>(
 describe('model variants', () => {
   it('picks the q4 variant on the CPU by default (its tokens are checked against transformers.js)', async () => {
     const q4 = await withModel(await testModelDir({ dtype: 'q4' }), { device: 'cpu' }, async (vlm) => {
-      expect(vlm.info.providers.decoder).toEqual({ provider: 'cpu', dtype: 'q4' });
+      expect(vlm.info.providers.decoder).toEqual({
+        provider: 'cpu',
+        dtype: 'q4',
+        cache: 'appended in place',
+      });
       expect(vlm.info.providers.vision.dtype).toBe('q4');
       return answer(vlm);
     });

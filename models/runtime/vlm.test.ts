@@ -34,7 +34,11 @@ const greedy = (messages: ChatMessage[], extra: Partial<GenerateRequest> = {}, m
 describe('Vlm on a tiny generated SmolVLM', () => {
   it('reports where each graph runs', () => {
     expect(vlm.info.family).toBe('smolvlm');
-    expect(vlm.info.providers.decoder).toEqual({ provider: 'cpu', dtype: 'fp32' });
+    expect(vlm.info.providers.decoder).toEqual({
+      provider: 'cpu',
+      dtype: 'fp32',
+      cache: 'appended in place',
+    });
   });
 
   it('streams an answer whose deltas add up to the text', async () => {

@@ -66,7 +66,11 @@ export class Vlm {
   }
 
   get info(): ModelInfo {
-    const place = (p: Placed): ModulePlacement => ({ provider: p.provider, dtype: p.dtype });
+    const place = (p: Placed): ModulePlacement => ({
+      provider: p.provider,
+      dtype: p.dtype,
+      ...(p.cache ? { cache: p.cache } : {}),
+    });
     const { dir, family, contextLength, vision, embed, decoder } = this.parts;
     return {
       dir,

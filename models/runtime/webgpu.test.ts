@@ -30,7 +30,7 @@ describe('WebGPU execution provider', () => {
     expect(gpu.info.providers).toEqual({
       vision: { provider: 'webgpu', dtype: 'fp32' },
       embed: { provider: 'webgpu', dtype: 'fp32' },
-      decoder: { provider: 'webgpu', dtype: 'fp32' },
+      decoder: { provider: 'webgpu', dtype: 'fp32', cache: 'kept on the device' },
     });
   });
 
@@ -39,7 +39,7 @@ describe('WebGPU execution provider', () => {
     const stepper = new DecoderStepper(decoder.session, KvCache.empty(decoder.session));
     const ids = text.encode('hello there');
     await stepper.feed(ids, await embedTokens(embed.session, ids));
-    for (const tensor of stepper.cache.tensors.values()) expect(tensor.location).toBe('gpu-buffer');
+    for (const tensor of Object.values(stepper.cache.feeds())) expect(tensor.location).toBe('gpu-buffer');
     stepper.cache.dispose();
   });
 

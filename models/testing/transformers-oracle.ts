@@ -198,7 +198,8 @@ export async function compareFollowUp(
 
 /**
  * The q4 (MatMulNBits) folder on both sides: Tessera's greedy tokens equal those `theirs` gets from
- * transformers.js's q4 model.
+ * transformers.js's q4 model. Both multiply float activations here (transformers.js runs the graph's
+ * accuracy_level 0); Tessera's int8 activations are held to a logits tolerance in int8-activations.test.ts.
  */
 export async function expectQ4Agrees(
   q4Dir: string,
@@ -206,7 +207,7 @@ export async function expectQ4Agrees(
   theirs: (reference: HfModel) => Promise<number[]>,
   options: { modelClass?: HfModelClass; full?: boolean } = {},
 ): Promise<void> {
-  const q4 = await Vlm.load(q4Dir, { device: 'cpu', dtype: 'q4' });
+  const q4 = await Vlm.load(q4Dir, { device: 'cpu', dtype: 'q4', int8Activations: false });
   const modelClass = options.modelClass ?? AutoModelForImageTextToText;
   const reference = await modelClass.from_pretrained(basename(q4Dir), { dtype: 'q4', device: 'cpu' });
   try {

@@ -34,8 +34,10 @@ describe('Vlm on a tiny generated LFM2-VL', () => {
       'spatial_shapes',
     ]);
     const cache = KvCache.empty(fx.vlm.parts.decoder.session);
-    // Conv layers 0 and 2 hold a zero window [1, hidden, L_cache]; attention layers 1 and 3 start empty.
-    expect([...cache.tensors.keys()].sort()).toEqual([
+    const feeds = cache.feeds();
+    // Conv layers 0 and 2 hold a zero window [1, hidden, L_cache]; attention layers 1 and 3 start empty (the
+    // appended cache feeds its one zero row).
+    expect(Object.keys(feeds).sort()).toEqual([
       'past_conv.0',
       'past_conv.2',
       'past_key_values.1.key',
@@ -43,10 +45,10 @@ describe('Vlm on a tiny generated LFM2-VL', () => {
       'past_key_values.3.key',
       'past_key_values.3.value',
     ]);
-    const conv = cache.tensors.get('past_conv.0');
+    const conv = feeds['past_conv.0'];
     expect(conv?.dims).toEqual([1, 64, 3]);
     expect(Array.from(cpuData(conv as never) as Float32Array).every((v) => v === 0)).toBe(true);
-    expect(cache.tensors.get('past_key_values.1.key')?.dims).toEqual([1, 2, 0, 16]);
+    expect(feeds['past_key_values.1.key']?.dims).toEqual([1, 2, 16]);
     expect(cache.croppable).toBe(false);
   });
 
