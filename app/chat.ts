@@ -24,6 +24,13 @@ export const textPartSchema = z.object({ type: z.literal('text'), text: z.string
 export const chatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant']),
   content: z.array(z.discriminatedUnion('type', [textPartSchema, imagePartSchema])),
+  /**
+   * An assistant message's token ids as the model generated them (GenerateResult.tokenIds). The prompt then
+   * holds these ids instead of the text tokenized again, which may split differently: the conversation stays
+   * what the model saw, and a kept cache serves the whole answer. Ignored where they do not decode to the
+   * message's text (an edited answer).
+   */
+  tokenIds: z.array(z.number().int().min(0)).max(1_000_000).optional(),
 });
 
 export const samplingSchema = z.object({

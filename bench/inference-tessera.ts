@@ -71,7 +71,12 @@ export async function measureTessera(job: InferenceJob): Promise<ChildResult> {
   const turn1 = await ask(first);
   const turn2 = await ask([
     ...first,
-    { role: 'assistant', content: [{ type: 'text', text: turn1.result.text }] },
+    // As the app sends it back: the answer's text and the model's own token ids.
+    {
+      role: 'assistant',
+      content: [{ type: 'text', text: turn1.result.text }],
+      tokenIds: turn1.result.tokenIds,
+    },
     { role: 'user', content: [{ type: 'text', text: job.questions[1] }] },
   ]);
   const placement = Object.fromEntries(

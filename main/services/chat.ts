@@ -116,7 +116,12 @@ function prepare(ctx: Context, messageId: string): PreparedJob {
   const thread = store.getThread(answer.threadId)?.thread ?? raise(notFound('The thread'));
   const settings = store.getSettings();
   const path = answer.parentId ? store.pathTo(answer.parentId) : [];
-  const messages = chatMessages(path, systemPromptOf(thread, settings), (sha) => store.getImageBytes(sha));
+  const messages = chatMessages(
+    path,
+    systemPromptOf(thread, settings),
+    (sha) => store.getImageBytes(sha),
+    (id) => store.tokenIdsOf(id),
+  );
   return {
     request: { threadId: thread.id, messages, sampling: samplingOf(thread, settings, ctx.sampling) },
     target: targetFor(ctx, thread),

@@ -21,12 +21,19 @@ export function chatMessages(
   path: readonly Message[],
   systemPrompt: string,
   imageBytes: (sha256: string) => Uint8Array | null,
+  tokenIdsOf: (messageId: string) => number[] | null = () => null,
 ): ChatMessage[] {
   const messages: ChatMessage[] = [];
   if (systemPrompt) messages.push({ role: 'system', content: [{ type: 'text', text: systemPrompt }] });
   for (const message of path) {
     if (message.role === 'assistant') {
-      messages.push({ role: 'assistant', content: [{ type: 'text', text: textOf(message.parts) }] });
+      // With the model's own ids, the engine's prompt holds the answer as generated (ChatMessage.tokenIds).
+      const tokenIds = tokenIdsOf(message.id);
+      messages.push({
+        role: 'assistant',
+        content: [{ type: 'text', text: textOf(message.parts) }],
+        ...(tokenIds ? { tokenIds } : {}),
+      });
       continue;
     }
     messages.push({

@@ -93,7 +93,8 @@ export class GenerationQueue {
         { busy: true },
       );
       const stopped = result.finishReason === 'aborted';
-      this.finish(job, stopped ? (this.closing ? 'interrupted' : 'stopped') : 'complete', result.stats, null);
+      const status = stopped ? (this.closing ? 'interrupted' : 'stopped') : 'complete';
+      this.finish(job, status, result.stats, null, result.tokenIds);
     } catch (error) {
       const wire = toWireError(error);
       if (wire.code === 'INTERNAL') this.ctx.log(`generating ${messageId} failed`, error);
@@ -116,9 +117,10 @@ export class GenerationQueue {
     status: MessageStatus,
     stats: GenerationStats | null,
     error: { code: string; message: string } | null,
+    tokenIds?: readonly number[],
   ): void {
     try {
-      const message = this.ctx.store.finishMessage(job.messageId, { status, stats, error });
+      const message = this.ctx.store.finishMessage(job.messageId, { status, stats, error, tokenIds });
       this.ctx.events.emit('answer.done', { message });
       this.ctx.events.emit('threads.changed', { threadId: job.threadId });
     } catch (storeError) {

@@ -134,6 +134,15 @@ export const MIGRATIONS: readonly Migration[] = [
         );
       `),
   },
+  {
+    name: "answers' own token ids",
+    up: (db) =>
+      db.exec(`
+        -- The ids the model generated for an answer (uint32, little-endian), sent back with the answer so the
+        -- next turn's prompt holds them instead of the text tokenized again. NULL: none recorded.
+        ALTER TABLE messages ADD COLUMN token_ids BLOB;
+      `),
+  },
 ];
 
 /**

@@ -154,6 +154,8 @@ function prepare(db: Database.Database) {
     finish: s<[string, string, string | null, string | null, string]>(
       `UPDATE messages SET parts = ?, tail = '', status = ?, stats = ?, error = ? WHERE id = ?`,
     ),
+    setTokenIds: s<[Uint8Array, string]>('UPDATE messages SET token_ids = ? WHERE id = ?'),
+    tokenIds: s<[string], Uint8Array | null>('SELECT token_ids FROM messages WHERE id = ?').pluck(),
     streaming: s<[], MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE status = 'streaming'`),
 
     imageExists: s<[string], number>('SELECT 1 FROM images WHERE sha256 = ?').pluck(),
@@ -361,9 +363,15 @@ class SqliteStore implements Store {
         result.error ? JSON.stringify(result.error) : null,
         messageId,
       );
+      if (result.tokenIds?.length) this.sql.setTokenIds.run(packTokenIds(result.tokenIds), messageId);
       this.sql.touch.run(this.now(), row.thread_id);
       return toMessage(this.messageRow(messageId));
     });
+  }
+
+  tokenIdsOf(messageId: string): number[] | null {
+    const blob = this.sql.tokenIds.get(messageId);
+    return blob ? unpackTokenIds(blob) : null;
   }
 
   markInterrupted(): number {
@@ -477,4 +485,17 @@ class SqliteStore implements Store {
   close(): void {
     this.db.close();
   }
+}
+
+/** Token ids as uint32 little-endian: 4 bytes each, a quarter of the JSON for typical ids. */
+function packTokenIds(ids: readonly number[]): Uint8Array {
+  const out = new Uint8Array(ids.length * 4);
+  const view = new DataView(out.buffer);
+  ids.forEach((id, i) => view.setUint32(i * 4, id, true));
+  return out;
+}
+
+function unpackTokenIds(blob: Uint8Array): number[] {
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  return Array.from({ length: Math.floor(blob.byteLength / 4) }, (_, i) => view.getUint32(i * 4, true));
 }

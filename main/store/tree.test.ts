@@ -148,6 +148,19 @@ describe('streaming answers', () => {
     expect(store.getThread(a.threadId)?.thread.updatedAt).toBe(done.createdAt + 1);
   });
 
+  it("keeps an answer's own token ids, full 32-bit, and none where none were given", () => {
+    const { store } = tempStore();
+    const a = streaming(store);
+    store.appendText(a.id, 'Hi');
+    const ids = [0, 1, 49_279, 151_646, 2 ** 32 - 1];
+    store.finishMessage(a.id, { status: 'complete', tokenIds: ids });
+    expect(store.tokenIdsOf(a.id)).toEqual(ids);
+    const b = streaming(store);
+    store.finishMessage(b.id, { status: 'failed', error: { code: 'X', message: 'x' } });
+    expect(store.tokenIdsOf(b.id)).toBeNull();
+    expect(store.tokenIdsOf('no-such-message')).toBeNull();
+  });
+
   it('appends to the last text part, after images', () => {
     const { store } = tempStore();
     const { sha256 } = store.putImage(new Uint8Array([1, 2, 3]), {

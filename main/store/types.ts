@@ -74,8 +74,12 @@ export interface Store {
       status: MessageStatus;
       stats?: GenerationStats | null;
       error?: { code: string; message: string } | null;
+      /** An answer's token ids as the model generated them (ChatMessage.tokenIds). */
+      tokenIds?: readonly number[] | null;
     },
   ): Message;
+  /** The token ids recorded for an answer, or null. */
+  tokenIdsOf(messageId: string): number[] | null;
   /** At start-up: answers left 'streaming' by a crash become 'interrupted'. Returns how many. */
   markInterrupted(): number;
 
