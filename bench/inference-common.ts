@@ -21,6 +21,31 @@ export interface InferenceJob {
   questions: [string, string];
 }
 
+/** Tessera only: decode speed after `depths` cached positions (the decode-vs-context line). */
+export interface ContextJob {
+  system: 'tessera-context';
+  modelDir: string;
+  provider: BenchProvider;
+  threads: number;
+  depths: number[];
+  /** Decode steps measured at each depth (their median is reported). */
+  steps: number;
+}
+
+export interface ContextResult {
+  /** Per depth: median ms per decode step, and the prefill that built the cache. */
+  depths: Array<{ cached: number; msPerToken: number; prefillTokensPerSecond: number }>;
+  loadMs: number;
+}
+
+/** Tessera only: a process that loads the model and stops (after the page cache was dropped: a cold load). */
+export interface LoadJob {
+  system: 'tessera-load';
+  modelDir: string;
+  provider: BenchProvider;
+  threads: number;
+}
+
 export interface PreprocessFigures {
   /** First call in the process (code paths not yet optimised by V8, libraries initialising). */
   coldMs: number;
@@ -35,6 +60,8 @@ export interface TurnFigures {
   generatedTokens: number;
   /** Prompt tokens served from a kept KV cache (Tessera's follow-up turn); 0 for transformers.js. */
   cachedTokens: number;
+  /** Prefill of the tokens not served from a cache (Tessera's own stat; NaN where a system has none). */
+  prefillMs: number;
   /** Request (PNG bytes and messages in hand) to the first generated token id. */
   ttftMs: number;
   /** Sum of the vision encoder's session.run calls before the first token (0 when the features were cached). */
@@ -105,14 +132,16 @@ export class RunLog {
 export function turnFigures(
   log: RunLog,
   times: { call: number; first: number; end: number },
-  counts: { promptTokens: number; generatedTokens: number; cachedTokens: number },
+  counts: { promptTokens: number; generatedTokens: number; cachedTokens: number; prefillMs?: number },
 ): TurnFigures {
   const steps = Math.max(0, counts.generatedTokens - 1);
   const decodeMs = times.end - times.first;
   const inside = log.within(times.first, times.end).ms;
   const vision = log.within(times.call, times.first, 'vision_encoder');
+  const { prefillMs, ...rest } = counts;
   return {
-    ...counts,
+    ...rest,
+    prefillMs: prefillMs ?? NaN,
     ttftMs: times.first - times.call,
     encodeMs: vision.ms,
     visionRuns: vision.count,

@@ -6,10 +6,16 @@
 import { readFile } from 'node:fs/promises';
 import type { ChatMessage, GenerateResult } from '../app/chat.ts';
 import { decodeImage } from '../models/image/decode.ts';
+import { DecoderStepper, embedTokens } from '../models/runtime/generate.ts';
+import { KvCache } from '../models/runtime/kv-cache.ts';
 import { Vlm } from '../models/runtime/vlm.ts';
+import { median } from './lib.ts';
 import {
   type ChildResult,
+  type ContextJob,
+  type ContextResult,
   type InferenceJob,
+  type LoadJob,
   RunLog,
   coldAndWarm,
   peakMemory,
@@ -55,6 +61,7 @@ export async function measureTessera(job: InferenceJob): Promise<ChildResult> {
         promptTokens: result.stats.promptTokens,
         generatedTokens: result.tokenIds.length,
         cachedTokens: result.stats.cachedTokens,
+        prefillMs: result.stats.prefillMs,
       },
     );
     return { result, figures };
@@ -80,7 +87,10 @@ export async function measureTessera(job: InferenceJob): Promise<ChildResult> {
     { role: 'user', content: [{ type: 'text', text: job.questions[1] }] },
   ]);
   const placement = Object.fromEntries(
-    Object.entries(vlm.info.providers).map(([graph, p]) => [graph, `${p.provider} ${p.dtype}`]),
+    Object.entries(vlm.info.providers).map(([graph, p]) => [
+      graph,
+      `${p.provider} ${p.dtype}${p.cache ? `, cache ${p.cache}` : ''}`,
+    ]),
   );
   await vlm.dispose();
   return {
@@ -96,4 +106,59 @@ export async function measureTessera(job: InferenceJob): Promise<ChildResult> {
     answerPreview: turn1.result.text.slice(0, 80),
     own: { turn1: turn1.result.stats, turn2: turn2.result.stats },
   };
+}
+
+/** Loads the model and stops: the suite drops the page cache first, so this is a cold load. */
+export async function measureLoad(job: LoadJob): Promise<{ loadMs: number }> {
+  const start = performance.now();
+  const vlm = await Vlm.load(job.modelDir, {
+    device: job.provider,
+    dtype: 'q4',
+    intraOpThreads: job.threads,
+  });
+  const loadMs = performance.now() - start;
+  await vlm.dispose();
+  return { loadMs };
+}
+
+/**
+ * Decode speed by context length: for each depth, a cache of that many text positions (prefilled in one run),
+ * then `steps` greedy decode steps through the runtime's DecoderStepper; the median step is reported.
+ */
+export async function measureContext(job: ContextJob): Promise<ContextResult> {
+  const start = performance.now();
+  const vlm = await Vlm.load(job.modelDir, {
+    device: job.provider,
+    dtype: 'q4',
+    intraOpThreads: job.threads,
+  });
+  const loadMs = performance.now() - start;
+  const { decoder, embed } = vlm.parts;
+  const depths: ContextResult['depths'] = [];
+  for (const cached of job.depths) {
+    const stepper = new DecoderStepper(decoder.session, KvCache.empty(decoder.session));
+    // Ordinary text ids, so the embedding rows are those of real words.
+    const ids = Array.from({ length: Math.max(1, cached) }, (_, i) => 300 + ((i * 7919) % 20000));
+    const prefillStart = performance.now();
+    let logits = await stepper.feed(ids, await embedTokens(embed.session, ids));
+    const prefillTokensPerSecond = (ids.length * 1000) / (performance.now() - prefillStart);
+    const times: number[] = [];
+    for (let i = 0; i < job.steps; i++) {
+      const id = argmax(logits);
+      const t0 = performance.now();
+      logits = await stepper.feed([id], await embedTokens(embed.session, [id]));
+      times.push(performance.now() - t0);
+    }
+    stepper.cache.dispose();
+    depths.push({ cached: ids.length, msPerToken: median(times), prefillTokensPerSecond });
+  }
+  await vlm.dispose();
+  return { depths, loadMs };
+}
+
+function argmax(values: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++)
+    if ((values[i] ?? -Infinity) > (values[best] ?? -Infinity)) best = i;
+  return best;
 }

@@ -5,10 +5,14 @@
  * two alternating; memory bandwidth is measured in the same run (bench/bandwidth-child.ts) for the roofline.
  *
  * Options: --runs 5 (per system), --provider cpu|webgpu, --threads N (default: available parallelism),
- * --tokens 128, --bandwidth-bytes 1GiB (per thread).
+ * --tokens 128, --bandwidth-bytes 1GiB (per thread), --context 0,1000,4000 (cached positions for Tessera's
+ * decode-vs-context line; empty skips it), --context-steps 32.
+ *
+ * Tessera's model load is reported warm (every run; the files are in the page cache) and cold: as root on
+ * Linux the suite drops the page cache once and times a process that only loads the model.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +20,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { testModelDir } from '../models/testing/test-models.ts';
 import type { BandwidthJob, BandwidthReport } from './bandwidth-child.ts';
-import type { BenchProvider, ChildResult, InferenceJob, System } from './inference-common.ts';
+import type {
+  BenchProvider,
+  ChildResult,
+  ContextJob,
+  ContextResult,
+  InferenceJob,
+  LoadJob,
+  System,
+} from './inference-common.ts';
 import { summarize } from './inference-lib.ts';
-import { type Suite, type SuiteResult, formatBytes, median, parseBytes } from './lib.ts';
+import { type Suite, type SuiteResult, type Table, formatBytes, median, parseBytes } from './lib.ts';
 import { screenshotPng } from './screenshot.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -85,6 +97,8 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
       threads: { type: 'string', default: String(availableParallelism()) },
       tokens: { type: 'string', default: '128' },
       'bandwidth-bytes': { type: 'string', default: '1GiB' },
+      context: { type: 'string', default: '0,1000,4000' },
+      'context-steps': { type: 'string', default: '32' },
     },
     strict: false,
     allowPositionals: true,
@@ -152,6 +166,25 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
       );
     }
   }
+  const depths = String(values.context)
+    .split(',')
+    .filter((d) => d.trim() !== '')
+    .map(Number);
+  const contextJob: ContextJob = {
+    system: 'tessera-context',
+    modelDir,
+    provider,
+    threads,
+    depths,
+    steps: Number(values['context-steps']),
+  };
+  const context =
+    depths.length > 0 ? lastLine<ContextResult>((await child(CHILD, contextJob)).stdout) : undefined;
+  for (const d of context?.depths ?? []) {
+    log(`decode after ${d.cached} cached positions: ${(1000 / d.msPerToken).toFixed(1)} tok/s`);
+  }
+  const coldLoadMs = await coldLoad({ system: 'tessera-load', modelDir, provider, threads });
+  if (coldLoadMs !== undefined) log(`cold model load: ${coldLoadMs.toFixed(0)} ms`);
   const loadAfter = loadavg()[0] ?? 0;
   const bandwidthAfter = await bandwidth();
   const bandwidthGBps = Math.max(bandwidthBefore.readGBps, bandwidthAfter.readGBps);
@@ -205,10 +238,50 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
       loadAverage: { before: loadBefore, after: loadAfter },
     },
     runs: results as unknown as Record<string, unknown>[],
-    medians: summary.medians,
-    tables: [summary.table],
-    notes,
+    medians: { ...summary.medians, ...(coldLoadMs === undefined ? {} : { coldLoadMs }) },
+    tables: context ? [summary.table, contextTable(context, threads, contextJob.steps)] : [summary.table],
+    notes: [
+      ...notes,
+      coldLoadMs === undefined
+        ? 'Cold model load not measured (dropping the page cache needs root on Linux).'
+        : `Model load, cold (page cache dropped, a process that only loads): ${coldLoadMs.toFixed(0)} ms; ` +
+          `warm: the load row of the table.`,
+    ],
   };
+}
+
+/** Tessera's decode speed by context length (same model, provider and threads). */
+function contextTable(context: ContextResult, threads: number, steps: number): Table {
+  const base = context.depths[0]?.msPerToken ?? NaN;
+  return {
+    title: `Tessera decode vs cached positions (${threads} threads, median of ${steps} steps at each depth)`,
+    columns: [
+      'cached positions',
+      'decode (tokens/s)',
+      'ms per token',
+      'vs the first depth',
+      'prefill to build it (tok/s)',
+    ],
+    rows: context.depths.map((d) => [
+      String(d.cached),
+      (1000 / d.msPerToken).toFixed(1),
+      d.msPerToken.toFixed(1),
+      `${(d.msPerToken / base).toFixed(2)}×`,
+      d.prefillTokensPerSecond.toFixed(0),
+    ]),
+  };
+}
+
+/** As root on Linux: drops the page cache, then times a process that only loads the model. */
+async function coldLoad(job: LoadJob): Promise<number | undefined> {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return undefined;
+  try {
+    execFileSync('sync');
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+  } catch {
+    return undefined;
+  }
+  return lastLine<{ loadMs: number }>((await child(CHILD, job)).stdout).loadMs;
 }
 
 /** How much of Tessera's turn-2 prompt came from the kept cache, and how many tokens it still prefilled. */

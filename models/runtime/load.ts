@@ -15,6 +15,8 @@ import { candidateProviders, emptyTensor, openSession } from './onnx.ts';
 import { cacheInputs, presentNameFor } from './kv-cache.ts';
 import { appendCacheRewrite, decodeModel, encodeModel } from './cache-rewrite.ts';
 import { useInt8Activations } from './int8-activations.ts';
+import { keepLastLogits } from './last-logits.ts';
+import { readEmbeddingTable, tableSession } from './embed-table.ts';
 
 export interface LoadOptions {
   device?: Device;
@@ -26,6 +28,8 @@ export interface LoadOptions {
    * copied each step (cache-rewrite.ts), where its attention pattern is recognised. `present`: as exported.
    */
   cache?: 'append' | 'present';
+  /** On the CPU, embed tokens by reading the table of a plain-Gather embedder (default true; embed-table.ts). */
+  embedTable?: boolean;
   /** On the CPU, run the decoder's 4-bit MatMulNBits with int8 activations (default true; int8-activations.ts). */
   int8Activations?: boolean;
 }
@@ -58,7 +62,7 @@ export async function loadParts(dir: string, options: LoadOptions = {}): Promise
   // Each role's graph file: the family's own names where it has them (Phi-3-vision), else the usual three.
   const files = sessionFilesOf(family);
   const vision = await open(files.vision);
-  const embed = await open(files.embed);
+  const embed = embedAsTable(dir, files.embed, device, options) ?? (await open(files.embed));
   const decoder = await open(files.decoder, {
     // With WebGPU the KV cache stays on the device between steps; only logits come back.
     keepOnDevice: (name) => name.startsWith('present'),
@@ -118,6 +122,27 @@ async function openModule(
   throw lastError;
 }
 
+/** The token embedder as a table read on the CPU, where its graph is a plain Gather (embed-table.ts). */
+function embedAsTable(dir: string, module: ModuleName, device: Device, options: LoadOptions): Placed | null {
+  if ((options.embedTable ?? true) === false || candidateProviders(device)[0] !== 'cpu') return null;
+  const dtype = chooseDtype(dir, module, 'cpu', options.dtype);
+  const path = graphPath(dir, module, dtype);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    return null; // onnxruntime reports the missing or unreadable file the usual way
+  }
+  let table;
+  try {
+    table = readEmbeddingTable(path, bytes);
+  } catch (error) {
+    if (error instanceof TesseraError) throw error;
+    return null; // not parsed: the same
+  }
+  return table ? { session: tableSession(path, table), provider: 'cpu', dtype } : null;
+}
+
 interface DecoderGraph {
   /** The rewritten graph, or null to open the file as it is. */
   bytes: Uint8Array | null;
@@ -128,13 +153,13 @@ interface DecoderGraph {
 
 /**
  * The CPU decoder as Tessera runs it: attention rewritten for an appended cache where the pattern is
- * recognised (cache-rewrite.ts), and int8 activations for 4-bit weights (int8-activations.ts). A file that
+ * recognised (cache-rewrite.ts), int8 activations for 4-bit weights (int8-activations.ts), and logits for the
+ * last position only (last-logits.ts). A file that
  * cannot be read or parsed is opened as it is, so onnxruntime reports it the usual way.
  */
-function decoderGraph(path: string, options: LoadOptions): DecoderGraph {
+export function decoderGraph(path: string, options: LoadOptions): DecoderGraph {
   const wantAppend = (options.cache ?? 'append') === 'append';
   const wantInt8 = options.int8Activations ?? true;
-  if (!wantAppend && !wantInt8) return { bytes: null, appended: false, reason: 'turned off' };
   let model;
   try {
     model = decodeModel(readFileSync(path));
@@ -143,8 +168,9 @@ function decoderGraph(path: string, options: LoadOptions): DecoderGraph {
   }
   const rewrite = wantAppend ? appendCacheRewrite(model) : { reason: 'turned off' };
   const int8 = wantInt8 ? useInt8Activations(model) : 0;
+  const lastLogits = keepLastLogits(model);
   const appended = 'layers' in rewrite;
-  if (!appended && int8 === 0) return { bytes: null, appended, reason: rewrite.reason };
+  if (!appended && int8 === 0 && !lastLogits) return { bytes: null, appended, reason: rewrite.reason };
   return { bytes: encodeModel(model), appended, ...('reason' in rewrite ? { reason: rewrite.reason } : {}) };
 }
 

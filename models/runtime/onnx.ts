@@ -31,6 +31,8 @@ export interface GraphSession {
    * cache-rewrite.ts), else `present` (the whole cache each run, as exported).
    */
   cacheLayout?: 'present' | 'append';
+  /** True for a token embedder that reads its table in JavaScript instead of running a graph (embed-table.ts). */
+  readonly tableLookup?: boolean;
   readonly inputs: readonly InputInfo[];
   readonly outputNames: readonly string[];
   run(feeds: Feeds): Promise<Record<string, ort.Tensor>>;
