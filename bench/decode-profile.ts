@@ -81,6 +81,7 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
     family: 'smolvlm',
     size: 'realistic',
     dtype: 'q4',
+    extraDtypes: ['q8'], // the inference suite's folder, so the model is generated once
     seed: 0,
     cacheRoot: CACHE,
   });

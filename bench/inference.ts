@@ -118,12 +118,14 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
   if (provider !== 'cpu' && provider !== 'webgpu') throw new Error('--provider must be cpu or webgpu');
 
   await mkdir(CACHE, { recursive: true });
-  log('model: generated SmolVLM-256M shape, q4, seed 0 (once, into .cache/bench/models/)…');
+  log('model: generated SmolVLM-256M shape, q4 and q8 graphs, seed 0 (once, into .cache/bench/models/)…');
   const began = performance.now();
   const modelDir = await testModelDir({
     family: 'smolvlm',
     size: 'realistic',
     dtype: 'q4',
+    // The q8 (`_quantized`) graphs too, as the Hub repo ships them: Tessera picks per graph on the CPU.
+    extraDtypes: ['q8'],
     seed: 0,
     cacheRoot: join(CACHE, 'models'),
   });

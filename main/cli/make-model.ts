@@ -14,7 +14,7 @@ export async function makeModelCommand(args: string[]): Promise<void> {
   const result = await makeModel({
     family: oneOf(required(values.family, 'family'), 'family', GENERATED_FAMILIES) ?? 'smolvlm',
     size: oneOf(values.size, 'size', ['tiny', 'realistic'] as const) ?? 'tiny',
-    dtype: oneOf(values.dtype, 'dtype', ['fp32', 'q4'] as const) ?? 'fp32',
+    dtype: oneOf(values.dtype, 'dtype', ['fp32', 'q4', 'q8'] as const) ?? 'fp32',
     seed: intOption(values.seed, 'seed') ?? 0,
     outDir: required(values.out, 'out'),
   });

@@ -36,6 +36,8 @@ export interface MakeModelOptions {
   family: GeneratedFamily;
   size: ModelSize;
   dtype: ModelDType;
+  /** More variants of every graph in the same folder. */
+  extraDtypes?: readonly ModelDType[];
   seed: number;
   /** Folder to create; must not exist or be empty. */
   outDir: string;
@@ -70,6 +72,7 @@ export async function makeModel(options: MakeModelOptions): Promise<{ dir: strin
       dir: temp,
       size: options.size,
       dtype: options.dtype,
+      extraDtypes: options.extraDtypes,
       seed: options.seed,
       externalData: options.externalData ?? options.size === 'realistic',
       contextLength: options.contextLength,

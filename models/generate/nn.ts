@@ -1,12 +1,12 @@
 /**
- * Neural-network pieces shared by the family generators: seeded weights, linear layers (fp32 MatMul or q4
- * MatMulNBits), norms and activations, all from standard ONNX ops.
+ * Neural-network pieces shared by the family generators: seeded weights, linear layers (fp32 MatMul, q4
+ * MatMulNBits or q8 dynamic int8 MatMulInteger), norms and activations, all from standard ONNX ops.
  */
 import { type GraphBuilder, float, int, ints } from './onnx-builder.ts';
-import { addMatMulNBits, quantizeQ4 } from './quantize.ts';
+import { addDynamicInt8MatMul, addMatMulNBits, quantizeInt8, quantizeQ4 } from './quantize.ts';
 import { Rng, deriveSeed } from './random.ts';
 
-export type WeightDType = 'fp32' | 'q4';
+export type WeightDType = 'fp32' | 'q4' | 'q8';
 
 export interface LinearOptions {
   bias?: boolean;
@@ -21,7 +21,7 @@ export class Layers {
     readonly g: GraphBuilder,
     /** Model seed; each tensor draws from its own stream derived from this and its name. */
     readonly seed: number,
-    /** q4 turns every linear layer into MatMulNBits. */
+    /** q4 turns every linear layer into MatMulNBits, q8 into dynamic int8 MatMulInteger. */
     readonly dtype: WeightDType,
   ) {}
 
@@ -45,7 +45,9 @@ export class Layers {
     const y =
       this.dtype === 'q4'
         ? addMatMulNBits(this.g, x, name, quantizeQ4(w, inF, outF))
-        : this.g.op('MatMul', [x, this.g.initializer(weightName, 'float32', [inF, outF], w)]);
+        : this.dtype === 'q8'
+          ? addDynamicInt8MatMul(this.g, x, name, quantizeInt8(w, inF, outF))
+          : this.g.op('MatMul', [x, this.g.initializer(weightName, 'float32', [inF, outF], w)]);
     if (!options.bias) return y;
     return this.g.op('Add', [y, this.normal(`${name}.bias`, [outF], 0.02)]);
   }

@@ -128,3 +128,44 @@ export function addMatMulNBits(g: GraphBuilder, x: string, name: string, w: Q4We
   });
   return out as string;
 }
+
+/**
+ * Per-tensor symmetric int8 weights, as onnxruntime's `quantize_dynamic` writes them for MatMul (weight type
+ * QInt8, zero point 0): W ≈ q · scale with scale = max|W| / 127.
+ */
+export interface Int8Weight {
+  q: Int8Array;
+  scale: number;
+  k: number;
+  n: number;
+}
+
+export function quantizeInt8(weight: Float32Array, k: number, n: number): Int8Weight {
+  let max = 0;
+  for (const w of weight) max = Math.max(max, Math.abs(w));
+  const scale = Math.fround(max === 0 ? 1 : max / 127);
+  const q = Int8Array.from(weight, (w) => Math.max(-127, Math.min(127, Math.round(w / scale))));
+  return { q, scale, k, n };
+}
+
+/**
+ * x·W in the dynamic-quantisation layout of transformers.js's `_quantized` (q8) files:
+ * DynamicQuantizeLinear(x) → (x_q uint8, x_scale, x_zero), MatMulInteger(x_q, W_q, x_zero, W_zero) → int32,
+ * Cast to float, times x_scale · W_scale. onnxruntime fuses the chain into DynamicQuantizeMatMul at load.
+ */
+export function addDynamicInt8MatMul(g: GraphBuilder, x: string, name: string, w: Int8Weight): string {
+  const [xq, xScale, xZero] = g.node('DynamicQuantizeLinear', [x], { outputs: 3 }) as [
+    string,
+    string,
+    string,
+  ];
+  const weight = g.initializer(`${name}.weight_quantized`, 'int8', [w.k, w.n], w.q);
+  const weightZero = g.initializer(`${name}.weight_zero_point`, 'int8', [], Int8Array.of(0));
+  const product = g.op('MatMulInteger', [xq, weight, xZero, weightZero]);
+  const asFloat = g.op('Cast', [product], { to: int(1) });
+  const scale = g.op('Mul', [
+    xScale,
+    g.initializer(`${name}.weight_scale`, 'float32', [], Float32Array.of(w.scale)),
+  ]);
+  return g.op('Mul', [asFloat, scale]);
+}

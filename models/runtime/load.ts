@@ -3,7 +3,7 @@
  * Graph inputs and outputs are checked against what the family and the generation loop will feed.
  */
 import { TesseraError } from '../errors.ts';
-import type { FamilyModel } from '../families/family.ts';
+import type { FamilyModel, SessionRole } from '../families/family.ts';
 import { bindFolder } from '../families/plan-folder.ts';
 import type { TextModel } from '../text/tokenizer.ts';
 import { loadTextModel } from '../text/tokenizer.ts';
@@ -57,13 +57,13 @@ export async function loadParts(dir: string, options: LoadOptions = {}): Promise
   const family = bindFolder(dir);
   const text = loadTextModel(dir);
   const device = options.device ?? 'auto';
-  const open = (module: ModuleName, decoder?: DecoderOptions) =>
-    openModule(dir, module, device, options, decoder);
+  const open = (module: ModuleName, role: SessionRole, decoder?: DecoderOptions) =>
+    openModule(dir, module, role, device, options, decoder);
   // Each role's graph file: the family's own names where it has them (Phi-3-vision), else the usual three.
   const files = sessionFilesOf(family);
-  const vision = await open(files.vision);
-  const embed = embedAsTable(dir, files.embed, device, options) ?? (await open(files.embed));
-  const decoder = await open(files.decoder, {
+  const vision = await open(files.vision, 'vision');
+  const embed = embedAsTable(dir, files.embed, device, options) ?? (await open(files.embed, 'embed'));
+  const decoder = await open(files.decoder, 'decoder', {
     // With WebGPU the KV cache stays on the device between steps; only logits come back.
     keepOnDevice: (name) => name.startsWith('present'),
   });
@@ -86,13 +86,14 @@ interface DecoderOptions {
 async function openModule(
   dir: string,
   module: ModuleName,
+  role: SessionRole,
   device: Device,
   options: LoadOptions,
   decoder?: DecoderOptions,
 ): Promise<Placed> {
   let lastError: unknown;
   for (const provider of candidateProviders(device)) {
-    const dtype = chooseDtype(dir, module, provider, options.dtype);
+    const dtype = chooseDtype(dir, module, provider, options.dtype, role);
     const path = graphPath(dir, module, dtype);
     try {
       const graph = decoder && provider === 'cpu' ? decoderGraph(path, options) : undefined;

@@ -14,6 +14,8 @@ export interface TestModelOptions {
   family?: GeneratedFamily;
   size?: ModelSize;
   dtype?: ModelDType;
+  /** More variants of every graph in the same folder. */
+  extraDtypes?: readonly ModelDType[];
   seed?: number;
   externalData?: boolean;
   contextLength?: number;
@@ -36,7 +38,15 @@ export function testModelDir(options: TestModelOptions = {}): Promise<string> {
   const root = options.cacheRoot ?? DEFAULT_TEST_MODEL_ROOT;
   const run = async (): Promise<string> => {
     const context = options.contextLength === undefined ? '' : `ctx${options.contextLength}`;
-    const parts = [family, size, dtype, `s${seed}`, externalData ? 'ext' : '', context];
+    const extra = (options.extraDtypes ?? []).join('+');
+    const parts = [
+      family,
+      size,
+      dtype + (extra ? `+${extra}` : ''),
+      `s${seed}`,
+      externalData ? 'ext' : '',
+      context,
+    ];
     const name = parts.filter((p) => p !== '').join('-');
     const dest = join(root, `${name}-${await generatorVersion(family)}`);
     if (await isDir(dest)) return dest;
@@ -45,6 +55,7 @@ export function testModelDir(options: TestModelOptions = {}): Promise<string> {
       family,
       size,
       dtype,
+      extraDtypes: options.extraDtypes,
       seed,
       externalData,
       contextLength: options.contextLength,
@@ -54,7 +65,16 @@ export function testModelDir(options: TestModelOptions = {}): Promise<string> {
     await pruneStale(root, name, dest);
     return dest;
   };
-  const memoKey = JSON.stringify([family, size, dtype, seed, externalData, options.contextLength, root]);
+  const memoKey = JSON.stringify([
+    family,
+    size,
+    dtype,
+    options.extraDtypes,
+    seed,
+    externalData,
+    options.contextLength,
+    root,
+  ]);
   let promise = inFlight.get(memoKey);
   if (!promise) {
     promise = run();

@@ -197,19 +197,24 @@ export async function compareFollowUp(
 }
 
 /**
- * The q4 (MatMulNBits) folder on both sides: Tessera's greedy tokens equal those `theirs` gets from
- * transformers.js's q4 model. Both multiply float activations here (transformers.js runs the graph's
+ * The q4 (MatMulNBits) folder on both sides — or with `dtype: 'q8'`, the dynamic int8 one: Tessera's greedy
+ * tokens equal those `theirs` gets from transformers.js's model of that dtype. Both multiply float activations here (transformers.js runs the graph's
  * accuracy_level 0); Tessera's int8 activations are held to a logits tolerance in int8-activations.test.ts.
  */
 export async function expectQ4Agrees(
   q4Dir: string,
   messages: ChatMessage[],
   theirs: (reference: HfModel) => Promise<number[]>,
-  options: { modelClass?: HfModelClass; full?: boolean } = {},
+  options: { modelClass?: HfModelClass; full?: boolean; dtype?: 'q4' | 'q8' } = {},
 ): Promise<void> {
-  const q4 = await Vlm.load(q4Dir, { device: 'cpu', dtype: 'q4', int8Activations: false });
+  const dtype = options.dtype ?? 'q4';
+  const q4 = await Vlm.load(q4Dir, { device: 'cpu', dtype, int8Activations: false });
   const modelClass = options.modelClass ?? AutoModelForImageTextToText;
-  const reference = await modelClass.from_pretrained(basename(q4Dir), { dtype: 'q4', device: 'cpu' });
+  // The model classes' option types are narrower than what from_pretrained accepts ('q8' loads `_quantized`).
+  const reference = await modelClass.from_pretrained(basename(q4Dir), {
+    dtype: dtype as 'q4',
+    device: 'cpu',
+  });
   try {
     const ours = await q4.generate({ messages, sampling: { maxTokens: MAX_NEW_TOKENS } }, () => {});
     expect(ours.tokenIds).toEqual(await theirs(reference));

@@ -52,6 +52,16 @@ describe('SmolVLM against transformers.js', () => {
     await expectQ4Agrees(dir, messages, theirs, { modelClass: AutoModelForVision2Seq, full: false });
   });
 
+  it('the q8 (dynamic int8 MatMulInteger, `_quantized`) variant', async () => {
+    const dir = await testModelDir({ family: 'smolvlm', size: 'tiny', dtype: 'q8', seed: 1 });
+    const { imageA } = fx.images;
+    const messages = [user(image(imageA), text('What is in this image?'))];
+    const theirs = async (reference: HfModel) =>
+      (await oracle.run(messages, [imageA], { feeds: smolvlmFeeds, reference })).generated;
+    const options = { modelClass: AutoModelForVision2Seq, full: false, dtype: 'q8' as const };
+    await expectQ4Agrees(dir, messages, theirs, options);
+  });
+
   it('one image and a question', async () => {
     const { imageA } = fx.images;
     await compare([user(image(imageA), text('What is in this image?'))], [imageA]);
