@@ -131,6 +131,23 @@ describe('tessera make-model', () => {
     expect(bad.code).toBe(2);
   });
 
+  it('writes several variants into one folder with --dtype q4,q8', () => {
+    const out = join(scratch, 'made-variants');
+    const made = tessera('make-model', '--family', 'smolvlm', '--dtype', 'q4,q8', '--out', out);
+    expect(made.code).toBe(0);
+    expect(readdirSync(join(out, 'onnx')).sort()).toEqual([
+      'decoder_model_merged_q4.onnx',
+      'decoder_model_merged_quantized.onnx',
+      'embed_tokens_q4.onnx',
+      'embed_tokens_quantized.onnx',
+      'vision_encoder_q4.onnx',
+      'vision_encoder_quantized.onnx',
+    ]);
+    expect(
+      tessera('make-model', '--family', 'smolvlm', '--dtype', 'q4,q3', '--out', join(scratch, 'y')).code,
+    ).toBe(2);
+  });
+
   it('makes a LLaVA-1.5 model whose plan is one fixed view', () => {
     const out = join(scratch, 'made-llava');
     expect(tessera('make-model', '--family', 'llava', '--out', out).code).toBe(0);

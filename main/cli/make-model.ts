@@ -11,10 +11,15 @@ export async function makeModelCommand(args: string[]): Promise<void> {
     out: { type: 'string' },
   });
   const started = performance.now();
+  // `--dtype q4,q8`: every graph in each variant, in one folder, as a Hub repo ships them.
+  const [dtype = 'fp32', ...extraDtypes] = (values.dtype ?? 'fp32')
+    .split(',')
+    .map((d) => oneOf(d.trim(), 'dtype', ['fp32', 'q4', 'q8'] as const) ?? 'fp32');
   const result = await makeModel({
     family: oneOf(required(values.family, 'family'), 'family', GENERATED_FAMILIES) ?? 'smolvlm',
     size: oneOf(values.size, 'size', ['tiny', 'realistic'] as const) ?? 'tiny',
-    dtype: oneOf(values.dtype, 'dtype', ['fp32', 'q4', 'q8'] as const) ?? 'fp32',
+    dtype,
+    extraDtypes,
     seed: intOption(values.seed, 'seed') ?? 0,
     outDir: required(values.out, 'out'),
   });

@@ -38,11 +38,11 @@ export function testModelDir(options: TestModelOptions = {}): Promise<string> {
   const root = options.cacheRoot ?? DEFAULT_TEST_MODEL_ROOT;
   const run = async (): Promise<string> => {
     const context = options.contextLength === undefined ? '' : `ctx${options.contextLength}`;
-    const extra = (options.extraDtypes ?? []).join('+');
+    const extra = (options.extraDtypes ?? []).join('_');
     const parts = [
       family,
       size,
-      dtype + (extra ? `+${extra}` : ''),
+      dtype + (extra ? `_${extra}` : ''),
       `s${seed}`,
       externalData ? 'ext' : '',
       context,
