@@ -99,7 +99,7 @@ export async function installModel(temp: string, dest: string): Promise<void> {
 
 /** Deletes folders of the same options made by older generator versions (best effort). */
 async function pruneStale(root: string, name: string, keep: string): Promise<void> {
-  // Names are [a-z0-9-] only, so they need no escaping.
+  // Names are [a-z0-9_-] only, so they need no escaping.
   const stale = new RegExp(`^${name}-[0-9a-f]{12}$`);
   for (const entry of await readdir(root)) {
     if (stale.test(entry) && join(root, entry) !== keep) {
