@@ -56,7 +56,9 @@ export const METRICS: Metric[] = [
     label: 'prefill, turn 1 (tokens/s)',
     // A system without the figure reports NaN, which arrives from the child's JSON as null.
     pick: (r) =>
-      r.turn1.prefillMs > 0 ? ((r.turn1.promptTokens - r.turn1.cachedTokens) * 1000) / r.turn1.prefillMs : NaN,
+      r.turn1.prefillMs > 0
+        ? ((r.turn1.promptTokens - r.turn1.cachedTokens) * 1000) / r.turn1.prefillMs
+        : NaN,
     better: 'higher',
     absolute: { value: 450, unit: 'tok/s' },
     format: perS,
