@@ -140,6 +140,14 @@ interface Shared {
   past: string;
   kvHeads: number;
   headDim: number;
+  /**
+   * Shapes every layer has alike, made once from the first layer's tensors, so each layer adds no shape
+   * arithmetic of its own (every node costs a few microseconds per step): the past scores'
+   * [1, kvHeads, group, new, past], the past probabilities' [kvHeads, group·new, past + 1] and the context's.
+   */
+  pastScoresShape?: string;
+  probs3Shape?: string;
+  contextShape?: string;
 }
 
 function rewriteKeys(edit: GraphEdit, layer: Layer, shared: Shared): void {
@@ -170,16 +178,21 @@ function rewriteKeys(edit: GraphEdit, layer: Layer, shared: Shared): void {
     `${prefix}.scores_past3`,
   );
   // [1, kvHeads, group, new, past]: the query's leading four dims and the past length.
-  const queryDims = edit.add(
-    'Slice',
-    [edit.add('Shape', [query], `${prefix}.query_shape`), edit.i64([0]), edit.i64([4])],
-    `${prefix}.query_dims`,
+  shared.pastScoresShape ??= edit.add(
+    'Concat',
+    [
+      edit.add(
+        'Slice',
+        [edit.add('Shape', [query], 'tessera_cache.query_shape'), edit.i64([0]), edit.i64([4])],
+        'tessera_cache.query_dims',
+      ),
+      shared.past,
+    ],
+    'tessera_cache.past_scores_shape',
+    { attrs: { axis: 0 } },
   );
-  const pastShape = edit.add('Concat', [queryDims, shared.past], `${prefix}.past_scores_shape`, {
-    attrs: { axis: 0 },
-  });
   // allowzero: with no past, the 0 in the shape is a length, not "copy this dim".
-  const pastScores5 = edit.add('Reshape', [dropZeroRow, pastShape], `${prefix}.scores_past`, {
+  const pastScores5 = edit.add('Reshape', [dropZeroRow, shared.pastScoresShape], `${prefix}.scores_past`, {
     attrs: { allowzero: 1 },
   });
   edit.add('Concat', [pastScores5, `${prefix}.scores_new`], scores, { attrs: { axis: -1 } });
@@ -216,22 +229,19 @@ function rewriteValues(edit: GraphEdit, layer: Layer, shared: Shared): void {
     [pastProbs, edit.i64([0, 0, 0, 0, 1, 0, 0, 0, 0, 0]), edit.f32(0)],
     `${prefix}.probs_padded`,
   );
-  const flatShape = edit.add(
+  shared.probs3Shape ??= edit.add(
     'Concat',
     [edit.i64([shared.kvHeads, -1]), shared.fedRows],
-    `${prefix}.probs3_shape`,
+    'tessera_cache.probs3_shape',
     { attrs: { axis: 0 } },
   );
-  const probs3 = edit.add('Reshape', [padded, flatShape], `${prefix}.probs3`);
+  const probs3 = edit.add('Reshape', [padded, shared.probs3Shape], `${prefix}.probs3`);
   const pastContext3 = edit.add('FusedMatMul', [probs3, layer.value], `${prefix}.context_past3`, {
     domain: MS_DOMAIN,
     attrs: { transBatchB: 1 },
   });
-  const pastContext = edit.add(
-    'Reshape',
-    [pastContext3, edit.add('Shape', [`${prefix}.context_new`], `${prefix}.context_shape`)],
-    `${prefix}.context_past`,
-  );
+  shared.contextShape ??= edit.add('Shape', [`${prefix}.context_new`], 'tessera_cache.context_shape');
+  const pastContext = edit.add('Reshape', [pastContext3, shared.contextShape], `${prefix}.context_past`);
   edit.add('Add', [pastContext, `${prefix}.context_new`], context);
   edit.replacePresent(layer.value, concat, newValues, shared);
 }
@@ -250,6 +260,7 @@ class GraphEdit {
   private readonly removed = new Set<NodeProto>();
   private readonly outputs = new Set<string>();
   private constants = 0;
+  private readonly int64Constants = new Map<string, string>();
 
   constructor(private readonly graph: GraphProto) {
     for (const node of graph.node as NodeProto[]) {
@@ -355,7 +366,11 @@ class GraphEdit {
   }
 
   i64Big(values: bigint[]): string {
+    const key = values.join(',');
+    const known = this.int64Constants.get(key);
+    if (known) return known;
     const name = `tessera_cache.const_${this.constants++}`;
+    this.int64Constants.set(key, name);
     const data = BigInt64Array.from(values);
     this.graph.initializer.push(
       new onnx.TensorProto({
