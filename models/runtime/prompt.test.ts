@@ -69,6 +69,18 @@ describe("buildPrompt with the model's own answer ids (real SmolVLM-256M tokeniz
     );
   });
 
+  it('tokenizes an answer again whose ids the tokenizer does not have (they decode to nothing)', () => {
+    const answer: ChatMessage = {
+      role: 'assistant',
+      content: [{ type: 'text', text: answerText.trim() }],
+      tokenIds: [...answerIds, 9_999_999],
+    };
+    const withIds = buildPrompt([question, answer, followUp], [], family, text);
+    const plain = buildPrompt([question, { ...answer, tokenIds: undefined }, followUp], [], family, text);
+    expect(withIds.ownAnswers).toBe(0);
+    expect(withIds.ids).toEqual(plain.ids);
+  });
+
   it('tokenizes an edited answer again (its ids no longer decode to its text)', () => {
     const edited: ChatMessage = {
       role: 'assistant',

@@ -64,6 +64,8 @@ function ownAnswers(messages: readonly ChatMessage[], text: TextModel): Map<numb
   const own = new Map<number, readonly number[]>();
   messages.forEach((m, i) => {
     if (m.role !== 'assistant' || !m.tokenIds?.length || m.content.some((p) => p.type !== 'text')) return;
+    // Ids the tokenizer does not have decode to nothing, so they would pass the text check below.
+    if (!m.tokenIds.every((id) => text.knows(id))) return;
     const written = m.content.map((p) => (p.type === 'text' ? p.text : '')).join('');
     if (written.includes('\uE000')) return;
     // A stream holds back an incomplete UTF-8 sequence at the end, so the text lacks the decoder's U+FFFD.

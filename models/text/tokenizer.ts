@@ -26,6 +26,8 @@ export interface TextModel {
   encodePrompt(text: string): number[];
   decode(ids: readonly number[]): string;
   tokenId(token: string): number | undefined;
+  /** Whether `id` is a token of this tokenizer (ids from a request may not be). */
+  knows(id: number): boolean;
   renderChat(messages: readonly TemplateMessage[], addGenerationPrompt: boolean): string;
   /**
    * Whether the template reads a message's content as a list of text and image parts. Phi-3.5-vision's
@@ -67,6 +69,7 @@ export function loadTextModel(dir: string): TextModel {
     },
     decode: (ids) => tokenizer.decode(ids as number[], { skip_special_tokens: true }),
     tokenId,
+    knows: (id) => tokenizer.id_to_token(id) !== undefined,
     renderChat,
     partsInTemplate: readsContentParts(renderChat),
     eosTokenIds: eosIds(dir, tokenizerConfig, tokenId),
