@@ -12,7 +12,7 @@
 import { TesseraError } from '../errors.ts';
 import type { DeviceSlicer } from './device-slice.ts';
 import type { KvCache } from './kv-cache.ts';
-import { emptyPast, isState, pastNameFor } from './kv-cache.ts';
+import { cannotCrop, emptyPast, isState, pastNameFor } from './kv-cache.ts';
 import type { Feeds, InputInfo, OrtTensor } from './onnx.ts';
 import { cpuData, makeTensor } from './onnx.ts';
 
@@ -116,12 +116,7 @@ export class AppendCache implements KvCache {
   // async, so a refusal rejects as PresentCache's does
   async crop(length: number, _slicer?: DeviceSlicer): Promise<KvCache> {
     if (length >= this.held) return this;
-    if (!this.croppable) {
-      throw new TesseraError(
-        'INTERNAL',
-        `A cache with convolution states cannot be cropped from ${this.held} to ${length} positions; recompute instead.`,
-      );
-    }
+    if (!this.croppable) throw cannotCrop(this.held, length);
     this.held = length;
     return this;
   }

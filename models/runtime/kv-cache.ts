@@ -124,12 +124,7 @@ class PresentCache implements KvCache {
    */
   async crop(length: number, slicer?: DeviceSlicer): Promise<KvCache> {
     if (length >= this.length) return this;
-    if (!this.croppable) {
-      throw new TesseraError(
-        'INTERNAL',
-        `A cache with convolution states cannot be cropped from ${this.length} to ${length} positions; recompute instead.`,
-      );
-    }
+    if (!this.croppable) throw cannotCrop(this.length, length);
     const tensors = new Map<string, OrtTensor>();
     for (const [name, tensor] of this.tensors) {
       if (tensor.location !== 'cpu') {
@@ -154,6 +149,14 @@ class PresentCache implements KvCache {
     for (const tensor of this.tensors.values()) disposeTensor(tensor);
     this.tensors.clear();
   }
+}
+
+/** Why a cache with conv states refused `crop` (callers check `croppable` first, so this is a bug). */
+export function cannotCrop(from: number, to: number): TesseraError {
+  return new TesseraError(
+    'INTERNAL',
+    `A cache with convolution states cannot be cropped from ${from} to ${to} positions; recompute instead.`,
+  );
 }
 
 /** An empty past, or zeros for a state whose dims are all fixed: symbolic batch dims 1, other symbols 0. */

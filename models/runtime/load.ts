@@ -11,7 +11,7 @@ import type { DtypeChoice, Dtype, ModuleName } from './model-folder.ts';
 import { chooseDtype, graphPath, readModelJson, sessionFilesOf } from './model-folder.ts';
 import { readFileSync } from 'node:fs';
 import type { Device, GraphSession, Provider } from './onnx.ts';
-import { candidateProviders, emptyTensor, openSession } from './onnx.ts';
+import { candidateProviders, emptyTensor, firstLine, openSession } from './onnx.ts';
 import { cacheInputs, presentNameFor } from './kv-cache.ts';
 import { appendCacheRewrite, decodeModel, encodeModel } from './cache-rewrite.ts';
 import { useInt8Activations } from './int8-activations.ts';
@@ -173,10 +173,6 @@ export function decoderGraph(path: string, options: LoadOptions): DecoderGraph {
   const appended = 'layers' in rewrite;
   if (!appended && int8 === 0 && !lastLogits) return { bytes: null, appended, reason: rewrite.reason };
   return { bytes: encodeModel(model), appended, ...('reason' in rewrite ? { reason: rewrite.reason } : {}) };
-}
-
-function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? 'unknown error';
 }
 
 function requireNames(session: GraphSession, kind: 'input' | 'output', names: readonly string[]): void {

@@ -202,7 +202,7 @@ export async function sessionFromBytes(
   };
 }
 
-function firstLine(error: unknown): string {
+export function firstLine(error: unknown): string {
   return String(error instanceof Error ? error.message : error).split('\n')[0] ?? 'unknown error';
 }
 
