@@ -12,7 +12,7 @@ import type { ChatMessage } from '../../app/chat.ts';
 import { maxAbsDiff } from '../testing/tensors.ts';
 import { noiseImage } from '../testing/images.ts';
 import { testModelDir } from '../testing/test-models.ts';
-import { rewriteForAppendCache } from './cache-rewrite.ts';
+import { appendCacheRewrite, decodeModel } from './cache-rewrite.ts';
 import { DecoderStepper, embedTokens } from './generate.ts';
 import { KvCache } from './kv-cache.ts';
 import { Vlm } from './vlm.ts';
@@ -42,9 +42,8 @@ const user = (...content: ChatMessage['content']): ChatMessage => ({ role: 'user
 
 describe('decoder rewritten for an appended cache', () => {
   it('recognises every layer of the generated decoder, and says how the cache is kept', () => {
-    const result = rewriteForAppendCache(readFileSync(join(dir, 'onnx', 'decoder_model_merged.onnx')));
-    expect(result.bytes).not.toBeNull();
-    expect('layers' in result && result.layers).toBe(2);
+    const model = decodeModel(readFileSync(join(dir, 'onnx', 'decoder_model_merged.onnx')));
+    expect(appendCacheRewrite(model)).toEqual({ layers: 2 });
     expect(appended.parts.decoder.session.cacheLayout).toBe('append');
     expect(appended.info.providers.decoder.cache).toBe('appended in place');
     expect(exported.parts.decoder.session.cacheLayout).toBe('present');
@@ -105,8 +104,7 @@ describe('decoder rewritten for an appended cache', () => {
       new onnx.NodeProto({ opType: 'Identity', input: ['present.1.key.joined'], output: ['present.1.key'] }),
     );
     writeFileSync(path, onnx.ModelProto.encode(model).finish());
-    expect(rewriteForAppendCache(readFileSync(path))).toEqual({
-      bytes: null,
+    expect(appendCacheRewrite(decodeModel(readFileSync(path)))).toEqual({
       reason: "past_key_values.1.key's Concat does not produce the graph output present.1.key",
     });
     const vlm = await Vlm.load(copy, { device: 'cpu', dtype: 'fp32' });
@@ -128,8 +126,7 @@ describe('decoder rewritten for an appended cache', () => {
   it('leaves a graph without a KV cache alone', () => {
     const copy = join(scratch, 'embed.onnx');
     copyFileSync(join(dir, 'onnx', 'embed_tokens.onnx'), copy);
-    expect(rewriteForAppendCache(readFileSync(copy))).toEqual({
-      bytes: null,
+    expect(appendCacheRewrite(decodeModel(readFileSync(copy)))).toEqual({
       reason: 'no past_key_values.<i>.key/value inputs',
     });
   });

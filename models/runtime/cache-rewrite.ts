@@ -32,21 +32,10 @@ const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
 const MS_DOMAIN = 'com.microsoft';
 const INT64_MAX = 9223372036854775807n;
 
-export type CacheRewrite = { bytes: Uint8Array; layers: number } | { bytes: null; reason: string };
-
 class NoMatch extends Error {}
 
 function fail(reason: string): never {
   throw new NoMatch(reason);
-}
-
-/** The rewritten model's bytes, or why the graph does not have the recognised attention pattern. */
-export function rewriteForAppendCache(modelBytes: Uint8Array): CacheRewrite {
-  const model = onnx.ModelProto.decode(modelBytes);
-  const result = appendCacheRewrite(model);
-  return 'reason' in result
-    ? { bytes: null, reason: result.reason }
-    : { bytes: encodeModel(model), ...result };
 }
 
 export function decodeModel(bytes: Uint8Array): ModelProto {
@@ -57,7 +46,10 @@ export function encodeModel(model: ModelProto): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
-/** Rewrites `model` in place; on no match it is left untouched and the reason returned. */
+/**
+ * Rewrites `model` in place and returns how many layers it rewrote; on no match the model is left untouched
+ * and the reason returned.
+ */
 export function appendCacheRewrite(model: ModelProto): { layers: number } | { reason: string } {
   // Edits are made on a copy of the structure (weights shared), so a pattern that fails half-way leaves the
   // model as it was.
