@@ -24,10 +24,8 @@ describe('reusablePrefix', () => {
   });
 });
 
-/** SmolVLM-256M-Instruct's real tokenizer, chat template and configs (shared/reference). */
-const REAL_SMOLVLM = fileURLToPath(
-  new URL('../../../shared/reference/smolvlm-256m-instruct', import.meta.url),
-);
+/** SmolVLM-256M-Instruct's real tokenizer, chat template and configs, vendored as a test fixture. */
+const REAL_SMOLVLM = fileURLToPath(new URL('../testing/fixtures/smolvlm-256m-instruct', import.meta.url));
 
 describe("buildPrompt with the model's own answer ids (real SmolVLM-256M tokenizer and template)", () => {
   const text = loadTextModel(REAL_SMOLVLM);
