@@ -9,12 +9,12 @@ import { dirname, join, resolve, sep } from 'node:path';
 import {
   DownloadError,
   HubClient,
-  HubError,
   type HubClientOptions,
   type RemoteFile,
   safeRelativePath,
+  verifiable,
 } from './hub-client.ts';
-import { sha256OfFile } from './sha256.ts';
+import { gitBlobIdOfFile, sha256OfFile } from './sha256.ts';
 import { modulesFor, planVariant } from './variants.ts';
 
 export { DownloadError } from './hub-client.ts';
@@ -26,7 +26,10 @@ export const DISK_MARGIN = 64 * 1024 * 1024;
 export interface ManifestFile {
   path: string;
   size: number;
+  /** An LFS file's sha256. */
   sha256?: string;
+  /** A git file's blob id (absent in manifests written before small files were verified). */
+  blobId?: string;
 }
 
 export interface Manifest {
@@ -94,7 +97,7 @@ export async function readManifest(dir: string): Promise<Manifest | undefined> {
   }
 }
 
-/** Whether a folder holds a complete model: a manifest, and every file in it with its size (and hash). */
+/** Whether a folder holds a complete model: a manifest, and every file in it with its size (and hashes). */
 export async function isModelComplete(dir: string, options: { hash?: boolean } = {}): Promise<boolean> {
   const manifest = await readManifest(dir);
   if (!manifest || manifest.files.length === 0) return false;
@@ -102,7 +105,9 @@ export async function isModelComplete(dir: string, options: { hash?: boolean } =
     const path = join(dir, ...safeRelativePath(file.path).split('/'));
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile() || info.size !== file.size) return false;
-    if (options.hash && file.sha256 !== undefined && (await sha256OfFile(path)) !== file.sha256) return false;
+    if (!options.hash) continue;
+    if (file.sha256 !== undefined && (await sha256OfFile(path)) !== file.sha256) return false;
+    if (file.blobId !== undefined && (await gitBlobIdOfFile(path, file.size)) !== file.blobId) return false;
   }
   return true;
 }
@@ -169,10 +174,8 @@ export async function downloadModel(
   const { repo, signal } = options;
   const snapshot = await client.snapshot(repo, options.revision ?? 'main', signal);
   const plan = planVariant(snapshot.files, options.variant, modulesFor(repo), repo);
-  const files = plan.files.map((f) => {
-    if (f.size === undefined) throw new HubError(`The Hub did not give the size of ${f.path} in ${repo}.`);
-    return { ...f, size: f.size };
-  });
+  // Before any byte: a file without a size or a hash could not be verified, so the model never would be.
+  const files = plan.files.map((f) => verifiable(f, repo));
   await options.onPlan?.({
     commit: snapshot.commit,
     variant: plan.variant,
@@ -245,7 +248,12 @@ export async function downloadModel(
     repo,
     commit: snapshot.commit,
     variant: plan.variant,
-    files: files.map((f) => ({ path: f.path, size: f.size, ...(f.sha256 ? { sha256: f.sha256 } : {}) })),
+    files: files.map((f) => ({
+      path: f.path,
+      size: f.size,
+      ...(f.sha256 !== undefined ? { sha256: f.sha256 } : {}),
+      ...(f.blobId !== undefined ? { blobId: f.blobId } : {}),
+    })),
     downloadedAt: new Date().toISOString(),
   };
   const temp = join(dir, `${MANIFEST}.tmp-${process.pid}`);

@@ -84,7 +84,7 @@ beforeEach(() => hub.clearFaults());
 
 describe('local hub protocol', () => {
   it('pins a commit, lists files with LFS sha256, redirects with the Hub headers and serves ranges', async () => {
-    const api = (await (await fetch(`${hub.url}/api/models/${REPO}/revision/main`)).json()) as {
+    const api = (await (await fetch(`${hub.url}/api/models/${REPO}/revision/main?blobs=true`)).json()) as {
       sha: string;
       siblings: { rfilename: string; lfs: { size: number } }[];
     };

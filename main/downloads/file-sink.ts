@@ -14,7 +14,7 @@
  * one chunk.
  */
 import type { FileHandle } from 'node:fs/promises';
-import type { Sha256 } from './sha256.ts';
+import type { WorkerHash } from './sha256.ts';
 
 const BLOCK_BYTES = 1 << 20;
 /** Blocks in the ring: one filling, the rest being written or hashed. Bounds memory at 8 MiB a download. */
@@ -49,7 +49,7 @@ export class HashingFileSink {
    */
   constructor(
     private readonly handle: FileHandle,
-    private readonly hash: Sha256,
+    private readonly hash: WorkerHash,
     private position: number,
   ) {
     for (let i = 1; i < RING_BLOCKS; i++) this.free.push(new ArrayBuffer(BLOCK_BYTES));

@@ -1,7 +1,9 @@
 /**
- * Hugging Face Hub client: pins a revision to a commit, lists files with sizes and LFS sha256, and downloads
- * one file through `/resolve/` into `<dest>.incomplete`, resuming with `Range`, hashing while streaming,
- * and renaming into place only when size and sha256 match. Retries network errors, 5xx and 429 with
+ * Hugging Face Hub client: pins a revision to a commit, lists files with sizes and hashes (an LFS file's
+ * sha256, a git file's blob id), and downloads one file through `/resolve/` into `<dest>.incomplete`,
+ * resuming with `Range`, hashing while streaming, and renaming into place only when size and hash match. A
+ * listing with a size that is no byte count is refused, and so is a file without a hash. Answers read into
+ * memory (file lists, config.json) are bounded (bounded-body.ts). Retries network errors, 5xx and 429 with
  * exponential backoff and jitter (honouring `Retry-After`), aborts stalled transfers, and holds a per-file
  * lock (in this process and across processes) so two downloads of one file never interleave. Requests go
  * through undici with an `EnvHttpProxyAgent`, so HTTPS_PROXY / HTTP_PROXY / NO_PROXY (or `proxy`) apply.
@@ -12,8 +14,15 @@
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
+import {
+  type BodyLimit,
+  LISTING_LIMIT,
+  TEXT_FILE_LIMIT,
+  formatLimit,
+  readBoundedText,
+} from './bounded-body.ts';
 import { HashingFileSink } from './file-sink.ts';
-import { Sha256, sha256OfFile } from './sha256.ts';
+import { Sha256, gitBlobHash, gitBlobIdOfFile, sha256OfFile } from './sha256.ts';
 import { type Dispatcher, EnvHttpProxyAgent, type Response, fetch, interceptors, request } from 'undici';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
@@ -44,7 +53,10 @@ export interface ProxyOptions {
 export interface RemoteFile {
   path: string;
   size?: number;
+  /** An LFS file's sha256 (hex). */
   sha256?: string;
+  /** A file kept in git (not LFS): its git blob id, SHA-1 of `blob <size>\0` + bytes (hex). */
+  blobId?: string;
 }
 
 export interface RepoSnapshot {
@@ -279,6 +291,73 @@ async function receive(
   }
 }
 
+// ---- what the Hub lists, checked before it is trusted ----
+
+interface ListedSibling {
+  rfilename?: unknown;
+  size?: unknown;
+  blobId?: unknown;
+  lfs?: { sha256?: unknown; size?: unknown } | null;
+}
+
+/** A file with what downloading it needs: its size and the hash it is checked against. */
+type VerifiableFile = RemoteFile & { size: number } & ({ sha256: string } | { blobId: string });
+
+const isByteCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/**
+ * One entry of `?blobs=true`: `{ rfilename, size, blobId, lfs?: { sha256, size, pointerSize } }`. An LFS
+ * file's `blobId` names its pointer, so its bytes are checked by `lfs.sha256`; a git file's by `blobId`.
+ * A size or hash that is present but malformed is refused: a listing that says -5 bytes is broken, and
+ * retrying a download against it cannot succeed.
+ */
+function listedFile(entry: unknown, listing: string): RemoteFile {
+  const sibling = (typeof entry === 'object' && entry !== null ? entry : {}) as ListedSibling;
+  if (typeof sibling.rfilename !== 'string') throw new HubError(`The Hub listed a file without a name.`);
+  const path = safeRelativePath(sibling.rfilename);
+  const lfs = sibling.lfs ?? undefined;
+  const size = lfs ? lfs.size : sibling.size;
+  const refuse = (what: string) =>
+    new HubError(
+      `The Hub's answer for ${listing} gives ${path} ${what}; Tessera does not download from a listing ` +
+        'it cannot check.',
+    );
+  if (size !== undefined && !isByteCount(size)) {
+    throw refuse(`a size of ${JSON.stringify(size)}, which is not a whole number of bytes`);
+  }
+  const file: RemoteFile = { path, ...(size !== undefined ? { size } : {}) };
+  if (lfs) {
+    if (typeof lfs.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(lfs.sha256)) {
+      throw refuse(`an LFS sha256 of ${JSON.stringify(lfs.sha256 ?? null)}, which is not a sha256`);
+    }
+    file.sha256 = lfs.sha256;
+  } else if (sibling.blobId !== undefined) {
+    if (typeof sibling.blobId !== 'string' || !/^[0-9a-f]{40}$/.test(sibling.blobId)) {
+      throw refuse(`a blob id of ${JSON.stringify(sibling.blobId)}, which is not a git object id`);
+    }
+    file.blobId = sibling.blobId;
+  }
+  return file;
+}
+
+/** The file, if it has a size and a hash to be checked against; otherwise a HubError (never retried). */
+export function verifiable(file: RemoteFile, repo: string): VerifiableFile {
+  if (file.size === undefined) {
+    throw new HubError(`The Hub did not give the size of ${file.path} in ${repo}.`);
+  }
+  if (!isByteCount(file.size)) {
+    throw new HubError(`The size of ${file.path} in ${repo}, ${file.size}, is not a whole number of bytes.`);
+  }
+  if (file.sha256 === undefined && file.blobId === undefined) {
+    throw new HubError(
+      `The Hub gave no hash (LFS sha256 or git blob id) for ${file.path} in ${repo}, so it cannot be ` +
+        'verified; Tessera does not download it.',
+    );
+  }
+  return file as VerifiableFile;
+}
+
 // ---- the client ----
 
 export class HubClient {
@@ -306,37 +385,55 @@ export class HubClient {
   /** The commit a revision points to now, and the files at that commit. */
   async snapshot(repo: string, revision = 'main', signal?: AbortSignal): Promise<RepoSnapshot> {
     const url = `${this.endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`;
-    const body = await this.withRetries(signal, async () => {
-      const response = await this.request(url, {}, signal);
-      if (!response.ok) throw this.statusError(response, `${repo}@${revision}`);
-      return (await response.json()) as {
-        sha?: unknown;
-        siblings?: { rfilename?: unknown; size?: unknown; lfs?: { sha256?: unknown; size?: unknown } }[];
-      };
-    });
+    const listing = `the file list of ${repo}@${revision}`;
+    const text = await this.readSmall(url, listing, LISTING_LIMIT, signal);
+    let body: { sha?: unknown; siblings?: unknown };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch (error) {
+      throw new HubError(`The Hub's answer for ${listing} is not JSON (${describe(error)}).`);
+    }
     if (typeof body.sha !== 'string' || !/^[0-9a-f]{40}$/.test(body.sha) || !Array.isArray(body.siblings)) {
       throw new HubError(`The Hub's answer for ${repo}@${revision} has no commit or file list.`);
     }
-    const files = body.siblings.map((s): RemoteFile => {
-      if (typeof s.rfilename !== 'string') throw new HubError(`The Hub listed a file without a name.`);
-      const size = typeof s.lfs?.size === 'number' ? s.lfs.size : s.size;
-      const sha256 = s.lfs?.sha256;
-      return {
-        path: safeRelativePath(s.rfilename),
-        ...(typeof size === 'number' ? { size } : {}),
-        ...(typeof sha256 === 'string' && /^[0-9a-f]{64}$/.test(sha256) ? { sha256 } : {}),
-      };
-    });
+    const files = (body.siblings as unknown[]).map((s) => listedFile(s, listing));
     return { repo, commit: body.sha, files };
   }
 
-  /** A small text file of a pinned commit (config.json), read whole; a missing file is a 404 HubError. */
-  async fetchText(repo: string, commit: string, path: string, signal?: AbortSignal): Promise<string> {
-    const url = this.resolveUrl(repo, commit, path);
+  /**
+   * A small text file of a pinned commit (config.json), read whole up to `limit`; a missing file is a 404
+   * HubError.
+   */
+  async fetchText(
+    repo: string,
+    commit: string,
+    path: string,
+    signal?: AbortSignal,
+    limit: BodyLimit = TEXT_FILE_LIMIT,
+  ): Promise<string> {
+    return this.readSmall(this.resolveUrl(repo, commit, path), `${path} of ${repo}`, limit, signal);
+  }
+
+  /** GETs an answer read into memory, refusing (at once, not retried) one over `limit`. */
+  private readSmall(url: string, what: string, limit: BodyLimit, signal?: AbortSignal): Promise<string> {
     return this.withRetries(signal, async () => {
-      const response = await this.request(url, {}, signal);
-      if (!response.ok) throw this.statusError(response, `${path} of ${repo}`);
-      return response.text();
+      const stop = new AbortController();
+      const response = await this.request(
+        url,
+        {},
+        signal ? AbortSignal.any([signal, stop.signal]) : stop.signal,
+      );
+      if (!response.ok) throw this.statusError(response, what);
+      return readBoundedText(
+        response,
+        limit,
+        () => stop.abort(),
+        () =>
+          new HubError(
+            `The Hub's answer for ${what} (${url}) is larger than ${formatLimit(limit)}, the most Tessera ` +
+              `reads for ${limit.kind}; it stopped reading.`,
+          ),
+      );
     });
   }
 
@@ -354,25 +451,26 @@ export class HubClient {
     options: DownloadFileOptions = {},
   ): Promise<void> {
     const { signal } = options;
+    const checked = verifiable(file, repo);
     await withFileLock(
       dest,
       async () => {
-        if (await this.alreadyThere(dest, file)) {
-          options.onProgress?.({ bytes: file.size ?? 0, total: file.size });
+        if (await this.alreadyThere(dest, checked)) {
+          options.onProgress?.({ bytes: checked.size, total: checked.size });
           return;
         }
         const url = this.resolveUrl(repo, commit, file.path);
-        await this.withRetries(signal, () => this.attempt(url, file, dest, options));
+        await this.withRetries(signal, () => this.attempt(url, checked, dest, options));
       },
       signal,
     );
   }
 
-  private async alreadyThere(dest: string, file: RemoteFile): Promise<boolean> {
+  private async alreadyThere(dest: string, file: VerifiableFile): Promise<boolean> {
     const info = await stat(dest).catch(() => undefined);
-    if (!info?.isFile() || (file.size !== undefined && info.size !== file.size)) return false;
-    if (file.sha256 === undefined) return file.size !== undefined;
-    return (await sha256OfFile(dest)) === file.sha256;
+    if (!info?.isFile() || info.size !== file.size) return false;
+    if (file.sha256 !== undefined) return (await sha256OfFile(dest)) === file.sha256;
+    return (await gitBlobIdOfFile(dest, file.size)) === file.blobId;
   }
 
   private async withRetries<T>(signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
@@ -452,10 +550,10 @@ export class HubClient {
   }
 
   /** One request: resume from the partial file, stream to it while hashing, verify, rename. */
-  private async attempt(url: string, file: RemoteFile, dest: string, options: DownloadFileOptions) {
+  private async attempt(url: string, file: VerifiableFile, dest: string, options: DownloadFileOptions) {
     const partial = `${dest}.incomplete`;
     let offset = (await stat(partial).catch(() => undefined))?.size ?? 0;
-    if (file.size !== undefined && offset > file.size) {
+    if (offset > file.size) {
       await rm(partial, { force: true });
       offset = 0;
     }
@@ -479,12 +577,11 @@ export class HubClient {
         throw new RetryableError('the partial file did not match the remote file', 0);
       }
       if (response.status !== 200 && response.status !== 206) throw this.statusError(response, file.path);
-      const linked = response.header('x-linked-etag')?.replace(/^W\//, '').replace(/"/g, '');
-      const expectedSha = file.sha256 ?? (linked && /^[0-9a-f]{64}$/.test(linked) ? linked : undefined);
-      const linkedSize = Number(response.header('x-linked-size') ?? NaN);
-      const total = file.size ?? (Number.isFinite(linkedSize) ? linkedSize : undefined);
-
-      const hash = new Sha256();
+      const total = file.size;
+      // An LFS file by its sha256; a git file by its blob id, whose header needs the size up front.
+      const check = file.sha256 !== undefined ? 'sha256' : 'git blob id';
+      const expected = file.sha256 ?? file.blobId;
+      const hash = file.sha256 !== undefined ? new Sha256() : gitBlobHash(total);
       try {
         let handle;
         let prefix: Promise<void> = Promise.resolve();
@@ -523,17 +620,17 @@ export class HubClient {
           response.cancel(); // a no-op once the body has ended; otherwise frees the connection
           await handle.close();
         }
-        if (total !== undefined && bytes !== total) {
+        if (bytes !== total) {
           throw new RetryableError(`${file.path} ended after ${bytes} of ${total} bytes`);
         }
         await prefix.catch((error: unknown) => {
           throw new RetryableError(`could not read back ${partial}: ${describe(error)}`, 0, true);
         });
         const actual = await hash.digest();
-        if (expectedSha !== undefined && actual !== expectedSha) {
+        if (actual !== expected) {
           await rm(partial, { force: true });
           throw new RetryableError(
-            `${file.path} failed its sha256 check (expected ${expectedSha}, got ${actual})`,
+            `${file.path} failed its ${check} check (expected ${expected}, got ${actual})`,
           );
         }
       } finally {

@@ -1,5 +1,5 @@
 /**
- * SHA-256 on a worker thread. Hashing costs about 0.7–0.9 CPU s per GB even with the CPU's SHA extensions,
+ * SHA-256 (and git's blob SHA-1, for the Hub's small files) on a worker thread. Hashing costs about 0.7–0.9 CPU s per GB even with the CPU's SHA extensions,
  * about as much as reading the network and writing the file together; on the thread that reads the network
  * (in the desktop app, the main process's, which also answers the window) it would double that thread's
  * work during a download.
@@ -52,6 +52,10 @@ parentPort.on('message', (m) => {
       stateOf(m.hash).hash.update(new Uint8Array(m.buffer, 0, m.length));
       value = m.buffer;
       transfer = [m.buffer];
+    } else if (m.op === 'init') {
+      const hash = createHash(m.algorithm);
+      if (m.prefix) hash.update(m.prefix);
+      open.set(m.hash, { hash });
     } else if (m.op === 'file') {
       hashFile(stateOf(m.hash).hash, m.path, m.length);
     } else if (m.op === 'digest') {
@@ -70,7 +74,10 @@ parentPort.on('message', (m) => {
 /** With no hash open for this long, the worker ends (it holds a V8 isolate, ~10 MB). */
 const IDLE_MS = 30_000;
 
+export type HashAlgorithm = 'sha256' | 'sha1';
+
 type Request =
+  | { op: 'init'; hash: number; algorithm: HashAlgorithm; prefix?: string }
   | { op: 'block'; hash: number; buffer: ArrayBuffer; length: number }
   | { op: 'file'; hash: number; path: string; length?: number }
   | { op: 'digest'; hash: number }
@@ -180,16 +187,30 @@ export async function stopHashWorker(): Promise<void> {
   await shared?.terminate();
 }
 
-/** One SHA-256, computed on the worker in the order the calls are made; each call resolves once hashed. */
-export class Sha256 {
+/**
+ * One hash, computed on the worker in the order the calls are made; each call resolves once hashed.
+ * `prefix` is hashed before any byte given later (git's `blob <size>\0` header).
+ */
+export class WorkerHash {
   private readonly worker = hashWorker();
   private readonly id: number;
   private static nextId = 0;
   private closed = false;
 
-  constructor() {
-    this.id = Sha256.nextId++;
+  constructor(algorithm: HashAlgorithm = 'sha256', prefix?: string) {
+    this.id = WorkerHash.nextId++;
     this.worker.hashOpened();
+    if (algorithm !== 'sha256' || prefix !== undefined) {
+      // Queued before any block, so the worker starts this hash with the algorithm and prefix; a stopped
+      // worker fails the later calls too, which is where the caller hears of it.
+      const init = {
+        op: 'init',
+        hash: this.id,
+        algorithm,
+        ...(prefix !== undefined ? { prefix } : {}),
+      } as const;
+      this.worker.request(init).catch(() => {});
+    }
   }
 
   /**
@@ -231,13 +252,39 @@ export class Sha256 {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new Error('This sha256 is finished: create another.');
+    if (this.closed) throw new Error('This hash is finished: create another.');
   }
 }
 
+/** A SHA-256 on the worker. */
+export class Sha256 extends WorkerHash {
+  constructor() {
+    super('sha256');
+  }
+}
+
+/**
+ * Git's object id of a file of `size` bytes (what the Hub lists as `blobId` and sends as the `ETag` of a
+ * file kept in git rather than LFS): SHA-1 of `blob <size>\0` followed by the bytes.
+ */
+export function gitBlobHash(size: number): WorkerHash {
+  return new WorkerHash('sha1', `blob ${size}\0`);
+}
+
 /** The sha256 (hex) of a whole file, read and hashed on the worker. */
-export async function sha256OfFile(path: string): Promise<string> {
-  const hash = new Sha256();
+export function sha256OfFile(path: string): Promise<string> {
+  return hashFile(new Sha256(), path);
+}
+
+/**
+ * The git blob id (hex) a file would have if it held `size` bytes (the size it should have): a file of
+ * another length gets an id that matches nothing.
+ */
+export function gitBlobIdOfFile(path: string, size: number): Promise<string> {
+  return hashFile(gitBlobHash(size), path);
+}
+
+async function hashFile(hash: WorkerHash, path: string): Promise<string> {
   try {
     await hash.updateFromFile(path);
     return await hash.digest();

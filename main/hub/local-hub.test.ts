@@ -1,6 +1,7 @@
 /**
- * The local hub on its own: repos given as files in place (with or without a precomputed sha256), bodies
- * streamed from disk with ranges, and every byte fault on a body longer than one read chunk.
+ * The local hub on its own: repos given as files in place (with or without a precomputed sha256), git and
+ * LFS files listed and resolved as the Hub does, bodies streamed from disk with ranges, every byte fault on
+ * a body longer than one read chunk, and oversized answers.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -62,7 +63,7 @@ beforeEach(() => hub.clearFaults());
 
 describe('repos of files given by path', () => {
   it('lists them with size and sha256 and serves them whole, by range and by /resolve/', async () => {
-    const api = (await (await fetch(`${hub.url}/api/models/${REPO}/revision/main`)).json()) as {
+    const api = (await (await fetch(`${hub.url}/api/models/${REPO}/revision/main?blobs=true`)).json()) as {
       sha: string;
       siblings: { rfilename: string; size: number; lfs: { sha256: string } }[];
     };
@@ -87,7 +88,9 @@ describe('repos of files given by path', () => {
     truncateSync(big, 64 * 1024 * 1024);
     const given = 'ab'.repeat(32); // not the file's hash: it shows the hub did not compute one
     await hub.addRepo('tessera-test/given', { files: { 'big.bin': { path: big, sha256: given } } });
-    const api = (await (await fetch(`${hub.url}/api/models/tessera-test/given/revision/main`)).json()) as {
+    const api = (await (
+      await fetch(`${hub.url}/api/models/tessera-test/given/revision/main?blobs=true`)
+    ).json()) as {
       siblings: { size: number; lfs: { sha256: string } }[];
     };
     expect(api.siblings[0]).toMatchObject({ size: 64 * 1024 * 1024, lfs: { sha256: given } });
@@ -119,6 +122,88 @@ describe('repos of files given by path', () => {
     }
     expect(bytes).toBe(256 * 1024 * 1024);
     expect(peak - before).toBeLessThan(128 * 1024 * 1024);
+  });
+});
+
+describe('git files and LFS files, as the Hub presents them', () => {
+  it('lists sizes and hashes only with ?blobs=true: a blob id for each file, the LFS sha256 for LFS files', async () => {
+    const hello = join(scratch, 'hello.txt');
+    writeFileSync(hello, 'Hello, World!');
+    await hub.addRepo('tessera-test/hello', { files: { 'hello.txt': hello, 'weights/model.bin': path } });
+    const list = async (query: string) =>
+      (
+        (await (await fetch(`${hub.url}/api/models/tessera-test/hello/revision/main${query}`)).json()) as {
+          siblings: Record<string, unknown>[];
+        }
+      ).siblings;
+    expect(await list('')).toEqual([{ rfilename: 'hello.txt' }, { rfilename: 'weights/model.bin' }]);
+    const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256}\nsize ${data.length}\n`;
+    expect(await list('?blobs=true')).toEqual([
+      // `git hash-object` of "Hello, World!", as huggingface_hub's git_hash documents it.
+      { rfilename: 'hello.txt', blobId: 'b45ef6fec89518d314f546fd6c3025367b721684', size: 13 },
+      {
+        rfilename: 'weights/model.bin',
+        blobId: createHash('sha1').update(`blob ${pointer.length}\0${pointer}`).digest('hex'),
+        size: data.length,
+        lfs: { sha256, size: data.length, pointerSize: pointer.length },
+      },
+    ]);
+  });
+
+  it('answers a git file on /resolve/ itself with its blob id as ETag, and redirects an LFS file', async () => {
+    const config = `${hub.url}/${REPO}/resolve/main/config.json`;
+    const head = await fetch(config, { method: 'HEAD', redirect: 'manual' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('etag')).toBe(`"${createHash('sha1').update('blob 7\0{"a":1}').digest('hex')}"`);
+    expect(head.headers.get('x-repo-commit')).toBe(hub.commit(REPO));
+    expect(head.headers.get('x-linked-etag')).toBeNull();
+    expect((await get(config)).body.toString()).toBe('{"a":1}');
+    expect((await get(config, { Range: 'bytes=1-3' })).body.toString()).toBe('"a"');
+    const lfs = await fetch(`${hub.url}/${REPO}/resolve/main/${FILE}`, {
+      method: 'HEAD',
+      redirect: 'manual',
+    });
+    expect(lfs.status).toBe(302);
+    expect(lfs.headers.get('x-linked-etag')).toBe(`"${sha256}"`);
+    expect(lfs.headers.get('location')).toBe(cdnUrl());
+  });
+
+  it('corrupt flips the middle byte of a git file, leaving its size alone', async () => {
+    hub.inject({ kind: 'corrupt', path: 'config.json' });
+    const { response, body } = await get(`${hub.url}/${REPO}/resolve/main/config.json`);
+    expect(response.headers.get('content-length')).toBe('7');
+    const want = Buffer.from('{"a":1}');
+    want[3] = (want[3] ?? 0) ^ 0xff;
+    expect(body.equals(want)).toBe(true);
+  });
+});
+
+describe('oversized answers', () => {
+  const listing = () => `${hub.url}/api/models/${REPO}/revision/main?blobs=true`;
+
+  it('sends `bytes` of filler, with a Content-Length unless chunked', async () => {
+    hub.inject({ kind: 'oversized', bytes: 3_000_000 });
+    const sized = await get(listing());
+    expect(sized.response.headers.get('content-length')).toBe('3000000');
+    expect(sized.body.length).toBe(3_000_000);
+    expect(sized.body.subarray(0, 13).toString()).toBe('{"padding":"x');
+    hub.inject({ kind: 'oversized', path: 'config.json', bytes: 2_500_000, chunked: true });
+    const chunked = await get(`${hub.url}/${REPO}/resolve/main/config.json`);
+    expect(chunked.response.headers.get('content-length')).toBeNull();
+    expect(chunked.body.length).toBe(2_500_000);
+  });
+
+  it('stops sending when the client goes away, and says so', async () => {
+    hub.inject({ kind: 'oversized', bytes: 256 * 1024 * 1024 });
+    const controller = new AbortController();
+    const response = await fetch(listing(), { signal: controller.signal });
+    await response.body?.getReader().read();
+    controller.abort();
+    const log = hub.requests.at(-1);
+    const end = Date.now() + 5000;
+    while (!log?.abandoned && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    expect(log?.abandoned).toBe(true);
+    expect(log?.bytesSent).toBeLessThan(64 * 1024 * 1024);
   });
 });
 

@@ -1,23 +1,41 @@
 /**
  * A local stand-in for the Hugging Face Hub, for tests, benchmarks and `tessera serve --hub-endpoint`: a real
- * HTTP server on 127.0.0.1 serving model files from disk with the Hub's protocol (revision API, `/resolve/`
- * redirects to a CDN-like path with `X-Repo-Commit`, `X-Linked-Etag`, `X-Linked-Size`, byte ranges) and
- * injecting faults on demand. Bodies are streamed from disk (`createReadStream` with the range's start and
- * end), so memory stays flat however large a file is; only each file's size and sha256 are kept, computed
- * once when the repo is added (by streaming the file) unless the caller gives them. The files must not
- * change while they are served.
+ * HTTP server on 127.0.0.1 serving model files from disk with the Hub's protocol and injecting faults on
+ * demand. As on the Hub, a file is kept either in LFS (graphs, weights, anything over 10 MiB) or in git:
+ *  - the revision API's `?blobs=true` lists each file as `{ rfilename, blobId, size }`, plus
+ *    `lfs: { sha256, size, pointerSize }` for an LFS file, whose `blobId` is that of its pointer file;
+ *  - `/resolve/` redirects an LFS file to a CDN-like path (`X-Repo-Commit`, `X-Linked-Etag` = sha256,
+ *    `X-Linked-Size`), and answers a git file itself with `ETag` = its blob id (SHA-1 of
+ *    `blob <size>\0` + bytes); both honour byte ranges.
+ * Bodies are streamed from disk (`createReadStream` with the range's start and end), so memory stays flat
+ * however large a file is; only each file's size and hashes are kept, computed once when the repo is added
+ * (an LFS file's sha256 by streaming it) unless the caller gives them. The files must not change while they
+ * are served.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative, resolve as resolvePath, sep } from 'node:path';
 import { sha256OfFile } from '../downloads/sha256.ts';
 
 export type FaultKind =
-  'reset' | 'stall' | 'status' | 'rate-limit' | 'ignore-range' | 'corrupt' | 'truncate' | 'slow';
+  | 'reset'
+  | 'stall'
+  | 'status'
+  | 'rate-limit'
+  | 'ignore-range'
+  | 'corrupt'
+  | 'truncate'
+  | 'slow'
+  | 'oversized';
 
+/**
+ * Byte faults act on a file's body (an LFS file's on the CDN, a git file's on `/resolve/`): `corrupt` flips
+ * its middle byte (the size stays the same); reset, stall and truncate cut it; ignore-range and slow change
+ * how it is sent. `oversized` answers any GET (the file list included) with `bytes` of filler instead.
+ */
 export interface Fault {
   kind: FaultKind;
   /** How many matching requests it applies to (default 1; `Infinity` for every one). */
@@ -26,6 +44,10 @@ export interface Fault {
   path?: string;
   /** reset, stall, truncate: bytes of the body sent first (default half of it). */
   afterBytes?: number;
+  /** oversized: the body's length (default 64 MiB). */
+  bytes?: number;
+  /** oversized: sent chunked, without a Content-Length (default false). */
+  chunked?: boolean;
   /** status: the HTTP status (default 500). */
   status?: number;
   /** rate-limit: the Retry-After seconds (default 1). */
@@ -42,17 +64,21 @@ export interface ServedRequest {
   range?: string;
   status: number;
   bytesSent: number;
+  /** The client closed the connection before the whole body was sent. */
+  abandoned?: boolean;
   fault?: FaultKind;
   /** When it arrived (ms since the epoch). */
   at: number;
 }
 
-/** One file of a repo given by its path on disk; a known sha256 (hex) skips hashing it when it is added. */
+/** One file of a repo given by its path on disk; a known sha256 (hex) skips hashing an LFS file. */
 export interface HubFileSource {
   path: string;
   sha256?: string;
   /** Checked against the file on disk when given. */
   size?: number;
+  /** Kept in LFS; default: by its name and size, as the Hub's default `.gitattributes` does. */
+  lfs?: boolean;
 }
 
 /** A repo given file by file: `repo file name → path on disk` (served in place, never copied). */
@@ -67,6 +93,10 @@ interface HubFile {
   rfilename: string;
   size: number;
   sha256: string;
+  /** The git object id of the file (of its pointer file, for an LFS file). */
+  blobId: string;
+  /** The pointer file's length, for an LFS file. */
+  lfsPointerSize?: number;
   /** Absolute path of the bytes on disk. */
   source: string;
 }
@@ -88,6 +118,23 @@ const BYTE_FAULTS: ReadonlySet<FaultKind> = new Set([
 
 /** Read size when streaming a body: large enough that the server is never the slow end on loopback. */
 const READ_CHUNK = 1024 * 1024;
+
+/** The Hub refuses files over 10 MiB outside LFS. */
+const GIT_FILE_MAX = 10 * 1024 * 1024;
+
+/** Names the Hub's default `.gitattributes` (and onnx-community's) send to LFS. */
+const LFS_NAME =
+  /\.(onnx|onnx_data(_\d+)?|bin|safetensors|gguf|pt|pth|ckpt|h5|msgpack|npy|npz|pb|pkl|tflite|ot|model|zip|tar|gz|tgz|zst)$/;
+
+/** Git's object id of a blob: SHA-1 of `blob <size>\0` and the bytes. */
+function gitBlobId(bytes: Uint8Array): string {
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+/** The pointer file git keeps in place of an LFS file. */
+function lfsPointer(sha256: string, size: number): Buffer {
+  return Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256}\nsize ${size}\n`);
+}
 
 /** Every file under `root`, as sorted `/`-separated relative paths. */
 export async function filesUnder(root: string, dir = root): Promise<string[]> {
@@ -115,7 +162,22 @@ async function loadFile(rfilename: string, given: string | HubFileSource): Promi
   if (spec.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(spec.sha256)) {
     throw new Error(`"${spec.sha256}" is not a sha256 (64 lowercase hex digits).`);
   }
-  return { rfilename, size: info.size, sha256: spec.sha256 ?? (await sha256OfFile(source)), source };
+  const lfs = spec.lfs ?? (info.size > GIT_FILE_MAX || LFS_NAME.test(rfilename));
+  if (!lfs) {
+    const bytes = await readFile(source); // at most GIT_FILE_MAX unless the caller says otherwise
+    const sha256 = spec.sha256 ?? createHash('sha256').update(bytes).digest('hex');
+    return { rfilename, size: info.size, sha256, blobId: gitBlobId(bytes), source };
+  }
+  const sha256 = spec.sha256 ?? (await sha256OfFile(source));
+  const pointer = lfsPointer(sha256, info.size);
+  return {
+    rfilename,
+    size: info.size,
+    sha256,
+    blobId: gitBlobId(pointer),
+    lfsPointerSize: pointer.length,
+    source,
+  };
 }
 
 async function loadRepo(id: string, from: HubRepoSource): Promise<HubRepo> {
@@ -130,6 +192,14 @@ async function loadRepo(id: string, from: HubRepoSource): Promise<HubRepo> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What `?blobs=true` adds to a file's entry in the file list. */
+function blobInfo(file: HubFile) {
+  const { size, blobId, sha256, lfsPointerSize } = file;
+  return lfsPointerSize === undefined
+    ? { blobId, size }
+    : { blobId, size, lfs: { sha256, size, pointerSize: lfsPointerSize } };
+}
 
 /** Resolves once the response can take more (or is gone). */
 function drained(res: ServerResponse): Promise<void> {
@@ -251,43 +321,76 @@ export class LocalHub {
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
     const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(path);
     const cdnFile = cdn ? this.bySha.get(cdn[1] ?? '') : undefined;
+    const resolveRepo = resolve ? this.repos.get(resolve[1] ?? '') : undefined;
+    const resolveFile = resolveRepo?.files.find((f) => f.rfilename === resolve?.[3]);
     if (resolve) log.file = resolve[3];
     if (cdnFile) log.file = cdnFile.rfilename;
+    // A git file's bytes come from /resolve/ itself; an LFS file's from the CDN.
+    const gitFile = resolveFile && resolveFile.lfsPointerSize === undefined ? resolveFile : undefined;
+    const bytesFile = cdnFile ?? gitFile;
 
     if (method !== 'GET' && method !== 'HEAD') return send(405, {});
-    const fault = this.takeFault(log.file, cdnFile !== undefined && method === 'GET');
+    const fault = this.takeFault(log.file, bytesFile !== undefined && method === 'GET');
     if (fault) log.fault = fault.kind;
     if (fault?.kind === 'status') return send(fault.status ?? 500, {}, 'injected failure');
     if (fault?.kind === 'rate-limit') return send(429, { 'Retry-After': String(fault.retryAfter ?? 1) });
+    if (fault?.kind === 'oversized' && method === 'GET') return this.serveOversized(res, fault, log);
 
     if (api) {
       const repo = this.repos.get(api[1] ?? '');
       if (!repo || (api[2] !== 'main' && api[2] !== repo.commit)) return notFound();
-      const siblings = repo.files.map((f) => ({
-        rfilename: f.rfilename,
-        size: f.size,
-        lfs: { sha256: f.sha256, size: f.size },
-      }));
+      // Sizes and hashes only when asked for, as on the Hub (huggingface_hub's `files_metadata=True`).
+      const blobs = url.searchParams.get('blobs') === 'true';
+      const siblings = repo.files.map((f) =>
+        blobs ? { rfilename: f.rfilename, ...blobInfo(f) } : { rfilename: f.rfilename },
+      );
       return send(
         200,
         { 'Content-Type': 'application/json' },
-        JSON.stringify({ id: repo.id, sha: repo.commit, siblings }),
+        JSON.stringify({ _id: repo.commit.slice(0, 24), id: repo.id, sha: repo.commit, siblings }),
       );
     }
     if (resolve) {
-      const repo = this.repos.get(resolve[1] ?? '');
-      const file = repo?.files.find((f) => f.rfilename === resolve[3]);
-      if (!repo || !file || (resolve[2] !== 'main' && resolve[2] !== repo.commit)) return notFound();
+      if (!resolveRepo || !resolveFile || (resolve[2] !== 'main' && resolve[2] !== resolveRepo.commit)) {
+        return notFound();
+      }
+      if (gitFile)
+        return this.serveBytes(req, res, gitFile, fault, log, { 'X-Repo-Commit': resolveRepo.commit });
       return send(302, {
-        Location: `${this.url}/cdn/${file.sha256}`,
-        'X-Repo-Commit': repo.commit,
-        'X-Linked-Etag': `"${file.sha256}"`,
-        'X-Linked-Size': file.size,
-        ETag: `"${file.sha256}"`,
+        Location: `${this.url}/cdn/${resolveFile.sha256}`,
+        'X-Repo-Commit': resolveRepo.commit,
+        'X-Linked-Etag': `"${resolveFile.sha256}"`,
+        'X-Linked-Size': resolveFile.size,
+        ETag: `"${resolveFile.sha256}"`,
       });
     }
     if (!cdnFile) return notFound();
     return this.serveBytes(req, res, cdnFile, fault, log);
+  }
+
+  /** `fault.bytes` of filler shaped like the start of a JSON object, sent as fast as the client reads. */
+  private async serveOversized(res: ServerResponse, fault: Fault, log: ServedRequest): Promise<void> {
+    const total = fault.bytes ?? 64 * 1024 * 1024;
+    log.status = 200;
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      ...(fault.chunked ? {} : { 'Content-Length': total }),
+    });
+    const head = Buffer.from('{"padding":"');
+    const filler = Buffer.alloc(READ_CHUNK, 'x');
+    for (let sent = 0; sent < total;) {
+      if (res.destroyed) {
+        log.abandoned = true;
+        return;
+      }
+      const piece = sent === 0 ? head.subarray(0, total) : filler.subarray(0, total - sent);
+      const ok = res.write(piece);
+      sent += piece.length;
+      log.bytesSent += piece.length;
+      if (!ok) await drained(res);
+    }
+    if (res.destroyed) log.abandoned = true;
+    else res.end();
   }
 
   private async serveBytes(
@@ -296,6 +399,7 @@ export class LocalHub {
     file: HubFile,
     fault: Fault | undefined,
     log: ServedRequest,
+    extraHeaders: Record<string, string> = {},
   ): Promise<void> {
     let start = 0;
     let end = file.size - 1;
@@ -317,7 +421,9 @@ export class LocalHub {
       'Content-Type': 'application/octet-stream',
       'Content-Length': length,
       'Accept-Ranges': 'bytes',
-      ETag: `"${file.sha256}"`,
+      // The Hub's ETag: an LFS file's sha256, a git file's blob id.
+      ETag: `"${file.lfsPointerSize === undefined ? file.blobId : file.sha256}"`,
+      ...extraHeaders,
     };
     if (status === 206) headers['Content-Range'] = `bytes ${start}-${end}/${file.size}`;
     log.status = status;
@@ -384,7 +490,10 @@ export class LocalHub {
       at += chunk.length;
       const step = piece ?? chunk.length;
       for (let offset = 0; offset < chunk.length; offset += step) {
-        if (res.destroyed) return false;
+        if (res.destroyed) {
+          log.abandoned = true;
+          return false;
+        }
         const part = step === chunk.length ? chunk : chunk.subarray(offset, offset + step);
         const ok = res.write(part);
         log.bytesSent += part.length;
