@@ -1,11 +1,12 @@
 /**
- * images.*: pasted or dropped images are checked from their header (format, size: nothing is decoded
- * here), stored by content hash, planned for the active model, and handed to the engine to encode at once,
+ * images.*: pasted or dropped images are checked (format and size from the header, then every pixel decoded
+ * once, on libuv's thread pool, so a truncated file is refused on its card rather than when the question is
+ * asked), stored by content hash, planned for the active model, and handed to the engine to encode at once,
  * so the question waits only for prefill. That early encode is an optimisation: if it fails it is logged,
  * and the send encodes again and reports the error there.
  */
 import type { Handlers } from '../../app/ipc/contract.ts';
-import { readImageSize } from '../../models/image/decode.ts';
+import { readVerifiedImageSize } from '../../models/image/decode.ts';
 import type { Context } from './context.ts';
 import { targetFor } from './context.ts';
 import { notFound } from './errors.ts';
@@ -18,7 +19,8 @@ export function imageHandlers(ctx: Context): ImageHandlers {
 
   return {
     'images.attach': async ({ name, data, detail }) => {
-      const size = await readImageSize(data); // IMAGE_INVALID / IMAGE_TOO_LARGE with a message for the user
+      // IMAGE_INVALID (truncated or corrupt too) / IMAGE_TOO_LARGE, with a message for the user's card
+      const size = await readVerifiedImageSize(data);
       const family = activeFamily();
       const chosen = detail ?? family.defaultDetail;
       const plan = family.planImage(size, chosen);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttachResult, Message, Thread } from '../../app/ipc/contract.ts';
+import { imageHash } from '../../models/image/decode.ts';
 import { hugePngHeader, noiseImage } from '../../models/testing/images.ts';
 import { testModelDir } from '../../models/testing/test-models.ts';
 import { openStore } from '../store/store.ts';
@@ -223,13 +224,22 @@ describe('services', () => {
     expect(withPrompt.stats?.promptTokens).toBeGreaterThan(without.stats?.promptTokens as number);
   });
 
-  it('refuses what is not an image, and images that are too large', async () => {
+  it('refuses what is not an image, images cut short, and images that are too large', async () => {
     const notImage = await h.fail('images.attach', {
       name: 'notes.txt',
       data: new TextEncoder().encode('just text'),
     });
     expect(notImage.code).toBe('IMAGE_INVALID');
     expect(notImage.message).toMatch(/not an image|Supported formats/);
+    // Their headers are whole, so only decoding every pixel at attach finds the missing half.
+    for (const format of ['png', 'jpeg'] as const) {
+      const whole = await noiseImage(150, 100, 5, format);
+      const half = whole.subarray(0, Math.floor(whole.length / 2));
+      const cut = await h.fail('images.attach', { name: `cut.${format}`, data: half });
+      expect(cut.code).toBe('IMAGE_INVALID');
+      expect(cut.message).toMatch(/^The image is truncated or corrupt \(.+\); re-save or re-capture it\.$/);
+      expect(h.store.getImageMeta(imageHash(half))).toBeNull();
+    }
     const bomb = await h.fail('images.attach', { name: 'bomb.png', data: hugePngHeader(20_000, 20_000) });
     expect(bomb.code).toBe('IMAGE_TOO_LARGE');
   });

@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { RawImage } from '@huggingface/transformers';
 import { isTesseraError } from '../errors.ts';
 import { hugePngHeader } from '../testing/images.ts';
-import { decodeImage, imageHash, MAX_IMAGE_PIXELS, readImageSize, type DecodedImage } from './decode.ts';
+import {
+  decodeImage,
+  imageHash,
+  MAX_IMAGE_PIXELS,
+  readImageSize,
+  readVerifiedImageSize,
+  type DecodedImage,
+} from './decode.ts';
 
 const RED = [255, 0, 0];
 const BLUE = [0, 0, 255];
@@ -207,6 +214,38 @@ describe('decodeImage: refusals', () => {
     await expectError(decodeImage(png, { maxPixels: 799 }), 'IMAGE_TOO_LARGE', /40 × 20 pixels/);
     expect((await decodeImage(png, { maxPixels: 800 })).width).toBe(40);
     expect(MAX_IMAGE_PIXELS).toBe(100_000_000);
+  });
+});
+
+describe('readVerifiedImageSize: the size once every pixel decodes', () => {
+  const noise = () => {
+    const raw = Buffer.alloc(120 * 80 * 3).map((_, i) => (i * 7919) % 256);
+    return sharp(raw, { raw: { width: 120, height: 80, channels: 3 } });
+  };
+
+  it.each([
+    ['PNG', () => noise().png().toBuffer()],
+    ['JPEG', () => noise().jpeg().toBuffer()],
+  ])('refuses a %s cut in half, whose header alone passes', async (_name, make) => {
+    const whole = await make();
+    const half = whole.subarray(0, Math.floor(whole.length / 2));
+    expect(await readImageSize(half)).toEqual({ width: 120, height: 80 });
+    await expectError(
+      readVerifiedImageSize(half),
+      'IMAGE_INVALID',
+      /^The image is truncated or corrupt \(.+\); re-save or re-capture it\.$/,
+    );
+    expect(await readVerifiedImageSize(whole)).toEqual({ width: 120, height: 80 });
+  });
+
+  it('refuses what readImageSize refuses, with its message', async () => {
+    await expectError(readVerifiedImageSize(new Uint8Array(0)), 'IMAGE_INVALID', /the file is empty/);
+    await expectError(readVerifiedImageSize(hugePngHeader(30000, 30000)), 'IMAGE_TOO_LARGE', /30000 × 30000/);
+  });
+
+  it('gives the oriented size', async () => {
+    const jpeg = await halves().jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    expect(await readVerifiedImageSize(jpeg)).toEqual({ width: 20, height: 40 });
   });
 });
 

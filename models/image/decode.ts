@@ -49,14 +49,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    const detail = messageOf(error);
-    if (/pixel limit/i.test(detail)) throw tooLarge(null, maxPixels, error);
-    throw new TesseraError(
-      'IMAGE_INVALID',
-      `The image could not be decoded: it looks truncated or corrupt (${detail}). ` +
-        'Re-download or re-save it and try again.',
-      { cause: error },
-    );
+    if (/pixel limit/i.test(messageOf(error))) throw tooLarge(null, maxPixels, error);
+    throw corrupt(error);
   }
   const { data, info } = decoded;
   if (info.channels !== 3) {
@@ -89,6 +83,26 @@ export async function readImageSize(
   return (meta.orientation ?? 1) >= 5 ? { width: height, height: width } : { width, height };
 }
 
+/**
+ * The size, as readImageSize gives it, once every pixel has been decoded: a file cut short or damaged past
+ * its header is refused when it is attached, not when the question is asked. sharp decodes on libuv's
+ * thread pool; `stats()` reads the pixels without keeping an output image.
+ */
+export async function readVerifiedImageSize(
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): Promise<{ width: number; height: number }> {
+  const size = await readImageSize(bytes, options);
+  const maxPixels = Math.max(1, Math.floor(options.maxPixels ?? MAX_IMAGE_PIXELS));
+  try {
+    // The same failOn as decodeImage, so what passes here decodes there.
+    await sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels }).stats();
+  } catch (error) {
+    throw corrupt(error);
+  }
+  return size;
+}
+
 /** sha256 of the file bytes, hex: the key for caches of decoded images and image features. */
 export function imageHash(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -106,10 +120,17 @@ async function readHeader(bytes: Uint8Array): Promise<Metadata> {
       'IMAGE_INVALID',
       notAnImage
         ? `The file is not an image Tessera can read. Supported formats: ${supportedList()}.`
-        : `The image could not be decoded: it looks truncated or corrupt (${detail}).`,
+        : corruptMessage(detail),
       { cause: error },
     );
   }
+}
+
+const corruptMessage = (detail: string): string =>
+  `The image is truncated or corrupt (${detail}); re-save or re-capture it.`;
+
+function corrupt(error: unknown): TesseraError {
+  return new TesseraError('IMAGE_INVALID', corruptMessage(messageOf(error)), { cause: error });
 }
 
 function checkHeader(meta: Metadata, maxPixels: number): void {
