@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'DEVICE_UNAVAILABLE'
   | 'ABORTED'
   | 'ENGINE_CRASHED'
+  | 'ENGINE_HUNG'
+  | 'MODEL_UNUSABLE'
   | 'BAD_REQUEST'
   | 'INTERNAL';
 

@@ -3,13 +3,16 @@
  * which it gives up until the user acts, requests in flight failed on a crash, load errors kept apart
  * from crashes. The real-process crash is in services.test.ts.
  */
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../app/ipc/contract.ts';
 import type { EngineProcess } from '../../models/engine/client.ts';
 import { EngineHost, engineDevice } from './engine-host.ts';
 import type { EngineTarget } from './engine-host.ts';
 
-type Behaviour = 'healthy' | 'crash-on-load' | 'load-error' | 'silent';
+type Behaviour = 'healthy' | 'crash-on-load' | 'load-error' | 'silent' | 'stuck-in-template' | 'slow-load';
 
 let nextPid = 1000;
 
@@ -30,6 +33,10 @@ class FakeEngine implements EngineProcess {
     setTimeout(() => {
       if (m.type === 'load') {
         if (this.behaviour === 'crash-on-load') return this.exit(null, 'SIGSEGV');
+        if (this.behaviour === 'stuck-in-template') {
+          return this.emit({ type: 'stage', id: m.id, stage: 'template', file: TEMPLATE });
+        }
+        if (this.behaviour === 'slow-load') return; // a load that takes longer than anyone waits
         if (this.behaviour === 'load-error') {
           return this.emit({
             type: 'result',
@@ -71,6 +78,8 @@ class FakeEngine implements EngineProcess {
 }
 
 const target: EngineTarget = { modelId: 'm1', dir: '/models/m1', device: 'cpu' };
+const other: EngineTarget = { modelId: 'm2', dir: '/models/m2', device: 'cpu' };
+const TEMPLATE = join(tmpdir(), 'tessera-host-test-template.jinja');
 let host: EngineHost | undefined;
 
 afterEach(async () => {
@@ -78,7 +87,7 @@ afterEach(async () => {
   host = undefined;
 });
 
-function start(behaviours: () => Behaviour, restart = {}) {
+function start(behaviours: () => Behaviour, restart = {}, deadlines = {}) {
   const spawned: FakeEngine[] = [];
   const spawnedAt: number[] = [];
   const states: EngineStatus[] = [];
@@ -90,6 +99,7 @@ function start(behaviours: () => Behaviour, restart = {}) {
       return engine;
     },
     restart: { initialDelayMs: 20, maxDelayMs: 80, maxRestarts: 3, windowMs: 60_000, ...restart },
+    deadlines,
     log: () => {},
   });
   host.onStatus((s) => states.push(s));
@@ -190,6 +200,60 @@ describe('EngineHost', () => {
     expect(host.status.state).toBe('stopped');
     await new Promise((r) => setTimeout(r, 60));
     expect(spawned).toHaveLength(1); // the kill was on purpose: no restart
+  });
+
+  it('marks a model unusable when the engine hangs on its template, until the file changes', async () => {
+    writeFileSync(TEMPLATE, '{% for i in range(9) %}{% endfor %}');
+    try {
+      let behaviour: Behaviour = 'stuck-in-template';
+      const { host, spawned } = start(() => behaviour, {}, { template: 50 });
+      await expect(host.setTarget(target)).rejects.toMatchObject({
+        code: 'ENGINE_HUNG',
+        message: expect.stringContaining(`rendering the chat template (${TEMPLATE})`),
+      });
+      await until(() => host.status.error?.code === 'MODEL_UNUSABLE');
+      expect(host.status.state).toBe('stopped');
+      expect(host.problemOf(target.dir)).toContain(TEMPLATE);
+      expect(host.problemOf(other.dir)).toBeNull();
+      // Not loaded again while the file is as it was.
+      behaviour = 'healthy';
+      await expect(host.withEngine(async () => 1)).rejects.toMatchObject({ code: 'MODEL_UNUSABLE' });
+      const loads = spawned.flatMap((e) => e.received).filter((m) => m.type === 'load');
+      expect(loads).toHaveLength(1);
+      // The file is replaced: worth another try.
+      writeFileSync(TEMPLATE, 'a fixed template, of another size');
+      expect(host.problemOf(target.dir)).toBeNull();
+      await host.setTarget(other);
+      await host.setTarget(target);
+      expect(host.status).toMatchObject({ state: 'ready', modelId: 'm1', error: null });
+    } finally {
+      rmSync(TEMPLATE, { force: true });
+    }
+  });
+
+  it('does not blame the model for a slow image or token', async () => {
+    const { host } = start(() => 'healthy', {}, { request: 50 });
+    await host.setTarget(target);
+    // The fake never answers a generation: past the request deadline, the watchdog stops it.
+    await expect(host.withEngine((c) => c.generate({ messages: [] }))).rejects.toMatchObject({
+      code: 'ENGINE_HUNG',
+    });
+    await until(() => host.status.state === 'ready');
+    expect(host.problemOf(target.dir)).toBeNull();
+  });
+
+  it('stops a load still in progress when another model is chosen', async () => {
+    let behaviour: Behaviour = 'slow-load';
+    const { host, spawned } = start(() => behaviour);
+    const first = host.setTarget(target).catch((error: unknown) => error);
+    await until(() => spawned[0]?.received.some((m) => m.type === 'load') === true);
+    behaviour = 'healthy';
+    const startedAt = Date.now();
+    await host.setTarget(other);
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    expect(await first).toMatchObject({ code: 'ENGINE_CRASHED' });
+    expect(spawned).toHaveLength(2);
+    expect(host.status).toMatchObject({ state: 'ready', modelId: 'm2', restarts: 0 });
   });
 
   it('maps the device setting', () => {

@@ -7,10 +7,17 @@
  * The process factory is injected (`spawn`), so the CLI forks Node, Electron uses a utilityProcess, and
  * tests can kill the process. It returns the transport (EngineProcess) rather than an EngineClient
  * because the host must hear the exit itself, even when nothing is in flight.
+ *
+ * An engine that the client's watchdog stopped because one of the model's own files never finished (a
+ * chat template that loops, a tokenizer regex that backtracks forever) marks that model unusable: it is
+ * not loaded again until the file changes, and `problemOf` gives the reason for the model lists. Choosing
+ * another model while one is still loading stops that load at once rather than waiting for it.
  */
 import type { DeviceSetting, EngineStatus } from '../../app/ipc/contract.ts';
+import { statSync } from 'node:fs';
 import { EngineClient } from '../../models/engine/client.ts';
 import type { EngineProcess } from '../../models/engine/client.ts';
+import type { Deadlines, Hang } from '../../models/engine/watchdog.ts';
 import { TesseraError } from '../../models/errors.ts';
 import { ServiceError } from './errors.ts';
 
@@ -34,7 +41,17 @@ export interface RestartPolicy {
 export interface EngineHostOptions {
   spawn: () => EngineProcess;
   restart?: Partial<RestartPolicy>;
+  /** The watchdog's per-stage deadlines (models/engine/watchdog.ts); tests shorten them. */
+  deadlines?: Partial<Deadlines>;
   log?: (message: string) => void;
+}
+
+/** A model the watchdog found stuck on one of its files, until that file changes. */
+interface Unusable {
+  reason: string;
+  file: string | null;
+  /** The file's size and modification time when it hung. */
+  stamp: string;
 }
 
 const DEFAULT_POLICY: RestartPolicy = {
@@ -56,9 +73,15 @@ interface Running {
   generation: number;
   /** The target whose model this process has loaded. */
   loadedKey: string | null;
+  /** The target it is loading now. */
+  loadingKey: string | null;
 }
 
 const keyOf = (t: EngineTarget | null): string | null => (t ? `${t.dir}\n${t.device}` : null);
+const stampOf = (file: string | null): string => {
+  const info = file ? statSync(file, { throwIfNoEntry: false }) : undefined;
+  return info ? `${info.size}:${info.mtimeMs}` : 'none';
+};
 /** Marks a promise as handled: callers that await it still see the rejection. */
 const handled = <T>(p: Promise<T>): Promise<T> => (p.catch(() => {}), p);
 
@@ -77,6 +100,8 @@ export class EngineHost {
   private backoff: { timer: NodeJS.Timeout; wake: () => void } | null = null;
   private busy = 0;
   private disposed = false;
+  private readonly unusable = new Map<string, Unusable>();
+  private readonly unusableListeners = new Set<(dir: string) => void>();
   private current: EngineStatus = {
     state: 'stopped',
     modelId: null,
@@ -105,6 +130,17 @@ export class EngineHost {
     return this.running?.process.pid;
   }
 
+  /** Why the model in `dir` is not loaded (its files made the engine hang), or null. */
+  problemOf(dir: string): string | null {
+    const mark = this.unusable.get(dir);
+    if (!mark) return null;
+    if (stampOf(mark.file) !== mark.stamp) {
+      this.unusable.delete(dir); // The file was replaced: worth another try.
+      return null;
+    }
+    return mark.reason;
+  }
+
   onStatus(listener: (status: EngineStatus) => void): () => void {
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);
@@ -128,6 +164,8 @@ export class EngineHost {
       return Promise.resolve();
     }
     this.backoff?.wake(); // The user chose something: no reason to wait out a backoff.
+    // A load of another model still in progress is no longer wanted: stop it rather than wait for it.
+    if (this.running?.loadingKey && this.running.loadingKey !== keyOf(target)) this.stopProcess();
     return this.startLoading().then(() => undefined);
   }
 
@@ -197,6 +235,16 @@ export class EngineHost {
     if (!target) throw new ServiceError('NO_MODEL', 'No model is selected.');
     const key = keyOf(target);
     if (this.running?.loadedKey === key) return this.running.client;
+    const problem = this.problemOf(target.dir);
+    if (problem) {
+      this.update({
+        state: 'stopped',
+        modelId: target.modelId,
+        providers: null,
+        error: { code: 'MODEL_UNUSABLE', message: problem },
+      });
+      throw new TesseraError('MODEL_UNUSABLE', problem);
+    }
     const restarting = this.current.state === 'restarting';
     this.update({
       state: restarting ? 'restarting' : 'starting',
@@ -216,10 +264,13 @@ export class EngineHost {
     }
     try {
       await withTimeout(running.client.ready, this.policy.readyTimeoutMs, () => running.process.kill());
+      running.loadingKey = key;
+      running.loadedKey = null;
       const info = await running.client.request('load', {
         dir: target.dir,
         device: engineDevice(target.device),
       });
+      running.loadingKey = null;
       running.loadedKey = key;
       if (running === this.running && keyOf(this.wanted) === key) {
         this.update({ state: this.busy ? 'busy' : 'ready', providers: info.providers, error: null });
@@ -239,9 +290,21 @@ export class EngineHost {
   private spawnProcess(): Running {
     const generation = ++this.generation;
     const process = this.options.spawn();
-    const running: Running = { client: new EngineClient(process), process, generation, loadedKey: null };
+    // The process ends once: when it exits, or when the watchdog stops it (its exit may come later).
+    let ended = false;
+    const end = (code: number | null, signal: string | null, hang: Hang | null) => {
+      if (ended) return;
+      ended = true;
+      if (hang) this.onHang(running, hang);
+      this.onExit(generation, code, signal, hang);
+    };
+    const client = new EngineClient(process, {
+      deadlines: this.options.deadlines,
+      onHang: (hang) => end(null, 'SIGKILL', hang),
+    });
+    const running: Running = { client, process, generation, loadedKey: null, loadingKey: null };
     // Registered after EngineClient's own listener, which fails the requests in flight first.
-    process.onExit((code, signal) => this.onExit(generation, code, signal));
+    process.onExit((code, signal) => end(code, signal, client.hang));
     this.running = running;
     return running;
   }
@@ -253,7 +316,22 @@ export class EngineHost {
     this.running = null;
   }
 
-  private onExit(generation: number, code: number | null, signal: string | null): void {
+  /** The watchdog stopped the engine: remember a model whose own file never finished. */
+  private onHang(running: Running, hang: Hang): void {
+    this.log(hang.message);
+    const dir = (running.loadingKey ?? running.loadedKey)?.split('\n')[0];
+    if (!dir || !hang.modelAtFault) return;
+    this.unusable.set(dir, { reason: hang.message, file: hang.file, stamp: stampOf(hang.file) });
+    for (const listener of [...this.unusableListeners]) listener(dir);
+  }
+
+  /** Told when a model is marked unusable (the model lists show why). */
+  onUnusable(listener: (dir: string) => void): () => void {
+    this.unusableListeners.add(listener);
+    return () => void this.unusableListeners.delete(listener);
+  }
+
+  private onExit(generation: number, code: number | null, signal: string | null, hang: Hang | null): void {
     if (generation !== this.generation || this.disposed) return;
     this.running = null;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
@@ -287,10 +365,12 @@ export class EngineHost {
       state: 'restarting',
       providers: null,
       restarts: this.current.restarts + 1,
-      error: {
-        code: 'ENGINE_CRASHED',
-        message: `The inference engine stopped unexpectedly (${how}); restarting it.`,
-      },
+      error: hang
+        ? { code: 'ENGINE_HUNG', message: hang.message }
+        : {
+            code: 'ENGINE_CRASHED',
+            message: `The inference engine stopped unexpectedly (${how}); restarting it.`,
+          },
     });
     const restart = this.sleep(delay).then(() => this.queueBoot());
     this.loaded = handled(restart);

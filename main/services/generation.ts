@@ -3,6 +3,11 @@
  * as 'streaming'; its conversation is read from the store when the job starts (not when it is queued), so
  * a follow-up queued behind its parent's answer sees that answer complete. Every job ends in the store
  * as complete, stopped or failed, and with an `answer.done` event: an answer is never left hanging.
+ *
+ * Stop always ends an answer promptly: the engine is asked to stop and given a moment to say so (with its
+ * stats); an engine still loading a model, or stuck in a step it cannot interrupt (encoding an image), is
+ * not waited for. The answer ends as stopped with the text it has, and the engine's watchdog deals with an
+ * engine that is truly stuck.
  */
 import type { GenerateRequest } from '../../app/chat.ts';
 import type { GenerationStats } from '../../app/chat.ts';
@@ -20,7 +25,16 @@ interface Job {
   messageId: string;
   threadId: string;
   controller: AbortController;
+  /** Recorded as finished: text the engine still streams for it is dropped. */
+  ended: boolean;
 }
+
+export interface QueueOptions {
+  /** How long a stopped answer waits for the engine to confirm before it ends anyway. */
+  stopGraceMs?: number;
+}
+
+const ABANDONED = Symbol('abandoned');
 
 export class GenerationQueue {
   private readonly waiting: Job[] = [];
@@ -32,10 +46,11 @@ export class GenerationQueue {
     private readonly ctx: Context,
     /** Builds the engine request for a message when its turn comes. */
     private readonly prepare: (messageId: string) => PreparedJob,
+    private readonly options: QueueOptions = {},
   ) {}
 
   enqueue(messageId: string, threadId: string): void {
-    this.waiting.push({ messageId, threadId, controller: new AbortController() });
+    this.waiting.push({ messageId, threadId, controller: new AbortController(), ended: false });
     if (!this.running) this.idle = this.drain();
   }
 
@@ -82,16 +97,20 @@ export class GenerationQueue {
     try {
       if (store.getMessage(messageId)?.status !== 'streaming') return; // Finished elsewhere meanwhile.
       const { request, target } = this.prepare(messageId);
-      await engine.setTarget(target);
-      if (signal.aborted) return this.finish(job, this.closing ? 'interrupted' : 'stopped', null, null);
-      const result = await engine.withEngine(
+      const stoppedNow = () => this.finish(job, this.closing ? 'interrupted' : 'stopped', null, null);
+      // A model still loading is not waited for once the answer is stopped.
+      if ((await unlessStopped(engine.setTarget(target), signal, 0)) === ABANDONED) return stoppedNow();
+      if (signal.aborted) return stoppedNow();
+      const answer = engine.withEngine(
         (client) =>
           client.generate(request, {
             signal,
-            onText: (text) => this.delta(messageId, text),
+            onText: (text) => this.delta(job, text),
           }),
         { busy: true },
       );
+      const result = await unlessStopped(answer, signal, this.options.stopGraceMs ?? 3_000);
+      if (result === ABANDONED) return stoppedNow();
       const stopped = result.finishReason === 'aborted';
       const status = stopped ? (this.closing ? 'interrupted' : 'stopped') : 'complete';
       this.finish(job, status, result.stats, null, result.tokenIds);
@@ -103,7 +122,9 @@ export class GenerationQueue {
   }
 
   /** Runs inside the engine client's message handler, so it must not throw. */
-  private delta(messageId: string, text: string): void {
+  private delta(job: Job, text: string): void {
+    if (job.ended) return;
+    const { messageId } = job;
     try {
       this.ctx.store.appendText(messageId, text);
       this.ctx.events.emit('answer.delta', { messageId, text });
@@ -119,6 +140,7 @@ export class GenerationQueue {
     error: { code: string; message: string } | null,
     tokenIds?: readonly number[],
   ): void {
+    job.ended = true;
     try {
       const message = this.ctx.store.finishMessage(job.messageId, { status, stats, error, tokenIds });
       this.ctx.events.emit('answer.done', { message });
@@ -128,4 +150,29 @@ export class GenerationQueue {
       this.ctx.log(`could not record the end of answer ${job.messageId}`, storeError);
     }
   }
+}
+
+/**
+ * The promise's value, or ABANDONED once `signal` has aborted and `graceMs` passed without it settling. An
+ * abandoned promise may still settle later; that is then ignored.
+ */
+function unlessStopped<T>(
+  promise: Promise<T>,
+  signal: AbortSignal,
+  graceMs: number,
+): Promise<T | typeof ABANDONED> {
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => (timer = setTimeout(() => resolve(ABANDONED), graceMs));
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => (done(), resolve(value)),
+      (error: unknown) => (done(), reject(error)),
+    );
+  });
 }

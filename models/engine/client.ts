@@ -1,12 +1,16 @@
 /**
  * The caller's side of the engine protocol. It spawns the engine in its own process, matches answers to
  * requests, forwards streamed text, turns aborts into abort messages, and fails every request in flight
- * with ENGINE_CRASHED when the process dies, so a native crash never leaves a caller waiting.
+ * with ENGINE_CRASHED when the process dies, so a native crash never leaves a caller waiting. Its watchdog
+ * kills an engine whose current stage runs past its deadline (watchdog.ts) and fails what was in flight with
+ * ENGINE_HUNG, naming the stage and the file: a stuck engine never leaves a caller waiting either.
  */
 import type { GenerateRequest, GenerateResult } from '../../app/chat.ts';
 import { TesseraError } from '../errors.ts';
 import { forkEngineProcess } from './fork.ts';
 import type { EngineMessage, EngineRequest, EngineResults, MessagePort } from './protocol.ts';
+import type { Current, Deadlines, Hang } from './watchdog.ts';
+import { DEFAULT_DEADLINES, deadlineOf, describeHang } from './watchdog.ts';
 
 type Payload<T extends EngineRequest['type']> = Omit<Extract<EngineRequest, { type: T }>, 'id' | 'type'>;
 
@@ -22,13 +26,37 @@ export interface EngineProcess extends MessagePort {
   kill(): void;
 }
 
+export interface EngineClientOptions {
+  /** Per-stage deadlines (tests shorten them); the defaults suit a slow laptop. */
+  deadlines?: Partial<Deadlines>;
+  /** Told when the watchdog stops the engine, before the requests in flight fail. */
+  onHang?: (hang: Hang) => void;
+}
+
+/** What the engine is busy with: the request that reported the stage (null: none yet). */
+interface Watch {
+  id: number | null;
+  current: Current;
+}
+
 export class EngineClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private exited: Error | null = null;
+  private readonly deadlines: Deadlines;
+  private readonly onHang: (hang: Hang) => void;
+  private watch: Watch | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  /** Set when the watchdog killed the engine: what it was stuck on. */
+  hang: Hang | null = null;
   readonly ready: Promise<void>;
 
-  constructor(private readonly process: EngineProcess) {
+  constructor(
+    private readonly process: EngineProcess,
+    options: EngineClientOptions = {},
+  ) {
+    this.deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
+    this.onHang = options.onHang ?? (() => {});
     let markReady: () => void = () => {};
     let failReady: (error: Error) => void = () => {};
     this.ready = new Promise((resolve, reject) => {
@@ -38,24 +66,28 @@ export class EngineClient {
     process.onMessage((message) => {
       const m = message as EngineMessage;
       if (m.type === 'ready') markReady();
-      else if (m.type === 'delta') this.pending.get(m.id)?.onText?.(m.text);
-      else if (m.type === 'result') this.settle(m);
+      else if (m.type === 'stage') this.progress(m.id, { stage: m.stage, file: m.file, bytes: m.bytes });
+      else if (m.type === 'delta') {
+        this.progress(m.id);
+        this.pending.get(m.id)?.onText?.(m.text);
+      } else if (m.type === 'result') this.settle(m);
     });
     process.onExit((code, signal) => {
-      this.exited = new TesseraError(
+      this.exited ??= new TesseraError(
         'ENGINE_CRASHED',
         `The inference engine stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}). ` +
           'If it keeps happening, try another device or a smaller model variant.',
       );
       failReady(this.exited);
-      for (const pending of this.pending.values()) pending.reject(this.exited);
-      this.pending.clear();
+      this.failPending(this.exited);
     });
   }
 
   /** Starts the engine as a Node child process (CLI, tests, headless use). */
-  static spawn(options: { env?: NodeJS.ProcessEnv; preload?: readonly string[] } = {}): EngineClient {
-    return new EngineClient(forkEngineProcess(options));
+  static spawn(
+    options: { env?: NodeJS.ProcessEnv; preload?: readonly string[] } & EngineClientOptions = {},
+  ): EngineClient {
+    return new EngineClient(forkEngineProcess(options), options);
   }
 
   get pid(): number | undefined {
@@ -82,6 +114,7 @@ export class EngineClient {
   }
 
   close(): void {
+    clearTimeout(this.timer);
     this.process.kill();
   }
 
@@ -95,6 +128,7 @@ export class EngineClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onText });
+      if (!this.watch) this.watchFrom(null, { stage: 'request' });
       this.process.send({ id, type, ...payload });
       started?.(id);
     });
@@ -104,7 +138,42 @@ export class EngineClient {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
+    if (this.pending.size === 0) this.watchFrom(null, null);
+    else if (this.watch?.id === message.id || this.watch?.id === null)
+      this.watchFrom(null, { stage: 'request' });
     if (message.ok) pending.resolve(message.value);
     else pending.reject(new TesseraError(message.error.code, message.error.message));
+  }
+
+  /** A stage report (a new stage) or streamed text (progress in the current one) from request `id`. */
+  private progress(id: number, stage?: Current): void {
+    if (!this.pending.has(id)) return;
+    if (stage) this.watchFrom(id, stage);
+    else if (this.watch?.id === id) this.watchFrom(id, this.watch.current);
+  }
+
+  /** Restarts the deadline: `current` from now (null: nothing in flight, nothing to watch). */
+  private watchFrom(id: number | null, current: Current | null): void {
+    clearTimeout(this.timer);
+    this.watch = current ? { id, current } : null;
+    if (!current || this.exited) return;
+    const deadlineMs = deadlineOf(current, this.deadlines);
+    this.timer = setTimeout(() => this.hung(current, deadlineMs), deadlineMs);
+  }
+
+  private hung(current: Current, deadlineMs: number): void {
+    this.hang = describeHang(current, deadlineMs);
+    this.exited = new TesseraError('ENGINE_HUNG', this.hang.message);
+    this.process.kill();
+    this.onHang(this.hang);
+    // Not waiting for the exit: a process that ignores the kill must not keep anyone waiting.
+    this.failPending(this.exited);
+  }
+
+  private failPending(error: Error): void {
+    clearTimeout(this.timer);
+    this.watch = null;
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
   }
 }

@@ -4,6 +4,7 @@
  * onnxruntime end this process only; the caller sees the exit and fails what was in flight.
  */
 import { EngineServer } from './server.ts';
+import { exitWithParent } from './orphan-guard.ts';
 import type { MessagePort } from './protocol.ts';
 
 interface ParentPort {
@@ -30,7 +31,8 @@ function parentPort(): MessagePort {
 }
 
 const port = parentPort();
-// Without its parent nobody can use the engine; leave rather than linger.
+// Without its parent nobody can use the engine; leave rather than linger, even when stuck (orphan-guard.ts).
 process.on('disconnect', () => process.exit(0));
+exitWithParent();
 new EngineServer(port);
 port.send({ type: 'ready', pid: process.pid });

@@ -22,6 +22,10 @@ export function forkEngineProcess(
     stdio: ['ignore', 2, 2, 'ipc'],
     env: options.env ?? process.env,
   });
+  // The engine goes with this process, however it ends (a stuck engine cannot hear the channel close).
+  const killChild = () => void child.kill('SIGKILL');
+  process.on('exit', killChild);
+  child.on('exit', () => process.off('exit', killChild));
   return {
     pid: child.pid,
     send: (message) => void (child.connected && child.send(message as never)),

@@ -8,6 +8,7 @@ import type { GenerateResult } from '../../app/chat.ts';
 import type { TilePlan } from '../../app/tile-plan.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { ModelInfo } from '../runtime/vlm.ts';
+import type { StageReport } from '../runtime/progress.ts';
 import { DEVICES } from '../runtime/onnx.ts';
 import { DTYPES } from '../runtime/model-folder.ts';
 
@@ -73,6 +74,7 @@ export interface WireError {
 
 export type EngineMessage =
   | { type: 'ready'; pid: number }
+  | ({ type: 'stage'; id: number } & StageReport)
   | { type: 'delta'; id: number; text: string }
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: WireError };

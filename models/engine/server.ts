@@ -6,6 +6,7 @@ import { TesseraError, isTesseraError } from '../errors.ts';
 import type { DtypeChoice } from '../runtime/model-folder.ts';
 import type { Device } from '../runtime/onnx.ts';
 import { Vlm } from '../runtime/vlm.ts';
+import type { OnStage } from '../runtime/progress.ts';
 import type { EngineMessage, EngineRequest, EngineResults, MessagePort, WireError } from './protocol.ts';
 import { engineRequestSchema } from './protocol.ts';
 
@@ -53,6 +54,7 @@ export class EngineServer {
           device: request.device as Device | undefined,
           dtype: request.dtype as DtypeChoice | undefined,
           kvBudgetBytes: request.kvBudgetBytes,
+          onStage: this.reporter(request.id),
         });
         return this.model.info;
       }
@@ -64,6 +66,7 @@ export class EngineServer {
             request.request,
             (text) => this.send({ type: 'delta', id: request.id, text }),
             controller.signal,
+            this.reporter(request.id),
           );
         } finally {
           this.running.delete(request.id);
@@ -75,7 +78,7 @@ export class EngineServer {
         return controller !== undefined;
       }
       case 'prepareImage':
-        return this.loaded().prepareImage(request.data, request.detail);
+        return this.loaded().prepareImage(request.data, request.detail, this.reporter(request.id));
       case 'plan':
         return this.loaded().planImage({ width: request.width, height: request.height }, request.detail);
       case 'forgetThread':
@@ -97,6 +100,21 @@ export class EngineServer {
           rssBytes: process.memoryUsage().rss,
         };
     }
+  }
+
+  /**
+   * Stage reports of one request for the caller's watchdog. A stage repeated within a second (each decode
+   * step) is sent once: the watchdog needs to see progress, not every token.
+   */
+  private reporter(id: number): OnStage {
+    let last = { key: '', at: 0 };
+    return (report) => {
+      const key = `${report.stage}\n${report.file ?? ''}`;
+      const now = performance.now();
+      if (key === last.key && now - last.at < 1000) return;
+      last = { key, at: now };
+      this.send({ type: 'stage', id, ...report });
+    };
   }
 
   private loaded(): Vlm {

@@ -11,6 +11,7 @@ import type { KvCache } from './kv-cache.ts';
 import type { LoadedParts } from './load.ts';
 import type { Feeds, GraphSession } from './onnx.ts';
 import { disposeTensor, float32, int64, readFloat32, toOrt } from './onnx.ts';
+import type { OnStage } from './progress.ts';
 import type { PromptSequence } from './prompt.ts';
 import { Sampler } from './sampling.ts';
 
@@ -28,6 +29,8 @@ export interface GenerationInput {
   onText: (delta: string) => void;
   signal?: AbortSignal;
   started: number;
+  /** Told at prefill and at each decode step (the engine's watchdog tells slow from stuck). */
+  onStage?: OnStage;
 }
 
 export interface GenerationOutput {
@@ -127,6 +130,7 @@ async function generateWith(stepper: DecoderStepper, input: GenerationInput): Pr
   let text = '';
 
   // Prefill.
+  input.onStage?.({ stage: 'prefill', file: parts.decoder.session.path });
   const t0 = performance.now();
   const newIds = prompt.ids.slice(input.reused);
   const embeds = await embedTokens(parts.embed.session, newIds);
@@ -143,6 +147,7 @@ async function generateWith(stepper: DecoderStepper, input: GenerationInput): Pr
       finishReason = 'aborted';
       break;
     }
+    input.onStage?.({ stage: 'decode', file: parts.decoder.session.path });
     const id = sampler.next(logits, stepper.fedIds);
     if (tokenIds.length === 0) timeToFirstTokenMs = performance.now() - input.started;
     if (eos.has(id)) {

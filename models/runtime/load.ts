@@ -9,7 +9,7 @@ import type { TextModel } from '../text/tokenizer.ts';
 import { loadTextModel } from '../text/tokenizer.ts';
 import type { DtypeChoice, Dtype, ModuleName } from './model-folder.ts';
 import { chooseDtype, graphPath, readModelJson, sessionFilesOf } from './model-folder.ts';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Device, GraphSession, Provider } from './onnx.ts';
 import { candidateProviders, emptyTensor, firstLine, openSession } from './onnx.ts';
 import { cacheInputs, presentNameFor } from './kv-cache.ts';
@@ -17,6 +17,9 @@ import { appendCacheRewrite, decodeModel, encodeModel } from './cache-rewrite.ts
 import { useInt8Activations } from './int8-activations.ts';
 import { keepLastLogits } from './last-logits.ts';
 import { readEmbeddingTable, tableSession } from './embed-table.ts';
+import { checkGraphFile } from '../files/graph-file.ts';
+import type { OnStage } from './progress.ts';
+import { ignoreStages } from './progress.ts';
 
 export interface LoadOptions {
   device?: Device;
@@ -32,6 +35,8 @@ export interface LoadOptions {
   embedTable?: boolean;
   /** On the CPU, run the decoder's 4-bit MatMulNBits with int8 activations (default true; int8-activations.ts). */
   int8Activations?: boolean;
+  /** Told as each step of loading starts (the engine's watchdog gives each its own deadline). */
+  onStage?: OnStage;
 }
 
 export interface Placed {
@@ -53,9 +58,11 @@ export interface LoadedParts {
 }
 
 export async function loadParts(dir: string, options: LoadOptions = {}): Promise<LoadedParts> {
+  const onStage = options.onStage ?? ignoreStages;
+  onStage({ stage: 'config', file: dir });
   const json = readModelJson(dir);
   const family = bindFolder(dir);
-  const text = loadTextModel(dir);
+  const text = loadTextModel(dir, onStage);
   const device = options.device ?? 'auto';
   const open = (module: ModuleName, role: SessionRole, decoder?: DecoderOptions) =>
     openModule(dir, module, role, device, options, decoder);
@@ -95,6 +102,12 @@ async function openModule(
   for (const provider of candidateProviders(device)) {
     const dtype = chooseDtype(dir, module, provider, options.dtype, role);
     const path = graphPath(dir, module, dtype);
+    checkGraphFile(dir, path); // a pointer or a device is refused by name, not by onnxruntime's parser
+    options.onStage?.({
+      stage: 'session',
+      file: path,
+      bytes: statSync(path, { throwIfNoEntry: false })?.size,
+    });
     try {
       const graph = decoder && provider === 'cpu' ? decoderGraph(path, options) : undefined;
       const session = await openSession(path, {
@@ -128,6 +141,8 @@ function embedAsTable(dir: string, module: ModuleName, device: Device, options: 
   if ((options.embedTable ?? true) === false || candidateProviders(device)[0] !== 'cpu') return null;
   const dtype = chooseDtype(dir, module, 'cpu', options.dtype);
   const path = graphPath(dir, module, dtype);
+  checkGraphFile(dir, path);
+  options.onStage?.({ stage: 'session', file: path, bytes: statSync(path, { throwIfNoEntry: false })?.size });
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);

@@ -15,6 +15,9 @@ import type { ImageSpan, PromptImage } from './prompt.ts';
 import { buildPrompt, reusablePrefix } from './prompt.ts';
 import { runGeneration } from './generate.ts';
 import { readFloat32, toOrt } from './onnx.ts';
+import type { OnStage } from './progress.ts';
+import { ignoreStages } from './progress.ts';
+import { watchedTextModel } from '../text/tokenizer.ts';
 
 export interface ImageFeatures {
   plan: TilePlan;
@@ -85,11 +88,15 @@ export class Vlm {
   }
 
   /** Decodes, plans and encodes an image now (on attach), so a later question only waits for prefill. */
-  prepareImage(data: Uint8Array, detail?: Detail): Promise<{ sha256: string; plan: TilePlan }> {
+  prepareImage(
+    data: Uint8Array,
+    detail?: Detail,
+    onStage: OnStage = ignoreStages,
+  ): Promise<{ sha256: string; plan: TilePlan }> {
     return this.exclusive(async () => {
       const sha256 = imageHash(data);
       this.imageBytes.set(sha256, data, data.byteLength);
-      const { plan } = await this.featuresFor(sha256, detail ?? this.parts.family.defaultDetail);
+      const { plan } = await this.featuresFor(sha256, detail ?? this.parts.family.defaultDetail, onStage);
       return { sha256, plan };
     });
   }
@@ -98,8 +105,9 @@ export class Vlm {
     request: GenerateRequest,
     onText: (delta: string) => void,
     signal?: AbortSignal,
+    onStage: OnStage = ignoreStages,
   ): Promise<GenerateResult> {
-    return this.exclusive(() => this.generateNow(request, onText, signal));
+    return this.exclusive(() => this.generateNow(request, onText, signal, onStage));
   }
 
   forgetThread(threadId: string): void {
@@ -133,7 +141,8 @@ export class Vlm {
   private async generateNow(
     request: GenerateRequest,
     onText: (delta: string) => void,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    onStage: OnStage,
   ): Promise<GenerateResult> {
     const started = performance.now();
     const { family, text, contextLength } = this.parts;
@@ -146,10 +155,10 @@ export class Vlm {
       const detail = part.detail ?? family.defaultDetail;
       const key = `${sha256}:${detail}`;
       const fresh = this.features.get(key) === undefined;
-      const features = await this.featuresFor(sha256, detail);
+      const features = await this.featuresFor(sha256, detail, onStage);
       images.push({ key, plan: features.plan, features, fresh });
     }
-    const prompt = buildPrompt(request.messages, images, family, text);
+    const prompt = buildPrompt(request.messages, images, family, watchedTextModel(text, onStage));
     if (prompt.ids.length >= contextLength) {
       throw new TesseraError(
         'PROMPT_TOO_LONG',
@@ -171,6 +180,7 @@ export class Vlm {
       onText,
       signal,
       started,
+      onStage,
     });
     if (request.threadId) {
       const thread = { ids: result.fedIds, spans: prompt.spans, kv: result.cache };
@@ -226,7 +236,7 @@ export class Vlm {
     );
   }
 
-  private async featuresFor(sha256: string, detail: Detail): Promise<ImageFeatures> {
+  private async featuresFor(sha256: string, detail: Detail, onStage: OnStage): Promise<ImageFeatures> {
     const key = `${sha256}:${detail}`;
     const cached = this.features.get(key);
     if (cached) return cached;
@@ -234,12 +244,14 @@ export class Vlm {
     if (!bytes)
       throw new TesseraError('BAD_REQUEST', `The image ${sha256.slice(0, 12)}… is not held by the engine.`);
     const t0 = performance.now();
+    onStage({ stage: 'image' });
     const image = await decodeImage(bytes);
     const { family, vision } = this.parts;
     const plan = family.planImage({ width: image.width, height: image.height }, detail);
     const feeds = await family.preprocess(image, plan);
     const t1 = performance.now();
     const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toOrt(t)] as const));
+    onStage({ stage: 'vision', file: vision.session.path });
     const output = (await vision.session.run(ortFeeds)).image_features;
     if (!output)
       throw new TesseraError('MODEL_GRAPH_MISMATCH', `${vision.session.path} returned no image_features.`);

@@ -2,12 +2,15 @@
  * Tokenizer and chat template from the model folder: `@huggingface/tokenizers` reads tokenizer.json and
  * `@huggingface/jinja` renders the template, so Tessera tokenizes exactly as the model was trained.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { TesseraError } from '../errors.ts';
+import { readBoundedSync } from '../files/bounded-read.ts';
 import { readJson } from '../runtime/model-folder.ts';
+import type { OnStage } from '../runtime/progress.ts';
+import { ignoreStages } from '../runtime/progress.ts';
 
 export interface TemplateMessage {
   role: string;
@@ -37,9 +40,13 @@ export interface TextModel {
   readonly partsInTemplate: boolean;
   /** Token ids that end an answer, from generation_config.json, config.json and the tokenizer config. */
   readonly eosTokenIds: readonly number[];
+  /** Where the tokenizer and the chat template come from (named when they fail or never finish). */
+  readonly files: { tokenizer: string; template: string };
 }
 
-export function loadTextModel(dir: string): TextModel {
+export function loadTextModel(dir: string, onStage: OnStage = ignoreStages): TextModel {
+  const tokenizerFile = join(dir, 'tokenizer.json');
+  onStage({ stage: 'tokenizer', file: tokenizerFile });
   const tokenizerJson = readJson(dir, 'tokenizer.json', true);
   const tokenizerConfig = readJson(dir, 'tokenizer_config.json', true);
   let tokenizer: Tokenizer;
@@ -51,6 +58,8 @@ export function loadTextModel(dir: string): TextModel {
       `${join(dir, 'tokenizer.json')} could not be read as a tokenizer (${(error as Error).message}).`,
     );
   }
+  const templateFile = templateFileOf(dir);
+  onStage({ stage: 'template', file: templateFile });
   const template = compileTemplate(dir, tokenizerConfig);
   const specials = Object.fromEntries(
     ['bos_token', 'eos_token', 'pad_token', 'unk_token'].map((key) => [
@@ -73,7 +82,36 @@ export function loadTextModel(dir: string): TextModel {
     renderChat,
     partsInTemplate: readsContentParts(renderChat),
     eosTokenIds: eosIds(dir, tokenizerConfig, tokenId),
+    files: { tokenizer: tokenizerFile, template: templateFile },
   };
+}
+
+/** The same model, reporting each template render and tokenization as a stage (they can run forever). */
+export function watchedTextModel(text: TextModel, onStage: OnStage): TextModel {
+  const { files } = text;
+  const tokenizing =
+    <A extends unknown[], R>(run: (...args: A) => R) =>
+    (...args: A): R => {
+      onStage({ stage: 'tokenize', file: files.tokenizer });
+      return run(...args);
+    };
+  return {
+    ...text,
+    encode: tokenizing(text.encode),
+    encodePrompt: tokenizing(text.encodePrompt),
+    renderChat: (messages, addGenerationPrompt) => {
+      onStage({ stage: 'template', file: files.template });
+      return text.renderChat(messages, addGenerationPrompt);
+    },
+  };
+}
+
+/** The file the chat template is read from, in the order compileTemplate looks. */
+function templateFileOf(dir: string): string {
+  for (const name of ['chat_template.jinja', 'chat_template.json']) {
+    if (existsSync(join(dir, name))) return join(dir, name);
+  }
+  return join(dir, 'tokenizer_config.json');
 }
 
 /** A text part must come out as its text, not as the list printed (`[{"type": "text", …}]`) or dropped. */
@@ -97,7 +135,7 @@ function tokenString(value: unknown): string {
 function compileTemplate(dir: string, tokenizerConfig: Record<string, unknown>): Template {
   const jinjaPath = join(dir, 'chat_template.jinja');
   const source = existsSync(jinjaPath)
-    ? readFileSync(jinjaPath, 'utf8')
+    ? readBoundedSync(jinjaPath, 'template').toString('utf8')
     : (readJson(dir, 'chat_template.json', false)?.chat_template ?? tokenizerConfig.chat_template);
   if (typeof source !== 'string' || source.length === 0) {
     throw new TesseraError(

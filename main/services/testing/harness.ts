@@ -7,6 +7,7 @@ import { dispatch } from '../dispatch.ts';
 import { EngineHost } from '../engine-host.ts';
 import type { RestartPolicy } from '../engine-host.ts';
 import { forkEngineProcess } from '../../../models/engine/fork.ts';
+import type { Deadlines } from '../../../models/engine/watchdog.ts';
 import type { AnyEvent } from '../events.ts';
 import { createServices } from '../index.ts';
 import type { DownloadsOptions, Services } from '../index.ts';
@@ -44,6 +45,7 @@ export function startHarness(options: {
   modelDirs: string[];
   store?: Store;
   restart?: Partial<RestartPolicy>;
+  deadlines?: Partial<Deadlines>;
   downloads?: DownloadsOptions;
 }): Harness {
   // A real SQLite store in a temporary folder unless the test brings its own.
@@ -53,6 +55,7 @@ export function startHarness(options: {
   const engine = new EngineHost({
     spawn: () => forkEngineProcess(),
     restart: { initialDelayMs: 50, ...options.restart },
+    ...(options.deadlines ? { deadlines: options.deadlines } : {}),
     log: () => {},
   });
   const services = createServices({
