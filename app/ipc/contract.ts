@@ -82,6 +82,11 @@ export interface ModelEntry {
   bytes: number;
   /** Whether `models.delete` may remove it: only models Tessera downloaded into its models folder. */
   removable: boolean;
+  /**
+   * Why this model cannot run now, in one line that says what to do (a Git LFS pointer instead of a graph, a
+   * config Tessera cannot use, …); absent when nothing is known to be wrong. Such a model is never the default.
+   */
+  problem?: string;
 }
 
 export type DownloadState = 'queued' | 'downloading' | 'paused' | 'failed' | 'done' | 'cancelled';

@@ -1,6 +1,6 @@
 /** The `tessera` command as a user runs it: a real process, real files, exit codes and output streams. */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -274,5 +274,70 @@ describe('tessera pull --variant, models, inspect', () => {
     expect(none.stderr).toMatch(/neither a folder on this machine nor a Hub repo id/);
     expect((await tesseraAsync('inspect')).code).toBe(2);
     expect((await tesseraAsync('inspect', MULTI, '--endpoint', 'ftp://x')).code).toBe(2);
+  });
+});
+
+describe('tessera with files that are not what they claim', () => {
+  /** A copy of the tiny model with one file replaced by a link to `target`. */
+  function linked(name: string, file: string, target: string): string {
+    const dir = join(scratch, name);
+    cpSync(model, dir, { recursive: true });
+    rmSync(join(dir, file));
+    symlinkSync(target, join(dir, file));
+    return dir;
+  }
+
+  /** Fails in one line, fast: the engine never reads the file to its end (before: 3 GB in 6 s, then a crash). */
+  function oneLineFailure(args: string[], pattern: RegExp): void {
+    const started = Date.now();
+    const run = tessera(...args);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(pattern);
+  }
+
+  it('refuses /dev/zero as an image without reading it', () => {
+    oneLineFailure(
+      ['ask', '--model', model, '/dev/zero', '--', 'q'],
+      /^tessera ask: \/dev\/zero is not a regular file \(a device\); an image must be a plain file\./,
+    );
+  });
+
+  it('refuses config.json and tokenizer.json linked to /dev/zero, naming the file', () => {
+    for (const file of ['config.json', 'tokenizer.json']) {
+      const dir = linked(`zero-${file}`, file, '/dev/zero');
+      oneLineFailure(
+        ['ask', '--model', dir, '--device', 'cpu', imagePath, '--', 'q'],
+        new RegExp(`^tessera ask: ${join(dir, file)} is not a regular file \\(a device\\)`),
+      );
+    }
+  });
+
+  it('never prints the content of a config.json linked to /etc/passwd', () => {
+    const dir = linked('passwd-config', 'config.json', '/etc/passwd');
+    oneLineFailure(
+      ['plan', '--model', dir, '--size', '640x480'],
+      /config\.json is not valid JSON \(at line 1, column 1\)/,
+    );
+    expect(tessera('plan', '--model', dir, '--size', '640x480').stderr).not.toContain('root:');
+  });
+
+  it('inspects a folder cloned without git-lfs as not runnable, saying what to do', () => {
+    const dir = join(scratch, 'lfs-clone');
+    cpSync(model, dir, { recursive: true });
+    for (const name of readdirSync(join(dir, 'onnx'))) {
+      writeFileSync(
+        join(dir, 'onnx', name),
+        `version https://git-lfs.github.com/spec/v1\noid sha256:${'0f'.repeat(32)}\nsize 123400000\n`,
+      );
+    }
+    const run = tessera('inspect', dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^Runnable +no$/m);
+    expect(run.stdout).toMatch(/^ +fp32 +.+ incomplete$/m);
+    expect(run.stdout).toContain(
+      `  - onnx/decoder_model_merged.onnx is a Git LFS pointer (the real file is 123.4 MB): run "git lfs pull" in ${dir}, or download the model through Tessera.`,
+    );
   });
 });

@@ -1,6 +1,7 @@
 /** `tessera plan`: the tile plan of an image as JSON, from the model folder's JSON files alone. */
-import { readFile } from 'node:fs/promises';
+import { isTesseraError } from '../../models/errors.ts';
 import { planFromFolder } from '../../models/families/plan-folder.ts';
+import { readBounded } from '../../models/files/bounded-read.ts';
 import { readImageSize } from '../../models/image/decode.ts';
 import { UsageError, oneOf, parse, required } from './args.ts';
 
@@ -28,10 +29,12 @@ export async function planCommand(args: string[]): Promise<void> {
   console.log(JSON.stringify(planFromFolder(dir, size, detail), null, 2));
 }
 
+/** The image's bytes, at most the app's attachment cap, from a regular file (not /dev/zero, not a pipe). */
 export async function readImageFile(path: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    return new Uint8Array(await readBounded(path, 'image'));
   } catch (error) {
+    if (isTesseraError(error)) throw error;
     throw new UsageError(
       `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
     );

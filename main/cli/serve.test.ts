@@ -1,6 +1,6 @@
 /** `tessera serve` as a user runs it: a real process that prints its URL, serves, and stops on SIGTERM. */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -194,6 +194,48 @@ describe('tessera serve', () => {
       await hub.close();
     }
     expect(serve.out.stderr).toMatch(/No model found in .*Download one/);
+  });
+
+  it('starts over model folders linked to /dev/zero or holding LFS pointers, listing each with its problem', async () => {
+    const models = join(scratch, 'hostile-models');
+    mkdirSync(models);
+    const copy = (name: string) => {
+      cpSync(model, join(models, name), { recursive: true });
+      return join(models, name);
+    };
+    for (const file of ['config.json', 'tokenizer.json']) {
+      const dir = copy(`zero-${file}`);
+      rmSync(join(dir, file));
+      symlinkSync('/dev/zero', join(dir, file));
+    }
+    writeFileSync(
+      join(copy('lfs'), 'onnx', 'decoder_model_merged.onnx'),
+      `version https://git-lfs.github.com/spec/v1\noid sha256:${'2d'.repeat(32)}\nsize 4000\n`,
+    );
+    copy('sound');
+    const started = Date.now();
+    const serve = await startServe(['--data-dir', join(scratch, 'data-hostile'), '--model-dir', models]);
+    try {
+      expect(Date.now() - started).toBeLessThan(30_000);
+      const client = await connect(serve.url);
+      const list = (await client.request('models.list', {})) as {
+        ok: boolean;
+        value: Array<{ name: string; problem?: string }>;
+      };
+      client.close();
+      expect(list.ok).toBe(true);
+      const problems = Object.fromEntries(list.value.map((m) => [m.name, m.problem ?? null]));
+      expect(problems).toEqual({
+        lfs: expect.stringMatching(
+          /^onnx\/decoder_model_merged\.onnx is a Git LFS pointer \(the real file is 4\.0 kB\)/,
+        ),
+        sound: null,
+        'zero-config.json': expect.stringMatching(/config\.json is not a regular file \(a device\)/),
+        'zero-tokenizer.json': expect.stringMatching(/tokenizer\.json is not a regular file \(a device\)/),
+      });
+    } finally {
+      expect(await serve.stop(), serve.out.stderr).toBe(0);
+    }
   });
 
   it('fails with a clear message when the renderer is not built, and on bad options', () => {

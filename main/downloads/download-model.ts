@@ -4,8 +4,9 @@
  * `.tessera-manifest.json` is written only once every file is present and verified: a folder without a
  * manifest (or whose files do not match it) is not a usable model.
  */
-import { readFile, readdir, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { readdir, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { readBounded } from '../../models/files/bounded-read.ts';
 import {
   DownloadError,
   HubClient,
@@ -86,7 +87,9 @@ export function modelDirName(repo: string): string {
 
 export async function readManifest(dir: string): Promise<Manifest | undefined> {
   try {
-    const value = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Manifest;
+    const value = JSON.parse(
+      (await readBounded(join(dir, MANIFEST), 'manifest')).toString('utf8'),
+    ) as Manifest;
     if (typeof value.repo !== 'string' || typeof value.commit !== 'string' || !Array.isArray(value.files)) {
       return undefined;
     }

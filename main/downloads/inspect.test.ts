@@ -2,7 +2,17 @@
  * Inspection of Hub repos (served by the local hub) and local folders: a runnable model, an unsupported
  * family, a PyTorch-only repo, broken configs and missing files each get a clear verdict.
  */
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,6 +192,54 @@ describe('inspecting a local folder', () => {
     const result = await inspectSource(dir);
     expect(result).toMatchObject({ runnable: true, modelType: 'idefics3', family: 'smolvlm' });
     expect(result.variants.map((v) => v.id)).toEqual(['fp32']);
+  });
+
+  it('says a folder cloned without git-lfs cannot run: its pointers are not graphs', async () => {
+    const pointer = (size: number) =>
+      `version https://git-lfs.github.com/spec/v1\noid sha256:${'9a'.repeat(32)}\nsize ${size}\n`;
+    const dir = variantOf('lfs-clone', (d) => {
+      writeFileSync(join(d, 'onnx/decoder_model_merged.onnx'), pointer(123_400_000));
+      writeFileSync(join(d, 'tokenizer.json'), pointer(3_500_000));
+    });
+    const result = await inspectSource(dir);
+    expect(result.runnable).toBe(false);
+    expect(result.variants.map((v) => [v.id, v.complete])).toEqual([['fp32', false]]);
+    expect(result.problems).toEqual([
+      `tokenizer.json is a Git LFS pointer (the real file is 3.5 MB): run "git lfs pull" in ${dir}, or download the model through Tessera.`,
+      `onnx/decoder_model_merged.onnx is a Git LFS pointer (the real file is 123.4 MB): run "git lfs pull" in ${dir}, or download the model through Tessera.`,
+    ]);
+  });
+
+  it('names files linked to /dev/zero, or over their cap, without reading them', async () => {
+    const dir = variantOf('zero-links', (d) => {
+      for (const file of ['config.json', 'tokenizer.json', 'onnx/vision_encoder.onnx']) {
+        rmSync(join(d, file));
+        symlinkSync('/dev/zero', join(d, file));
+      }
+      writeFileSync(join(d, 'chat_template.json'), '');
+      truncateSync(join(d, 'chat_template.json'), 2 * 1024 * 1024);
+    });
+    const started = performance.now();
+    const result = await inspectSource(dir);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(result.runnable).toBe(false);
+    expect(result.variants.map((v) => [v.id, v.complete])).toEqual([['fp32', false]]);
+    expect(result.problems.map((p) => p.replace(`${dir}/`, ''))).toEqual([
+      "chat_template.json is 2.1 MB; a chat template is at most 1 MiB. Replace it with the model's real chat_template.json, or download the model again.",
+      "config.json is not a regular file (a device); a model config must be a plain file. Replace it with the model's real config.json, or download the model again.",
+      "tokenizer.json is not a regular file (a device); a tokenizer file must be a plain file. Replace it with the model's real tokenizer.json, or download the model again.",
+      'onnx/vision_encoder.onnx is not a regular file (a device); a model file must be a plain file.',
+    ]);
+  });
+
+  it('reports a config linked to /etc/passwd by position only', async () => {
+    const dir = variantOf('passwd', (d) => {
+      rmSync(join(d, 'config.json'));
+      symlinkSync('/etc/passwd', join(d, 'config.json'));
+    });
+    const result = await inspectSource(dir);
+    expect(result.problems[0]).toBe(`The config.json of ${dir} is not valid JSON (at line 1, column 1).`);
+    expect(result.problems.join(' ')).not.toContain('root:');
   });
 
   it('refuses a file', async () => {

@@ -3,11 +3,20 @@
  * the config's model_type against the family registry, the dtype variants with every graph the family needs,
  * and the tokenizer and preprocessor files. Only the file list and config.json are read.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CATALOG, catalogEntry } from '../../app/catalog.ts';
 import type { Inspection } from '../../app/ipc/contract.ts';
 import { SUPPORTED_MODEL_TYPES, familyForModelType } from '../../models/families/registry.ts';
+import {
+  checkFileSync,
+  modelFileKind,
+  readBounded,
+  requireRegularFile,
+} from '../../models/files/bounded-read.ts';
+import { jsonErrorPosition } from '../../models/files/json-position.ts';
+import { MAX_POINTER_BYTES, lfsPointerAt, lfsPointerMessage } from '../../models/files/lfs-pointer.ts';
 import {
   DownloadError,
   HubClient,
@@ -28,6 +37,8 @@ interface Listing {
   repo?: string;
   files: RemoteFile[];
   read: (path: string) => Promise<string>;
+  /** Files that are there but unusable (path → why): pointers, links to a device, a config over its cap. */
+  fileProblems?: ReadonlyMap<string, string>;
 }
 
 /** `source`: a folder on this machine, else a Hub repo id `OWNER/NAME[@REVISION]`. */
@@ -58,34 +69,66 @@ export async function inspectSource(source: string, options: InspectOptions = {}
   return { source, kind: 'repo', ...(await judge(listing)) };
 }
 
-/** The top-level files and those under onnx/: the whole layout, without walking a folder of any size. */
+/**
+ * The top-level files and those under onnx/: the whole layout, without walking a folder of any size. Files are
+ * read within their caps (bounded-read.ts), and pointer-sized ones are looked at for Git LFS pointers.
+ */
 async function listFolder(dir: string): Promise<Listing> {
   const files: RemoteFile[] = [];
+  const fileProblems = new Map<string, string>();
   for (const sub of ['', 'onnx']) {
     const entries = await readdir(join(dir, sub), { withFileTypes: true }).catch(() => []);
-    for (const entry of entries) {
+    // By name, so problems come in the same order on every file system.
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       // Dot files (the manifest) and partial downloads are not part of the model.
-      if (!entry.isFile() || entry.name.startsWith('.') || /\.(incomplete|lock)$/.test(entry.name)) continue;
+      if (entry.name.startsWith('.') || /\.(incomplete|lock)$/.test(entry.name)) continue;
+      if (!entry.isFile() && !entry.isSymbolicLink()) continue;
       const path = sub ? `${sub}/${entry.name}` : entry.name;
-      files.push({ path, size: (await stat(join(dir, path))).size });
+      const problem = fileProblem(join(dir, path), path);
+      if (problem === undefined) continue; // a dangling link
+      // A file that is there but unusable still counts as there: its problem says what is wrong with it.
+      const size = problem ? 0 : (await stat(join(dir, path))).size;
+      files.push({ path, size });
+      const pointer = !problem && size <= MAX_POINTER_BYTES ? lfsPointerAt(join(dir, path)) : null;
+      if (pointer) fileProblems.set(path, lfsPointerMessage(dir, path, pointer.size));
+      else if (problem) fileProblems.set(path, problem);
     }
   }
-  return { name: dir, files, read: (path) => readFile(join(dir, path), 'utf8') };
+  const read = async (path: string) =>
+    (await readBounded(join(dir, path), modelFileKind(path))).toString('utf8');
+  return { name: dir, files, read, fileProblems };
+}
+
+/**
+ * Why a file (or a link, followed) is no model file: a device, a pipe or a folder; a JSON or template over its
+ * cap. Empty when fine; undefined when a link leads nowhere.
+ */
+function fileProblem(path: string, relative: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    if (/\.(json|jinja)$/.test(relative) && !relative.includes('/'))
+      checkFileSync(path, modelFileKind(relative));
+    else requireRegularFile(path, 'a model file', 'MODEL_FILE_CORRUPT');
+    return '';
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 async function judge(listing: Listing): Promise<Omit<Inspection, 'source' | 'kind'>> {
   const { name } = listing;
   const paths = new Set(listing.files.map((f) => f.path));
-  const problems: string[] = [];
+  const fileProblems = listing.fileProblems ?? new Map<string, string>();
+  const problems: string[] = [...fileProblems.values()];
   let modelType: string | null = null;
   let family: string | null = null;
 
   if (!paths.has('config.json')) {
     problems.push(`${name} has no config.json, so Tessera cannot tell which model it is.`);
-  } else {
-    const config = parseConfig(await listing.read('config.json'));
+  } else if (!fileProblems.has('config.json')) {
+    const config = await readConfig(listing);
     if (typeof config === 'string') {
-      problems.push(`The config.json of ${name} is not valid JSON (${config}).`);
+      problems.push(config);
     } else {
       modelType = typeOf(config) ?? typeOf(config.text_config);
       if (modelType !== null && SUPPORTED_MODEL_TYPES.includes(modelType)) {
@@ -123,19 +166,32 @@ async function judge(listing: Listing): Promise<Omit<Inspection, 'source' | 'kin
     id: v.id,
     files: v.files,
     bytes: v.bytes,
-    complete: v.complete,
+    // A pointer (or a link to a device) stands in for a graph that is not there.
+    complete: v.complete && !v.files.some((file) => fileProblems.has(file)),
   }));
   return { runnable: problems.length === 0, modelType, family, variants, problems };
 }
 
-/** The parsed object, or why it is not one. */
-function parseConfig(text: string): Record<string, unknown> | string {
+/**
+ * The parsed config, or why it is not one: too large, not JSON (with the position only: the text is never
+ * echoed, a config.json linked to /etc/passwd must not print it).
+ */
+async function readConfig(listing: Listing): Promise<Record<string, unknown> | string> {
+  let text: string;
   try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
-    return value as Record<string, unknown>;
+    text = await listing.read('config.json');
   } catch (error) {
     return (error as Error).message;
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return `The config.json of ${listing.name} is not a JSON object.`;
+    }
+    return value as Record<string, unknown>;
+  } catch {
+    const at = jsonErrorPosition(text);
+    return `The config.json of ${listing.name} is not valid JSON${at ? ` (at line ${at.line}, column ${at.column})` : ''}.`;
   }
 }
 

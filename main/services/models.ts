@@ -5,12 +5,16 @@
  * and a manifest-less folder in the downloads folder with partial files is a download still going on.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ModelEntry } from '../../app/ipc/contract.ts';
 import type { FamilyModel } from '../../models/families/family.ts';
 import { bindFolder } from '../../models/families/plan-folder.ts';
 import { SUPPORTED_MODEL_TYPES, familyForModelType } from '../../models/families/registry.ts';
+import { isTesseraError } from '../../models/errors.ts';
+import { contextLengthOf } from '../../models/files/config-values.ts';
+import { readJsonObjectSync } from '../../models/files/json-file.ts';
+import { modelFolderProblem } from '../../models/runtime/folder-problem.ts';
 import { ServiceError } from './errors.ts';
 
 /** Written by the downloader (main/downloads/download-model.ts) once every file is in place. */
@@ -65,10 +69,10 @@ function subfolders(dir: string): string[] {
     .filter((path) => statSync(path, { throwIfNoEntry: false })?.isDirectory());
 }
 
-/** The manifest, or null when there is none or it is not one (a hand-edited or half-written file). */
+/** The manifest, or null when there is none or it is not one (a hand-edited, half-written or huge file). */
 function readManifest(dir: string): Manifest | null {
   try {
-    const value = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as Partial<Manifest>;
+    const value = readJsonObjectSync(join(dir, MANIFEST), 'manifest') as Partial<Manifest>;
     if (typeof value.repo !== 'string' || typeof value.commit !== 'string' || !Array.isArray(value.files))
       return null;
     return value as Manifest;
@@ -103,35 +107,37 @@ function hasPartialFiles(dir: string, depth = 1): boolean {
   );
 }
 
-/** A folder's entry, or null when it is not a model Tessera can run (no config, unknown model_type). */
+/**
+ * A folder's entry, or null when it is not a model Tessera can run (no config, unknown model_type). A model
+ * that cannot run as it is (an LFS pointer, a config too large or with bad values) is listed with its problem.
+ */
 function readEntry(dir: string, options: ScanOptions): ModelEntry | null {
   const managed = options.managedDir !== undefined && dirname(dir) === resolve(options.managedDir);
   const manifest = readManifest(dir);
   if (manifest ? !matchesManifest(dir, manifest) : managed && (options.busy?.(dir) || hasPartialFiles(dir)))
     return null; // A download in progress, paused or broken: not a usable model.
-  let config: Record<string, unknown>;
+  let config: Record<string, unknown> | null = null;
   try {
-    config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-  } catch {
-    return null;
+    config = readJsonObjectSync(join(dir, 'config.json'), 'config');
+  } catch (error) {
+    if (!isTesseraError(error)) return null; // gone or unreadable: not a model here
   }
-  if (!SUPPORTED_MODEL_TYPES.includes(config.model_type as string)) return null;
-  const family = familyForModelType(config.model_type, join(dir, 'config.json')).name;
-  const text = (config.text_config ?? {}) as Record<string, unknown>;
-  // The same default as the runtime's loader (models/runtime/load.ts).
-  const contextLength = Number(text.max_position_embeddings ?? 2048);
+  if (config && !SUPPORTED_MODEL_TYPES.includes(config.model_type as string)) return null;
+  const problem = modelFolderProblem(dir);
   return {
     id: modelId(dir),
     // A download is named after its repo ("SmolVLM-256M-Instruct"), a folder the user added after the folder.
     name: manifest ? (manifest.repo.split('/').pop() ?? basename(dir)) : basename(dir),
     dir,
-    family,
-    contextLength,
+    family: config ? familyForModelType(config.model_type, join(dir, 'config.json')).name : 'unknown',
+    // The same default as the runtime's loader; 0 where the config cannot say.
+    contextLength: config && !problem ? contextLengthOf(config) : 0,
     source: manifest
       ? { repo: manifest.repo, commit: manifest.commit, variant: manifest.variant ?? null }
       : null,
     bytes: (options.sizes ?? new SizeCache()).bytes(dir),
     removable: managed && manifest !== null,
+    ...(problem ? { problem } : {}),
   };
 }
 
@@ -221,17 +227,21 @@ export class ModelCatalog {
   }
 
   /**
-   * The model a choice means: the chosen id, or with none chosen the first model found, so a fresh install
-   * with one model folder works without visiting settings. Throws NO_MODEL when there is nothing to use.
+   * The model a choice means: the chosen id, or with none chosen the first model found that can run (one
+   * with a problem would only fail to load), so a fresh install with one model folder works without visiting
+   * settings. Throws NO_MODEL when there is nothing to use.
    */
   resolve(chosen: string | null): ModelEntry {
     const models = this.list();
     if (chosen === null) {
-      const first = models[0];
+      const first = models.find((m) => m.problem === undefined);
       if (!first) {
+        const broken = models[0]?.problem;
         throw new ServiceError(
           'NO_MODEL',
-          `No model was found in ${this.dirs.join(', ') || 'the model folders'}. Add a model folder first.`,
+          broken
+            ? `No model in the model folders can run now: ${broken}`
+            : `No model was found in ${this.dirs.join(', ') || 'the model folders'}. Add a model folder first.`,
         );
       }
       return first;

@@ -2,10 +2,13 @@
  * Reads a model folder in the Hugging Face onnx-community layout: JSON configs at the top, graphs under
  * onnx/ as `{module}{suffix}.onnx` with optional external data beside them.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TesseraError } from '../errors.ts';
 import type { FamilyModel, ModelJson, SessionRole } from '../families/family.ts';
+import { modelFileKind } from '../files/bounded-read.ts';
+import { checkConfigValues } from '../files/config-values.ts';
+import { readJsonObjectSync } from '../files/json-file.ts';
 import type { Provider } from './onnx.ts';
 
 export const MODULES = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
@@ -75,30 +78,22 @@ export function readJson(dir: string, name: string, required: boolean): Record<s
       `The model folder ${dir} has no ${name}. Choose a complete model folder, or download the model again.`,
     );
   }
-  try {
-    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw new Error('not a JSON object');
-    return value as Record<string, unknown>;
-  } catch (error) {
-    throw new TesseraError(
-      'MODEL_FILE_CORRUPT',
-      `${path} is not valid JSON (${(error as Error).message}). Download the model again.`,
-    );
-  }
+  return readJsonObjectSync(path, modelFileKind(name));
 }
 
-/** The JSON a family needs to plan images; no ONNX file is touched. */
+/** The JSON a family needs to plan images, its numbers checked (config-values.ts); no ONNX file is touched. */
 export function readModelJson(dir: string): ModelJson {
   if (!existsSync(dir)) {
     throw new TesseraError('MODEL_FILE_MISSING', `The model folder ${dir} does not exist.`);
   }
-  return {
+  const json = {
     dir,
     config: readJson(dir, 'config.json', true),
     preprocessorConfig: readJson(dir, 'preprocessor_config.json', true),
     processorConfig: readJson(dir, 'processor_config.json', false),
   };
+  checkConfigValues(json);
+  return json;
 }
 
 export function graphPath(dir: string, module: ModuleName, dtype: Dtype): string {

@@ -3,9 +3,11 @@
  * Phi3VImageProcessor: num_crops, num_img_tokens, image_mean/std). The `<|image|>` token id lives only in the
  * tokenizer files, so it is looked up there, and only when a prompt needs it (planning reads no tokenizer).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TesseraError } from '../../errors.ts';
+import { modelFileKind } from '../../files/bounded-read.ts';
+import { readJsonObjectSync } from '../../files/json-file.ts';
 import type { ModelJson } from '../family.ts';
 import { Source, isObject } from '../json-source.ts';
 
@@ -68,16 +70,8 @@ export function imageTokenIdIn(dir: string): number {
   ] as const) {
     const path = join(dir, file);
     if (!existsSync(path)) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (error) {
-      throw new TesseraError(
-        'MODEL_FILE_CORRUPT',
-        `${path} is not valid JSON (${(error as Error).message}).`,
-      );
-    }
-    const id = isObject(parsed) ? find(parsed) : undefined;
+    const parsed = readJsonObjectSync(path, modelFileKind(file));
+    const id = find(parsed);
     if (id !== undefined) return id;
   }
   throw new TesseraError(
