@@ -10,6 +10,7 @@ import { must, settle } from '../testing/harness.ts';
 import { renderWithServices } from '../testing/render.tsx';
 import { App } from './App.tsx';
 import { ModelsPage } from './models-page/ModelsPage.tsx';
+import { SettingsDialog } from './SettingsDialog.tsx';
 
 afterEach(cleanup);
 
@@ -248,6 +249,39 @@ describe('Models page', () => {
     await click(screen.getByTestId('confirm-delete'));
     expect(callsOf(view, 'models.delete')).toEqual([{ id: FAKE_MODEL.id }]);
     expect(screen.getAllByTestId('installed-model').map((m) => m.dataset.modelId)).toEqual(['mine']);
+  });
+
+  it('shows why an installed model cannot run, and never makes it the default', async () => {
+    const problem =
+      'onnx/decoder_model_merged_q4.onnx is a Git LFS pointer (the real file is 123.4 MB): run "git lfs pull" in /models/aaa, or download the model through Tessera.';
+    // First by name, so it would be the default were it not broken.
+    const broken = fakeModel({ id: 'aaa', name: 'Aaa clone', problem });
+    const view = renderWithServices(<ModelsPage onClose={() => {}} />, { models: [broken, FAKE_MODEL] });
+    view.fake.settings.activeModelId = null;
+    await act(() => loadAll(view.store));
+    const [brokenRow, goodRow] = screen.getAllByTestId('installed-model');
+    const note = within(must(brokenRow)).getByTestId('model-problem');
+    expect(note.textContent).toBe(`Cannot run: ${problem}`);
+    expect(brokenRow?.textContent).not.toMatch(/tokens of context/);
+    const use = within(must(brokenRow)).getByTestId('model-use');
+    expect(use.textContent).toBe('Use');
+    expect(use.getAttribute('aria-describedby')).toBe(note.id);
+    expect(within(must(goodRow)).queryByTestId('model-problem')).toBeNull();
+    expect(within(must(goodRow)).getByTestId('model-use').textContent).toBe('In use');
+  });
+
+  it('marks a model that cannot run in the settings, and checks the one that runs', async () => {
+    const broken = fakeModel({ id: 'aaa', name: 'Aaa clone', problem: 'config.json is not valid JSON.' });
+    const view = renderWithServices(<SettingsDialog onClose={() => {}} />, { models: [broken, FAKE_MODEL] });
+    view.fake.settings.activeModelId = null;
+    await act(() => loadAll(view.store));
+    const [brokenOption, goodOption] = screen.getAllByTestId('model-option');
+    const note = within(must(brokenOption)).getByTestId('model-option-problem');
+    expect(note.textContent).toBe('Cannot run: config.json is not valid JSON.');
+    const brokenRadio = within(must(brokenOption)).getByRole('radio');
+    expect(brokenRadio.getAttribute('aria-describedby')).toBe(note.id);
+    expect((brokenRadio as HTMLInputElement).checked).toBe(false);
+    expect((within(must(goodOption)).getByRole('radio') as HTMLInputElement).checked).toBe(true);
   });
 
   it('uses another model', async () => {

@@ -57,13 +57,24 @@ function ModelSection() {
                 type="radio"
                 name={name}
                 checked={model.id === active}
+                aria-describedby={model.problem ? `${name}-${model.id}-problem` : undefined}
                 onChange={() => void updateSettings({ activeModelId: model.id })}
               />
               <span className="choice-text">
                 <strong>{model.name}</strong>
-                <span className="muted">
-                  {model.family} · {formatInt(model.contextLength)} tokens of context
-                </span>
+                {model.problem ? (
+                  <span
+                    className="model-problem"
+                    id={`${name}-${model.id}-problem`}
+                    data-testid="model-option-problem"
+                  >
+                    Cannot run: {model.problem}
+                  </span>
+                ) : (
+                  <span className="muted">
+                    {model.family} · {formatInt(model.contextLength)} tokens of context
+                  </span>
+                )}
                 <span className="muted mono">{model.dir}</span>
               </span>
             </label>

@@ -36,6 +36,7 @@ function InstalledModel({ model, active }: { model: ModelEntry; active: boolean 
   const deleteButton = useRef<HTMLButtonElement>(null);
   const item = useRef<HTMLLIElement>(null);
   const questionId = useId();
+  const problemId = useId();
 
   async function remove() {
     setBusy(true);
@@ -56,9 +57,16 @@ function InstalledModel({ model, active }: { model: ModelEntry; active: boolean 
       <div className="installed-text">
         <strong>{model.name}</strong>
         <span className="muted">
-          {model.family} · {formatInt(model.contextLength)} tokens of context ·{' '}
-          <span data-testid="model-size">{formatBytes(model.bytes)}</span> on disk
+          {model.problem
+            ? model.family
+            : `${model.family} · ${formatInt(model.contextLength)} tokens of context`}{' '}
+          · <span data-testid="model-size">{formatBytes(model.bytes)}</span> on disk
         </span>
+        {model.problem && (
+          <span className="model-problem" id={problemId} data-testid="model-problem">
+            Cannot run: {model.problem}
+          </span>
+        )}
         {model.source ? (
           <span
             className="mono muted"
@@ -112,6 +120,7 @@ function InstalledModel({ model, active }: { model: ModelEntry; active: boolean 
             // Not `disabled`: a focused button must keep the focus when it becomes the active one.
             aria-disabled={active}
             aria-label={active ? `${model.name} is in use` : `Use ${model.name}`}
+            aria-describedby={model.problem ? problemId : undefined}
             onClick={() => {
               if (!active) void updateSettings({ activeModelId: model.id });
             }}

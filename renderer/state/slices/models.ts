@@ -38,7 +38,7 @@ export function effectiveModel(
   threadModelId: string | null | undefined,
 ): ModelEntry | null {
   const id = threadModelId ?? activeModelId;
-  // With nothing chosen the services use the first model by name (models.list is sorted so).
-  if (id == null) return models?.[0] ?? null;
+  // With nothing chosen the services use the first model by name that can run (models.list is sorted so).
+  if (id == null) return models?.find((model) => model.problem === undefined) ?? null;
   return models?.find((model) => model.id === id) ?? null;
 }
