@@ -360,6 +360,10 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'NO_MODEL'
   | 'ENGINE_CRASHED'
+  /** The engine's watchdog stopped it: a stage ran past its deadline (models/engine/watchdog.ts). */
+  | 'ENGINE_HUNG'
+  /** A model whose own files made the engine hang; not loaded again until they change. */
+  | 'MODEL_UNUSABLE'
   | 'IMAGE_INVALID'
   | 'IMAGE_TOO_LARGE'
   | 'PROMPT_TOO_LONG'

@@ -69,6 +69,7 @@ export function createServices(options: ServicesOptions): Services {
     ],
     ...(modelsDir ? { managedDir: modelsDir } : {}),
     busy: (dir) => manager?.isBusy(dir) ?? false,
+    runProblem: (dir) => options.engine.problemOf(dir),
   });
   const hub = new HubConfig(
     store,
@@ -91,6 +92,7 @@ export function createServices(options: ServicesOptions): Services {
   store.markInterrupted();
   store.purgeDeleted();
   const stopStatus = options.engine.onStatus((status) => events.emit('engine.status', status));
+  const stopUnusable = options.engine.onUnusable(() => events.emit('models.changed', {}));
   if (modelsDir) {
     manager = new DownloadManager({
       modelsDir,
@@ -129,6 +131,7 @@ export function createServices(options: ServicesOptions): Services {
         await chat.queue.close();
         await options.engine.dispose();
         stopStatus();
+        stopUnusable();
         store.purgeDeleted();
       })()),
   };

@@ -196,6 +196,8 @@ export class FamilyCache {
 export interface CatalogOptions extends Omit<ScanOptions, 'sizes'> {
   /** The folders to scan, read on every listing (folders the user adds show up at once). */
   dirs: () => readonly string[];
+  /** A problem found by running the model (the engine hung on one of its files), beside the scan's own. */
+  runProblem?: (dir: string) => string | null;
 }
 
 /** The model folders, read on demand, and which model a thread or the settings mean. */
@@ -212,7 +214,13 @@ export class ModelCatalog {
   }
 
   list(): ModelEntry[] {
-    return scanModels(this.dirs, { ...this.options, sizes: this.sizes });
+    const entries = scanModels(this.dirs, { ...this.options, sizes: this.sizes });
+    const runProblem = this.options.runProblem;
+    if (!runProblem) return entries;
+    return entries.map((entry) => {
+      const problem = entry.problem ?? runProblem(entry.dir);
+      return problem ? { ...entry, problem } : entry;
+    });
   }
 
   /** The entry of one model folder (listed or not), or null when it is not a model Tessera can run. */
