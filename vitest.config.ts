@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{app,main,models,renderer,bench}/**/*.test.ts', 'renderer/**/*.test.tsx'],
+    include: ['{app,main,models,renderer,bench,scripts}/**/*.test.ts', 'renderer/**/*.test.tsx'],
     // Model generation and ONNX sessions are CPU-heavy; the machine has two cores.
     testTimeout: 120_000,
     hookTimeout: 300_000,
