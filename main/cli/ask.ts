@@ -3,7 +3,7 @@ import type { ChatMessage, GenerationStats } from '../../app/chat.ts';
 import { EngineClient } from '../../models/engine/client.ts';
 import { DTYPES } from '../../models/runtime/model-folder.ts';
 import type { Dtype } from '../../models/runtime/model-folder.ts';
-import { DEVICES } from '../../models/runtime/onnx.ts';
+import { DEVICES } from '../../models/runtime/devices.ts';
 import { UsageError, intOption, numberOption, oneOf, parse, required } from './args.ts';
 import { readImageFile } from './plan.ts';
 

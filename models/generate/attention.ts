@@ -5,7 +5,7 @@
  * every caller's graph keeps its exact bytes.
  */
 import type { Layers } from './nn.ts';
-import { type GraphBuilder, int, ints, onnxTypeCode } from './onnx-builder.ts';
+import { type GraphBuilder, int, ints, onnxTypeCode } from '../runtime/graph-builder.ts';
 
 /** cos/sin [B, 1, S, headDim], broadcast over heads. */
 export interface Rotary {

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Layers } from './nn.ts';
-import { GraphBuilder } from './onnx-builder.ts';
+import { GraphBuilder } from '../runtime/graph-builder.ts';
 import { DTYPE_SUFFIX } from '../runtime/model-folder.ts';
 import type { GenerateContext } from './types.ts';
 

@@ -17,7 +17,7 @@ import {
   splitHeads,
 } from './attention.ts';
 import type { Layers } from './nn.ts';
-import { int } from './onnx-builder.ts';
+import { int } from '../runtime/graph-builder.ts';
 
 /** A Llama text model's `text_config`, in the generators' words. */
 export interface LlamaDims {

@@ -2,7 +2,7 @@
  * Neural-network pieces shared by the family generators: seeded weights, linear layers (fp32 MatMul, q4
  * MatMulNBits or q8 dynamic int8 MatMulInteger), norms and activations, all from standard ONNX ops.
  */
-import { type GraphBuilder, float, int, ints } from './onnx-builder.ts';
+import { type GraphBuilder, float, int, ints } from '../runtime/graph-builder.ts';
 import { addDynamicInt8MatMul, addMatMulNBits, quantizeInt8, quantizeQ4 } from './quantize.ts';
 import { Rng, deriveSeed } from './random.ts';
 

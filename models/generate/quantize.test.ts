@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder } from './onnx-builder.ts';
+import { GraphBuilder } from '../runtime/graph-builder.ts';
 import { addMatMulNBits, dequantizeQ4, quantizeQ4 } from './quantize.ts';
 import { Rng } from './random.ts';
 

@@ -6,7 +6,7 @@
  *   zero_points uint8 [N * ceil(blocks/2)]      optional, two per byte, low nibble first; default 8
  * and W[k, n] = (q - zero) * scale for the block holding k. K is padded with zeros to whole blocks.
  */
-import { type GraphBuilder, MS_DOMAIN, int } from './onnx-builder.ts';
+import { type GraphBuilder, MS_DOMAIN, int } from '../runtime/graph-builder.ts';
 
 export interface Q4Weight {
   k: number;

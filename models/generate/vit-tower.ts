@@ -3,7 +3,7 @@
  * (`<tower>.embeddings.…`, `<tower>.encoder.layers.<i>.…`), and the LLaVA projector that follows them.
  */
 import type { Layers } from './nn.ts';
-import { int, ints } from './onnx-builder.ts';
+import { int, ints } from '../runtime/graph-builder.ts';
 import { type VitTowerDims, vitEncoderLayer } from './vit.ts';
 
 /** Conv with stride = patch size over pixels [n, 3, M, M], flattened to [n, patches, D]. */

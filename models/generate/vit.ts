@@ -4,7 +4,7 @@
  * built from it are in vit-tower.ts.
  */
 import type { Layers } from './nn.ts';
-import { int, ints } from './onnx-builder.ts';
+import { int, ints } from '../runtime/graph-builder.ts';
 
 export interface VitLayerDims {
   hidden: number;

@@ -2,7 +2,7 @@
  * Crops device-resident cache tensors without bringing them to the CPU: a one-node Slice graph on the
  * same provider, outputs kept on the device. Used when a conversation diverges (edit, regenerate).
  */
-import { GraphBuilder } from '../generate/onnx-builder.ts';
+import { GraphBuilder } from './graph-builder.ts';
 import type { GraphSession, OrtTensor, Provider } from './onnx.ts';
 import { int64, sessionFromBytes } from './onnx.ts';
 

@@ -9,7 +9,7 @@ import type { FamilyModel, ModelJson, SessionRole } from '../families/family.ts'
 import { modelFileKind } from '../files/bounded-read.ts';
 import { checkConfigValues } from '../files/config-values.ts';
 import { readJsonObjectSync } from '../files/json-file.ts';
-import type { Provider } from './onnx.ts';
+import type { Provider } from './devices.ts';
 
 export const MODULES = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
 /** A graph's file stem: one of MODULES, or a family's own (Phi-3-vision's prepare_inputs_embeds, model). */

@@ -8,10 +8,9 @@ import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { TesseraError } from '../errors.ts';
 import type { TensorData } from '../tensor.ts';
+import type { Device, Provider } from './devices.ts';
 
-export type Provider = 'webgpu' | 'cuda' | 'dml' | 'coreml' | 'cpu';
-export type Device = 'auto' | Provider;
-export const DEVICES: readonly Device[] = ['auto', 'webgpu', 'cuda', 'dml', 'coreml', 'cpu'];
+export { DEVICES, type Device, type Provider } from './devices.ts';
 
 export type OrtTensor = ort.Tensor;
 export type Feeds = Record<string, ort.Tensor>;

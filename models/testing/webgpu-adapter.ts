@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { GraphBuilder } from '../generate/onnx-builder.ts';
+import { GraphBuilder } from '../runtime/graph-builder.ts';
 import { firstLine, float32, sessionFromBytes } from '../runtime/onnx.ts';
 
 export type AdapterProbe = { found: true } | { found: false; reason: string };

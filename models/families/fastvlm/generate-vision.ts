@@ -4,7 +4,7 @@
  * FastViTHD's), one pre-norm attention layer over the cells, then LLaVA's mlp2x_gelu projector.
  */
 import type { Layers } from '../../generate/nn.ts';
-import { ints } from '../../generate/onnx-builder.ts';
+import { ints } from '../../runtime/graph-builder.ts';
 import { vitEncoderLayer } from '../../generate/vit.ts';
 import type { FastVlmDims } from './generate-dims.ts';
 

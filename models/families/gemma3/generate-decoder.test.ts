@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Layers } from '../../generate/nn.ts';
-import { GraphBuilder } from '../../generate/onnx-builder.ts';
+import { GraphBuilder } from '../../runtime/graph-builder.ts';
 import { describeLlamaDecoder } from '../../testing/decoder-suite.ts';
 import { testModelDir } from '../../testing/test-models.ts';
 import { buildGemma3Decoder } from './generate-decoder.ts';

@@ -19,7 +19,7 @@ import {
   splitHeads,
 } from '../../generate/attention.ts';
 import type { Layers } from '../../generate/nn.ts';
-import { int, ints, onnxTypeCode } from '../../generate/onnx-builder.ts';
+import { int, ints, onnxTypeCode } from '../../runtime/graph-builder.ts';
 import { type Gemma3TextDims, isGlobalLayer } from './generate-dims.ts';
 
 const PREFIX = 'model.language_model';

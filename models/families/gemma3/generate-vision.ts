@@ -7,7 +7,7 @@
  * [views, tokens, text hidden].
  */
 import type { Layers } from '../../generate/nn.ts';
-import { ints } from '../../generate/onnx-builder.ts';
+import { ints } from '../../runtime/graph-builder.ts';
 import { siglipTower } from '../../generate/vit-tower.ts';
 import { gemmaRmsNorm } from './generate-decoder.ts';
 import type { Gemma3Dims } from './generate-dims.ts';

@@ -16,7 +16,7 @@ import {
   silencedLmHead,
 } from '../../generate/attention.ts';
 import type { Layers } from '../../generate/nn.ts';
-import { int, ints } from '../../generate/onnx-builder.ts';
+import { int, ints } from '../../runtime/graph-builder.ts';
 import type { Lfm2TextDims } from './generate-dims.ts';
 
 export const TEXT_PREFIX = 'model.language_model';

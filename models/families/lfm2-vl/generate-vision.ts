@@ -8,7 +8,7 @@
  * and projected (layer_norm, linear_1, GELU, linear_2). Padding rows never reach the output.
  */
 import type { Layers } from '../../generate/nn.ts';
-import { int, onnxTypeCode } from '../../generate/onnx-builder.ts';
+import { int, onnxTypeCode } from '../../runtime/graph-builder.ts';
 import { vitEncoderLayer } from '../../generate/vit.ts';
 import type { Lfm2VlDims } from './generate-dims.ts';
 

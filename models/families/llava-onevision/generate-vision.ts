@@ -6,7 +6,7 @@
  * row, which arrangeFeatures uses to close each feature-grid row.
  */
 import type { Layers } from '../../generate/nn.ts';
-import { int } from '../../generate/onnx-builder.ts';
+import { int } from '../../runtime/graph-builder.ts';
 import { llavaProjector, siglipTower } from '../../generate/vit-tower.ts';
 import type { OnevisionDims } from './generate-dims.ts';
 

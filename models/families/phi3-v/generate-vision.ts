@@ -7,7 +7,7 @@
  * width. One image per run (Tessera encodes images one at a time); the output is [rows, hidden].
  */
 import type { Layers } from '../../generate/nn.ts';
-import { int, ints } from '../../generate/onnx-builder.ts';
+import { int, ints } from '../../runtime/graph-builder.ts';
 import { clipTower } from '../../generate/vit-tower.ts';
 import type { Phi3vDims } from './generate-dims.ts';
 

@@ -9,7 +9,7 @@ import type { Layers } from '../../generate/nn.ts';
 import { writeModelFolder } from '../../generate/folder.ts';
 import { markExternalData, textSizeConfig, tokenizerJsonFiles } from '../../generate/hf-config.ts';
 import { silentTokenIds } from '../../generate/silent-tokens.ts';
-import { int } from '../../generate/onnx-builder.ts';
+import { int } from '../../runtime/graph-builder.ts';
 import { type TokenizerFiles, buildTokenizer, tokenIdOf } from '../../generate/tokenizer.ts';
 import type { GenerateContext } from '../../generate/types.ts';
 import { type Phi3vDims, phi3vDims } from './generate-dims.ts';

@@ -8,7 +8,7 @@
 import { type Rotary, pastKeyValueInputs } from '../../generate/attention.ts';
 import { type LlamaDims, buildLlamaLayers } from '../../generate/llama.ts';
 import type { Layers } from '../../generate/nn.ts';
-import { type GraphBuilder, int, onnxTypeCode } from '../../generate/onnx-builder.ts';
+import { type GraphBuilder, int, onnxTypeCode } from '../../runtime/graph-builder.ts';
 
 export interface QwenTextDims extends LlamaDims {
   /** Frequencies per position row (temporal, height, width); they sum to headDim / 2. */

@@ -8,7 +8,7 @@
  * window reordering applies).
  */
 import type { Layers } from '../../generate/nn.ts';
-import { type GraphBuilder, int, ints, onnxTypeCode } from '../../generate/onnx-builder.ts';
+import { type GraphBuilder, int, ints, onnxTypeCode } from '../../runtime/graph-builder.ts';
 import { applyRotary } from '../../generate/attention.ts';
 import type { QwenDims } from './generate-dims.ts';
 

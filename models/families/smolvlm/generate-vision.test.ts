@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GraphBuilder } from '../../generate/onnx-builder.ts';
+import { GraphBuilder } from '../../runtime/graph-builder.ts';
 import { Rng } from '../../generate/random.ts';
 import { testModelDir } from '../../testing/test-models.ts';
 import { smolvlmDims } from './generate-dims.ts';

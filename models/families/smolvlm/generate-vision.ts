@@ -4,7 +4,7 @@
  * (pixel shuffle + linear projection to the text hidden size).
  */
 import type { Layers } from '../../generate/nn.ts';
-import { type GraphBuilder, int, ints, onnxTypeCode } from '../../generate/onnx-builder.ts';
+import { type GraphBuilder, int, ints, onnxTypeCode } from '../../runtime/graph-builder.ts';
 import { siglipTower } from '../../generate/vit-tower.ts';
 import type { SmolVlmDims } from './generate-dims.ts';
 

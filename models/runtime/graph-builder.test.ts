@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphBuilder, float, int } from './onnx-builder.ts';
+import { GraphBuilder, float, int } from './graph-builder.ts';
 
 const { onnx } = onnxProto;
 type Tensor = InstanceType<typeof onnx.TensorProto>;
@@ -12,7 +12,7 @@ const externalEntries = (t: Tensor | undefined): Record<string, string> =>
   Object.fromEntries((t?.externalData ?? []).map((e) => [e.key, e.value]));
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'onnx-builder-'));
+  dir = await mkdtemp(join(tmpdir(), 'graph-builder-'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 /**
  * A small graph builder over the protobufjs classes of `onnx-proto`. It knows just enough ONNX for the
- * generated test models: typed inputs/outputs with symbolic dims, initializers (inline or in an external
- * `<file>.onnx_data`), nodes with attributes, and opset imports.
+ * generated test models and the runtime's own helper graphs (device-slice.ts): typed inputs/outputs with
+ * symbolic dims, initializers (inline or in an external `<file>.onnx_data`), nodes with attributes, and
+ * opset imports. It lives in runtime/ because the runtime builds graphs too and never imports generate/.
  *
  * Weights given to an external-data builder are written to disk at once, so a large model never sits in
  * memory as a whole: only the current tensor does.
