@@ -5,14 +5,14 @@
 import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TesseraError } from '../errors.ts';
-import { generateGemma3 } from '../families/gemma3/generate.ts';
-import { generateLfm2Vl } from '../families/lfm2-vl/generate.ts';
-import { generateLlava } from '../families/llava/generate.ts';
-import { generateOnevision } from '../families/llava-onevision/generate.ts';
-import { generateFastVlm } from '../families/fastvlm/generate.ts';
-import { generatePhi3v } from '../families/phi3-v/generate.ts';
-import { generateQwen25Vl, generateQwen2Vl } from '../families/qwen2-vl/generate.ts';
-import { generateSmolVlm } from '../families/smolvlm/generate.ts';
+import { generateGemma3 } from './families/gemma3/generate.ts';
+import { generateLfm2Vl } from './families/lfm2-vl/generate.ts';
+import { generateLlava } from './families/llava/generate.ts';
+import { generateOnevision } from './families/llava-onevision/generate.ts';
+import { generateFastVlm } from './families/fastvlm/generate.ts';
+import { generatePhi3v } from './families/phi3-v/generate.ts';
+import { generateQwen25Vl, generateQwen2Vl } from './families/qwen2-vl/generate.ts';
+import { generateSmolVlm } from './families/smolvlm/generate.ts';
 import type { FamilyGenerator, ModelDType, ModelSize } from './types.ts';
 
 export type { ModelDType, ModelSize } from './types.ts';
