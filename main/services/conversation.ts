@@ -1,7 +1,8 @@
 /**
- * Stored messages → what the engine and the token estimate see. The engine gets every image's bytes each
- * turn (`data`), so an engine restarted since the image was attached, or one that evicted it, still
- * answers; its feature cache keys by content hash, so sending bytes again costs no re-encode.
+ * Stored messages → what the engine and the token estimate see. Every image part carries its bytes and the
+ * store's sha256; the engine client sends the bytes only the first time a given engine process sees the
+ * image and refers to it by hash afterwards, sending them again only if the engine says it lacks them
+ * (models/engine/client.ts). The engine trusts the store's hash and keys its feature cache by it.
  */
 import type { ChatMessage, Sampling } from '../../app/chat.ts';
 import type { Message, MessagePart, Settings, Thread, TokenEstimate } from '../../app/ipc/contract.ts';

@@ -49,7 +49,7 @@ class FakeEngine implements EngineProcess {
         const info = { providers: { vision: place, embed: place, decoder: place } };
         return this.emit({ type: 'result', id: m.id, ok: true, value: info });
       }
-      if (m.type === 'stats') this.emit({ type: 'result', id: m.id, ok: true, value: { model: null } });
+      if (m.type === 'forgetThread') this.emit({ type: 'result', id: m.id, ok: true, value: true });
       // 'generate' never answers: the tests kill the process under it.
     }, 1);
   }
@@ -144,7 +144,7 @@ describe('EngineHost', () => {
     expect(host.status.restarts).toBe(1);
     expect(spawned).toHaveLength(2);
     expect(states.map((s) => s.state)).toEqual(['starting', 'ready', 'busy', 'restarting', 'ready']);
-    await expect(host.withEngine((c) => c.request('stats', {}))).resolves.toMatchObject({ model: null });
+    await expect(host.withEngine((c) => c.request('forgetThread', { threadId: 't' }))).resolves.toBe(true);
   });
 
   it('backs off exponentially, then gives up until the user acts', async () => {

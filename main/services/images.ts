@@ -26,7 +26,7 @@ export function imageHandlers(ctx: Context): ImageHandlers {
       const plan = family.planImage(size, chosen);
       const mime = sniffMime(data);
       const { sha256 } = store.putImage(data, { name, mime, width: size.width, height: size.height });
-      prepareInBackground(ctx, data, chosen);
+      prepareInBackground(ctx, data, sha256, chosen);
       return { image: { sha256, name, mime, width: size.width, height: size.height, detail: chosen }, plan };
     },
     'images.plan': async ({ sha256, detail }) => {
@@ -37,7 +37,7 @@ export function imageHandlers(ctx: Context): ImageHandlers {
   };
 }
 
-function prepareInBackground(ctx: Context, data: Uint8Array, detail: 'low' | 'high'): void {
+function prepareInBackground(ctx: Context, data: Uint8Array, sha256: string, detail: 'low' | 'high'): void {
   // Only when the engine holds the settings' model: switching or starting a model for a guess is not
   // worth it (a thread with its own model would make the engine switch back and forth).
   let target;
@@ -48,7 +48,7 @@ function prepareInBackground(ctx: Context, data: Uint8Array, detail: 'low' | 'hi
   }
   if (ctx.engine.target?.dir !== target.dir) return;
   ctx.engine
-    .withEngine((client) => client.request('prepareImage', { data, detail }))
+    .withEngine((client) => client.request('prepareImage', { data, sha256, detail }))
     .catch((error: unknown) => ctx.log('encoding an attached image ahead of time failed', error));
 }
 

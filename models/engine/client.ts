@@ -49,6 +49,8 @@ export class EngineClient {
   private timer: NodeJS.Timeout | undefined;
   /** Set when the watchdog killed the engine: what it was stuck on. */
   hang: Hang | null = null;
+  /** Images this engine process has been sent, by sha256: later requests refer to them by hash alone. */
+  private readonly sent = new Set<string>();
   readonly ready: Promise<void>;
 
   constructor(
@@ -98,19 +100,65 @@ export class EngineClient {
     type: T,
     payload: Payload<T>,
   ): Promise<EngineResults[T]> {
+    const sha256 = type === 'prepareImage' ? (payload as { sha256?: string }).sha256 : undefined;
+    if (sha256) this.sent.add(sha256);
     return this.call(type, payload) as Promise<EngineResults[T]>;
   }
 
-  generate(
+  /**
+   * Streams an answer. Image bytes cross the process boundary once per engine process: an image this
+   * engine was already sent goes by its hash alone, and only if the engine says it no longer holds it
+   * (IMAGE_NOT_HELD: its byte cache is bounded) is the request sent again with every image's bytes.
+   */
+  async generate(
     request: GenerateRequest,
     options: { onText?: (delta: string) => void; signal?: AbortSignal } = {},
   ): Promise<GenerateResult> {
+    const slim = this.withoutSentBytes(request);
+    try {
+      return await this.generateOnce(slim, options);
+    } catch (error) {
+      if (slim === request || !(error instanceof TesseraError) || error.code !== 'IMAGE_NOT_HELD')
+        throw error;
+      return this.generateOnce(request, options);
+    }
+  }
+
+  private generateOnce(
+    request: GenerateRequest,
+    options: { onText?: (delta: string) => void; signal?: AbortSignal },
+  ): Promise<GenerateResult> {
     const { signal } = options;
+    for (const message of request.messages) {
+      for (const part of message.content)
+        if (part.type === 'image' && part.data && part.sha256) this.sent.add(part.sha256);
+    }
     return this.call('generate', { request }, options.onText, (id) => {
       const abort = () => void this.call('abort', { target: id }).catch(() => {});
       if (signal?.aborted) abort();
       else signal?.addEventListener('abort', abort, { once: true });
     }) as Promise<GenerateResult>;
+  }
+
+  /** The request with the bytes of images already sent dropped (the same object when there are none). */
+  private withoutSentBytes(request: GenerateRequest): GenerateRequest {
+    const sent = (part: GenerateRequest['messages'][number]['content'][number]) =>
+      part.type === 'image' &&
+      part.data !== undefined &&
+      part.sha256 !== undefined &&
+      this.sent.has(part.sha256);
+    if (!request.messages.some((m) => m.content.some(sent))) return request;
+    return {
+      ...request,
+      messages: request.messages.map((message) => ({
+        ...message,
+        content: message.content.map((part) => {
+          if (!sent(part) || part.type !== 'image') return part;
+          const { data: _data, ...byHash } = part;
+          return byHash;
+        }),
+      })),
+    };
   }
 
   close(): void {

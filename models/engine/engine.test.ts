@@ -3,11 +3,13 @@
  * requests, and a crash that fails the request in flight instead of hanging it.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../../app/chat.ts';
+import { createHash } from 'node:crypto';
+import type { ChatMessage, GenerateRequest } from '../../app/chat.ts';
 import { TesseraError } from '../errors.ts';
 import { noiseImage } from '../testing/images.ts';
 import { testModelDir } from '../testing/test-models.ts';
 import { EngineClient } from './client.ts';
+import { forkEngineProcess } from './fork.ts';
 
 let dir: string;
 let engine: EngineClient | undefined;
@@ -47,17 +49,13 @@ describe('engine process', () => {
     expect(result.tokenIds).toHaveLength(10);
     expect(deltas.join('')).toBe(result.text);
     expect(result.stats.providers.decoder.provider).toBe('cpu');
-    const stats = await client.request('stats', {});
-    expect(stats.model?.family).toBe('smolvlm');
-    expect(stats.rssBytes).toBeGreaterThan(0);
   });
 
   it('plans and prepares images ahead of the question', async () => {
     const client = await started();
-    const plan = await client.request('plan', { width: 1920, height: 1080 });
-    expect(plan.family).toBe('smolvlm');
     const data = await noiseImage(150, 100, 4);
     const prepared = await client.request('prepareImage', { data });
+    expect(prepared.plan.family).toBe('smolvlm');
     const result = await client.generate({
       messages: [
         {
@@ -102,7 +100,9 @@ describe('engine process', () => {
     const notLoaded = EngineClient.spawn();
     try {
       await notLoaded.ready;
-      await expect(notLoaded.request('stats', {})).resolves.toMatchObject({ model: null });
+      await expect(notLoaded.request('forgetThread', { threadId: 't' })).rejects.toMatchObject({
+        code: 'MODEL_NOT_LOADED',
+      });
       await expect(notLoaded.generate({ messages: [await question()] })).rejects.toMatchObject({
         code: 'MODEL_NOT_LOADED',
       });
@@ -141,6 +141,64 @@ describe('engine process', () => {
     expect(error).toBeInstanceOf(TesseraError);
     expect((error as TesseraError).code).toBe('ENGINE_CRASHED');
     expect((error as TesseraError).message).toMatch(/SIGKILL/);
-    await expect(client.request('stats', {})).rejects.toMatchObject({ code: 'ENGINE_CRASHED' });
+    await expect(client.request('forgetThread', { threadId: 't' })).rejects.toMatchObject({
+      code: 'ENGINE_CRASHED',
+    });
+  });
+
+  it("sends an image's bytes once per engine, and again only when the engine lacks them", async () => {
+    const process = forkEngineProcess();
+    const sent: Array<{ type: string; sha256?: string; request?: GenerateRequest }> = [];
+    let renameNextPrepare = false;
+    engine = new EngineClient({
+      ...process,
+      send: (message) => {
+        const m = message as { type: string; sha256?: string };
+        // Stands in for an engine that dropped an image: it is stored under another hash than the client's.
+        if (m.type === 'prepareImage' && renameNextPrepare) m.sha256 = 'f'.repeat(64);
+        sent.push(structuredClone(m));
+        process.send(message);
+      },
+    });
+    await engine.ready;
+    await engine.request('load', { dir, device: 'cpu', dtype: 'fp32' });
+    const data = await noiseImage(150, 100, 4);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const ask = () =>
+      (engine as EngineClient).generate({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image', sha256, data },
+              { type: 'text', text: 'Hi' },
+            ],
+          },
+        ],
+        sampling: { maxTokens: 2 },
+      });
+    const imageParts = () =>
+      sent
+        .filter((m) => m.type === 'generate')
+        .map((m) => m.request?.messages[0]?.content[0] as { data?: Uint8Array });
+
+    await ask();
+    const second = await ask();
+    expect(imageParts().map((p) => p.data !== undefined)).toEqual([true, false]);
+    expect(second.stats.imagesFromCache).toBe(1);
+
+    // The client believes the engine holds an image it does not: told IMAGE_NOT_HELD, it sends the bytes.
+    const other = await noiseImage(120, 90, 5);
+    const otherSha = createHash('sha256').update(other).digest('hex');
+    renameNextPrepare = true;
+    await engine.request('prepareImage', { data: other, sha256: otherSha });
+    renameNextPrepare = false;
+    sent.length = 0;
+    const answer = await engine.generate({
+      messages: [{ role: 'user', content: [{ type: 'image', sha256: otherSha, data: other }] }],
+      sampling: { maxTokens: 2 },
+    });
+    expect(imageParts().map((p) => p.data !== undefined)).toEqual([false, true]);
+    expect(answer.stats.imagesEncoded).toBe(1);
   });
 });

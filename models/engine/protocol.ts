@@ -29,31 +29,18 @@ export const engineRequestSchema = z.discriminatedUnion('type', [
     id: z.number(),
     type: z.literal('prepareImage'),
     data: z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'expected bytes (Uint8Array)'),
-    detail: detailSchema.optional(),
-  }),
-  z.object({
-    id: z.number(),
-    type: z.literal('plan'),
-    width: z.number().int().positive(),
-    height: z.number().int().positive(),
+    /** The bytes' sha256 where the caller has it already (the app's image store): not hashed again. */
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     detail: detailSchema.optional(),
   }),
   z.object({ id: z.number(), type: z.literal('forgetThread'), threadId: z.string() }),
-  z.object({ id: z.number(), type: z.literal('unload') }),
-  z.object({ id: z.number(), type: z.literal('stats') }),
 ]);
 
 export type EngineRequest = z.infer<typeof engineRequestSchema>;
 export type EngineRequestType = EngineRequest['type'];
-
-export interface EngineStats {
-  model: ModelInfo | null;
-  threadsCached: number;
-  kvCacheBytes: number;
-  featureCacheBytes: number;
-  imagesCached: number;
-  rssBytes: number;
-}
 
 /** What each request resolves to. */
 export interface EngineResults {
@@ -61,10 +48,7 @@ export interface EngineResults {
   generate: GenerateResult;
   abort: boolean;
   prepareImage: { sha256: string; plan: TilePlan };
-  plan: TilePlan;
   forgetThread: boolean;
-  unload: boolean;
-  stats: EngineStats;
 }
 
 export interface WireError {

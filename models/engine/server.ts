@@ -78,27 +78,15 @@ export class EngineServer {
         return controller !== undefined;
       }
       case 'prepareImage':
-        return this.loaded().prepareImage(request.data, request.detail, this.reporter(request.id));
-      case 'plan':
-        return this.loaded().planImage({ width: request.width, height: request.height }, request.detail);
+        return this.loaded().prepareImage(
+          request.data,
+          request.detail,
+          this.reporter(request.id),
+          request.sha256,
+        );
       case 'forgetThread':
         this.loaded().forgetThread(request.threadId);
         return true;
-      case 'unload':
-        await this.model?.dispose();
-        this.model = null;
-        return true;
-      case 'stats':
-        return {
-          model: this.model?.info ?? null,
-          ...(this.model?.stats() ?? {
-            threadsCached: 0,
-            kvCacheBytes: 0,
-            featureCacheBytes: 0,
-            imagesCached: 0,
-          }),
-          rssBytes: process.memoryUsage().rss,
-        };
     }
   }
 

@@ -73,7 +73,9 @@ describe('engine watchdog', () => {
     expect(engine.hang).toMatchObject({ stage: 'template', modelAtFault: true });
     expect(await until(() => !alive(pid), 5_000)).toBe(true);
     // Nothing more is sent to a killed engine: the next request fails at once with the same reason.
-    await expect(engine.request('stats', {})).rejects.toMatchObject({ code: 'ENGINE_HUNG' });
+    await expect(engine.request('forgetThread', { threadId: 't' })).rejects.toMatchObject({
+      code: 'ENGINE_HUNG',
+    });
   });
 
   it('stops an answer whose tokenizer regex backtracks forever, naming tokenizer.json', async () => {

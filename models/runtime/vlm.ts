@@ -3,7 +3,7 @@
  * keeps each thread's KV cache between turns, and streams answers. One request runs at a time.
  */
 import type { GenerateRequest, GenerateResult, ImagePart, ModulePlacement } from '../../app/chat.ts';
-import type { Detail, Size, TilePlan } from '../../app/tile-plan.ts';
+import type { Detail, TilePlan } from '../../app/tile-plan.ts';
 import { TesseraError } from '../errors.ts';
 import { decodeImage, imageHash } from '../image/decode.ts';
 import type { LoadOptions, LoadedParts, Placed } from './load.ts';
@@ -83,18 +83,18 @@ export class Vlm {
     };
   }
 
-  planImage(size: Size, detail?: Detail): TilePlan {
-    return this.parts.family.planImage(size, detail ?? this.parts.family.defaultDetail);
-  }
-
-  /** Decodes, plans and encodes an image now (on attach), so a later question only waits for prefill. */
+  /**
+   * Decodes, plans and encodes an image now (on attach), so a later question only waits for prefill. A caller
+   * that already hashed the bytes (the app's image store) passes the hash, and it is not computed again.
+   */
   prepareImage(
     data: Uint8Array,
     detail?: Detail,
     onStage: OnStage = ignoreStages,
+    knownSha256?: string,
   ): Promise<{ sha256: string; plan: TilePlan }> {
     return this.exclusive(async () => {
-      const sha256 = imageHash(data);
+      const sha256 = knownSha256 ?? imageHash(data);
       this.imageBytes.set(sha256, data, data.byteLength);
       const { plan } = await this.featuresFor(sha256, detail ?? this.parts.family.defaultDetail, onStage);
       return { sha256, plan };
@@ -150,8 +150,10 @@ export class Vlm {
       m.content.filter((p): p is ImagePart => p.type === 'image'),
     );
     const images: Array<PromptImage & { features: ImageFeatures; fresh: boolean }> = [];
-    for (const part of parts) {
-      const sha256 = this.rememberImage(part);
+    // Every image is checked before any work, so a caller told IMAGE_NOT_HELD can resend and lose nothing.
+    const hashes = this.rememberImages(parts);
+    for (const [i, part] of parts.entries()) {
+      const sha256 = hashes[i] as string;
       const detail = part.detail ?? family.defaultDetail;
       const key = `${sha256}:${detail}`;
       const fresh = this.features.get(key) === undefined;
@@ -221,19 +223,38 @@ export class Vlm {
     return { cache, reused };
   }
 
-  private rememberImage(part: ImagePart): string {
-    if (part.data) {
-      const sha256 = imageHash(part.data);
-      this.imageBytes.set(sha256, part.data, part.data.byteLength);
-      return sha256;
+  /**
+   * Each part's content hash, keeping the bytes of parts that carry them. A part sent by hash alone must name
+   * an image whose bytes or features (at its detail) are still held; otherwise IMAGE_NOT_HELD, and the caller
+   * sends the bytes again (the byte cache is bounded, and a restarted engine holds nothing).
+   */
+  private rememberImages(parts: readonly ImagePart[]): string[] {
+    const missing: string[] = [];
+    const hashes = parts.map((part) => {
+      if (part.data) {
+        const sha256 = part.sha256 ?? imageHash(part.data);
+        this.imageBytes.set(sha256, part.data, part.data.byteLength);
+        return sha256;
+      }
+      if (!part.sha256) {
+        throw new TesseraError(
+          'BAD_REQUEST',
+          'An image part needs its data (or the sha256 of an image sent earlier).',
+        );
+      }
+      const detail = part.detail ?? this.parts.family.defaultDetail;
+      const held = this.imageBytes.get(part.sha256) ?? this.features.get(`${part.sha256}:${detail}`);
+      if (!held) missing.push(part.sha256);
+      return part.sha256;
+    });
+    if (missing.length > 0) {
+      throw new TesseraError(
+        'IMAGE_NOT_HELD',
+        `The engine no longer holds ${missing.length === 1 ? 'this image' : `${missing.length} of the images`} ` +
+          `(${missing.map((h) => `${h.slice(0, 12)}…`).join(', ')}); send the image data again.`,
+      );
     }
-    if (part.sha256 && this.imageBytes.get(part.sha256)) return part.sha256;
-    throw new TesseraError(
-      'BAD_REQUEST',
-      part.sha256
-        ? `The image ${part.sha256.slice(0, 12)}… is no longer held by the engine; send its data again.`
-        : 'An image part needs its data (or the sha256 of an image prepared earlier).',
-    );
+    return hashes;
   }
 
   private async featuresFor(sha256: string, detail: Detail, onStage: OnStage): Promise<ImageFeatures> {
