@@ -6,6 +6,8 @@ export default defineConfig({
     // Model generation and ONNX sessions are CPU-heavy; the machine has two cores.
     testTimeout: 120_000,
     hookTimeout: 300_000,
+    // Tests spawn the bundled CLI and engine: built here once, from the current source.
+    globalSetup: ['scripts/test-build.ts'],
     pool: 'forks',
     maxWorkers: 2,
   },

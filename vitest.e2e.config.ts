@@ -6,6 +6,8 @@ export default defineConfig({
     include: ['e2e/**/*.e2e.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 300_000,
+    // Tests spawn the bundled CLI and engine: built here once, from the current source.
+    globalSetup: ['scripts/test-build.ts'],
     pool: 'forks',
     maxWorkers: 1,
     fileParallelism: false,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { _electron as electron } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { buildElectron } from '../main/electron/build.ts';
+import { buildElectron } from '../scripts/build.ts';
 import { testModelDir } from '../models/testing/test-models.ts';
 import { screenshot } from './harness.ts';
 
