@@ -29,7 +29,12 @@ export interface TilePlan {
   original: Size;
   /** The size the image is resized to before it is cut into tiles. */
   resized: Size;
-  grid: { rows: number; cols: number };
+  /**
+   * How the image is divided: `tiles` counts the tiles (encoder views) in rows and columns, as most families
+   * cut an image; `patches` counts the merged patches of the one view a family like Qwen2-VL sends whole,
+   * one token each. Views without a grid (a global view alone) have 0 × 0 or 1 × 1 tiles.
+   */
+  grid: { rows: number; cols: number; unit: 'tiles' | 'patches' };
   tiles: Tile[];
   /** The downscaled view of the whole image, where the family adds one. */
   global: Tile | null;

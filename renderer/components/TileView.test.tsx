@@ -59,7 +59,7 @@ it('draws the merged-patch grid of a single-view plan (Qwen2-VL), one token per 
     detail: 'high' as const,
     original: { width: 1280, height: 640 },
     resized: { width: 1288, height: 644 },
-    grid: { rows: 23, cols: 46 },
+    grid: { rows: 23, cols: 46, unit: 'patches' as const },
     tiles: [whole],
     global: null,
     imageTokens: 1058,

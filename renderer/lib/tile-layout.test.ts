@@ -18,7 +18,7 @@ const plan: TilePlan = {
   detail: 'high',
   original: { width: 1920, height: 1080 },
   resized: { width: 2048, height: 1024 },
-  grid: { rows: 2, cols: 4 },
+  grid: { rows: 2, cols: 4, unit: 'tiles' },
   tiles: [
     tile(480, 540, 480, 540),
     tile(0, 0, 480, 540),

@@ -71,13 +71,12 @@ export function layoutPlan(plan: TilePlan, displayed: Size): PlanLayout {
 }
 
 /**
- * The grid inside a single view, where the plan's grid is finer than its tiles: Qwen2-VL sends the whole
- * image as one view and its grid counts the 2×2-merged patches, one token each. Null for tiled plans.
+ * The grid inside a single view, where the plan's grid counts patches rather than tiles: Qwen2-VL sends the
+ * whole image as one view and its grid counts the 2×2-merged patches, one token each. Null for tiled plans.
  */
 export function patchGrid(plan: TilePlan): { rows: number; cols: number } | null {
-  const { rows, cols } = plan.grid;
-  const only = plan.tiles.length === 1 ? plan.tiles[0] : undefined;
-  return only && rows * cols > 1 && rows * cols === only.tokens ? { rows, cols } : null;
+  const { rows, cols, unit } = plan.grid;
+  return unit === 'patches' && plan.tiles.length === 1 ? { rows, cols } : null;
 }
 
 /** "2 × 3 tiles + global", "global view only", "1 tile of 23 × 41 patches", … */

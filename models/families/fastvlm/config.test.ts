@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { isTesseraError } from '../../errors.ts';
 import { readFastVlmConfig } from './config.ts';
-import { fastVlm } from './index.ts';
+import { fastVlm } from './geometry.ts';
 import { fastVlm05b } from './testing.ts';
 
 describe('FastVLM configuration and plan', () => {
@@ -27,7 +27,7 @@ describe('FastVLM configuration and plan', () => {
     expect(high).toMatchObject({
       family: 'fastvlm',
       resized: { width: 1365, height: 1024 },
-      grid: { rows: 1, cols: 1 },
+      grid: { rows: 1, cols: 1, unit: 'tiles' },
       global: null,
       imageTokens: 256,
       promptTokens: 256,

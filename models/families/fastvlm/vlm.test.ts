@@ -52,7 +52,7 @@ describe('tessera plan / ask on the FastVLM folder', () => {
     expect(cli.plan(fx.dir, '--size', '640x480')).toMatchObject({
       family: 'fastvlm',
       resized: { width: 341, height: 256 },
-      grid: { rows: 1, cols: 1 },
+      grid: { rows: 1, cols: 1, unit: 'tiles' },
       imageTokens: 16,
     });
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Size } from '../../../app/tile-plan.ts';
-import { gemma3 } from './index.ts';
+import { gemma3 } from './geometry.ts';
 import { type PanAndScan, readGemma3Config } from './config.ts';
 import { panAndScanGrid, planGemma3, viewsOf } from './plan.ts';
 import { gemma3_4b } from './testing.ts';
@@ -91,7 +91,7 @@ describe('planGemma3', () => {
       detail: 'low',
       original: { width: 1800, height: 600 },
       resized: { width: 896, height: 896 },
-      grid: { rows: 1, cols: 1 },
+      grid: { rows: 1, cols: 1, unit: 'tiles' },
       tiles: [{ x: 0, y: 0, width: 1800, height: 600, inputWidth: 896, inputHeight: 896, tokens: 256 }],
       global: null,
       imageTokens: 256,
@@ -101,7 +101,7 @@ describe('planGemma3', () => {
 
   it('high: the whole image as the global view, then the crops; 256 tokens each', () => {
     const plan = planGemma3(cfg, { width: 1800, height: 600 }, 'high');
-    expect(plan.grid).toEqual({ rows: 1, cols: 3 });
+    expect(plan.grid).toMatchObject({ rows: 1, cols: 3 });
     expect(plan.global).toEqual({
       x: 0,
       y: 0,

@@ -7,7 +7,7 @@
  */
 import type { Detail, Size, Tile, TilePlan } from '../../../app/tile-plan.ts';
 import { TesseraError } from '../../errors.ts';
-import type { Region } from '../pixels.ts';
+import type { Region } from '../region.ts';
 import type { Gemma3Config, PanAndScan } from './config.ts';
 
 export const FAMILY = 'gemma3';
@@ -90,7 +90,7 @@ export function planGemma3(cfg: Gemma3Config, size: Size, detail: Detail): TileP
     detail,
     original,
     resized: { ...cfg.inputSize },
-    grid: grid ? { rows: grid.rows, cols: grid.cols } : { rows: 1, cols: 1 },
+    grid: { rows: grid?.rows ?? 1, cols: grid?.cols ?? 1, unit: 'tiles' },
     tiles: grid ? grid.crops.map(view) : [whole],
     global: grid ? whole : null,
     imageTokens,

@@ -108,7 +108,7 @@ describe('tessera plan / ask on the Gemma 3 folder', () => {
       detail: 'high',
       original: { width: 1000, height: 400 },
       resized: { width: 224, height: 224 },
-      grid: { rows: 1, cols: 3 },
+      grid: { rows: 1, cols: 3, unit: 'tiles' },
       tiles: [
         { x: 0, y: 0, width: 334, height: 400, ...view },
         { x: 334, y: 0, width: 334, height: 400, ...view },

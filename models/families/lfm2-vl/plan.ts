@@ -148,7 +148,7 @@ function plan(
     detail,
     original,
     resized,
-    grid,
+    grid: { rows: grid.rows, cols: grid.cols, unit: 'tiles' },
     tiles,
     global,
     imageTokens,

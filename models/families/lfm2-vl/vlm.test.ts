@@ -142,7 +142,10 @@ describe('Vlm on a tiny generated LFM2-VL', () => {
   it('answers about two images in one message', async () => {
     const two = await greedy([user(image(fx.images.photo), image(fx.images.other), text('Compare them.'))]);
     const one = await greedy([user(image(fx.images.photo), text('Compare them.'))]);
-    const otherPlan = fx.vlm.planImage({ width: 90, height: 160 });
+    const otherPlan = fx.vlm.parts.family.planImage(
+      { width: 90, height: 160 },
+      fx.vlm.parts.family.defaultDetail,
+    );
     expect(two.stats.promptTokens - one.stats.promptTokens).toBe(otherPlan.promptTokens);
     expect(two.tokenIds).toHaveLength(12);
   });
@@ -157,7 +160,7 @@ describe('tessera plan / ask on the LFM2-VL folder', () => {
       detail: 'high',
       original: { width: 200, height: 120 },
       resized: { width: 128, height: 64 },
-      grid: { rows: 1, cols: 2 },
+      grid: { rows: 1, cols: 2, unit: 'tiles' },
       tiles: [
         { x: 0, y: 0, width: 100, height: 120, inputWidth: 64, inputHeight: 64, tokens: 16 },
         { x: 100, y: 0, width: 100, height: 120, inputWidth: 64, inputHeight: 64, tokens: 16 },

@@ -63,7 +63,7 @@ describe('AnyRes arithmetic (Python reference numbers)', () => {
 describe('LLaVA-OneVision tile plans', () => {
   it('high: the base view as global, the 2 × 2 crops of 768 × 768 as tiles in original pixels', () => {
     const plan = planOnevision(cfg, size(640, 480), 'high');
-    expect(plan.grid).toEqual({ rows: 2, cols: 2 });
+    expect(plan.grid).toMatchObject({ rows: 2, cols: 2 });
     expect(plan.resized).toEqual(size(768, 576));
     expect(plan.global).toMatchObject({ x: 0, y: 0, width: 640, height: 480, tokens: 729 });
     // 576 rows pasted at y = 96: crop rows cover canvas 0…384 and 384…768 → image rows 0…240 and 240…480.
@@ -82,7 +82,7 @@ describe('LLaVA-OneVision tile plans', () => {
   it('low: the base view and its newline row, no tiles', () => {
     const plan = planOnevision(cfg, size(640, 480), 'low');
     expect(plan).toMatchObject({
-      grid: { rows: 0, cols: 0 },
+      grid: { rows: 0, cols: 0, unit: 'tiles' },
       tiles: [],
       imageTokens: 730,
       resized: size(384, 384),

@@ -26,7 +26,7 @@ describe('Vlm on a tiny generated LLaVA-OneVision', () => {
     const { vlm, images } = fx;
     const { ids, imageTokens } = await promptEmbeds(vlm, [user(image(images.photo), text('What is this?'))]);
     const plan = vlm.parts.family.planImage({ width: 200, height: 120 }, 'high');
-    expect(plan.grid).toEqual({ rows: 3, cols: 4 });
+    expect(plan.grid).toMatchObject({ rows: 3, cols: 4 });
     expect(imageTokens).toBe(plan.imageTokens);
     expect(ids.filter((id) => id === vlm.parts.family.imageTokenId)).toHaveLength(plan.imageTokens);
     const textOnly = vlm.parts.text.encode(
@@ -66,7 +66,11 @@ describe('tessera plan / ask on the LLaVA-OneVision folder', () => {
   it('plan prints the base view and the crop grid', () => {
     const plan = cli.plan(fx.dir, '--size', '640x480');
     // Tiny pinpoints are {1…6} × 56: 640×480 fits 336 × 280 best → 5 rows × 6 columns of 56-pixel crops.
-    expect(plan).toMatchObject({ family: 'llava-onevision', detail: 'high', grid: { rows: 5, cols: 6 } });
+    expect(plan).toMatchObject({
+      family: 'llava-onevision',
+      detail: 'high',
+      grid: { rows: 5, cols: 6, unit: 'tiles' },
+    });
     expect(plan.tiles).toHaveLength(30);
     expect(plan.global).toMatchObject({ x: 0, y: 0, width: 640, height: 480, inputWidth: 56, tokens: 16 });
   });

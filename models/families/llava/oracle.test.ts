@@ -63,7 +63,7 @@ describe('LLaVA against transformers.js', () => {
     // Tessera's expansion of the same text gives the same sequence.
     const expanded = prompt.replace(
       '<image>',
-      vlm.parts.family.expandImage(vlm.planImage({ width: 224, height: 224 })),
+      vlm.parts.family.expandImage(vlm.parts.family.planImage({ width: 224, height: 224 }, 'high')),
     );
     expect(vlm.parts.text.encode(expanded)).toEqual(idsOf(inputs.input_ids));
     expect(inputs.pixel_values.dims).toEqual([1, 3, 56, 56]);
@@ -91,7 +91,7 @@ describe('LLaVA against transformers.js', () => {
   it('processor pixel_values: equal where nothing is resized; within 0.05 on a smooth resize; apart on noise', async () => {
     const pixels = async (bytes: Uint8Array) => {
       const decoded = await decodeImage(bytes);
-      const plan = fx.vlm.planImage(decoded);
+      const plan = fx.vlm.parts.family.planImage(decoded, fx.vlm.parts.family.defaultDetail);
       const ours = (await fx.vlm.parts.family.preprocess(decoded, plan)).pixel_values?.data as Float32Array;
       const imageProcessor = oracle.processor.image_processor;
       if (!imageProcessor) throw new Error('the LlavaProcessor has no image processor');

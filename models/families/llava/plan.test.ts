@@ -19,7 +19,7 @@ describe('LLaVA-1.5 tile plan (vlm-formats §2)', () => {
       detail: 'high',
       original: { width: 640, height: 480 },
       resized: { width: 448, height: 336 },
-      grid: { rows: 1, cols: 1 },
+      grid: { rows: 1, cols: 1, unit: 'tiles' },
       // The center crop of the 448×336 resize is x 56…392: x 80…560 of the original.
       tiles: [{ x: 80, y: 0, width: 480, height: 480, inputWidth: 336, inputHeight: 336, tokens: 576 }],
       global: null,

@@ -5,7 +5,7 @@
  */
 import type { Detail, Size, Tile, TilePlan } from '../../../app/tile-plan.ts';
 import { TesseraError } from '../../errors.ts';
-import type { Region } from '../pixels.ts';
+import type { Region } from '../region.ts';
 import type { LlavaConfig, ResizeTarget } from './config.ts';
 
 export const FAMILY = 'llava';
@@ -86,7 +86,7 @@ export function planLlava(cfg: LlavaConfig, size: Size, detail: Detail): TilePla
     detail,
     original,
     resized,
-    grid: { rows: 1, cols: 1 },
+    grid: { rows: 1, cols: 1, unit: 'tiles' },
     tiles: [tile],
     global: null,
     imageTokens: cfg.imageTokens,

@@ -73,7 +73,7 @@ describe('tessera plan / ask on the LLaVA folder', () => {
       detail: 'low',
       original: { width: 640, height: 480 },
       resized: { width: 74, height: 56 },
-      grid: { rows: 1, cols: 1 },
+      grid: { rows: 1, cols: 1, unit: 'tiles' },
       // Crop x 9…65 of the 74×56 resize: x 77.8…562.2 of the original, rounded outward.
       tiles: [{ x: 77, y: 0, width: 486, height: 480, inputWidth: 56, inputHeight: 56, tokens: 16 }],
       global: null,

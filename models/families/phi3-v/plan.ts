@@ -5,7 +5,7 @@
  */
 import type { Detail, Size, Tile, TilePlan } from '../../../app/tile-plan.ts';
 import { TesseraError } from '../../errors.ts';
-import type { Region } from '../pixels.ts';
+import type { Region } from '../region.ts';
 import { CROP_SIDE, type Phi3vConfig } from './config.ts';
 
 export const FAMILY = 'phi3_v';
@@ -116,7 +116,7 @@ export function planPhi3v(cfg: Phi3vConfig, size: Size, detail: Detail): TilePla
     detail,
     original,
     resized,
-    grid: { rows: hd.rows, cols: hd.cols },
+    grid: { rows: hd.rows, cols: hd.cols, unit: 'tiles' },
     tiles,
     global: {
       x: 0,

@@ -139,7 +139,7 @@ describe('tessera plan / ask on the Phi-3.5-vision folder', () => {
       detail: 'high',
       original: { width: 1280, height: 640 },
       resized: { width: 672, height: 336 },
-      grid: { rows: 1, cols: 2 },
+      grid: { rows: 1, cols: 2, unit: 'tiles' },
       global: { x: 0, y: 0, width: 1280, height: 640, inputWidth: 336, inputHeight: 336, tokens: 157 },
       imageTokens: 457,
       promptTokens: 457,

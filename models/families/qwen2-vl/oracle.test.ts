@@ -125,7 +125,9 @@ describe.each<[QwenTestVariant, string]>([
     const grid = int64(ours.grids, [2, 3]);
     const mask = int64(new Array<number>(n).fill(1), [1, n]);
     const [positions, delta] = (oracle.model as never as RopeModel).get_rope_index(ids, grid, null, mask);
-    const plans = [photo, other].map(async (b) => fx.vlm.planImage(await decodeImage(b), 'high'));
+    const plans = [photo, other].map(async (b) =>
+      fx.vlm.parts.family.planImage(await decodeImage(b), 'high'),
+    );
     const tessera = positionIdsOf(fx.vlm)(ours.ids, await Promise.all(plans), 0, n);
     expect(Array.from(tessera.data as BigInt64Array)).toEqual(Array.from(positions.data as BigInt64Array));
     expect(Number((delta.data as BigInt64Array)[0])).toBeLessThan(0); // images advance positions by max(h, w)

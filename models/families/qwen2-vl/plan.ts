@@ -85,7 +85,7 @@ export function planQwen(cfg: QwenConfig, size: Size, detail: Detail): TilePlan 
     detail,
     original,
     resized,
-    grid: { rows, cols },
+    grid: { rows, cols, unit: 'patches' },
     tiles: [
       {
         x: 0,

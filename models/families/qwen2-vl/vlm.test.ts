@@ -89,7 +89,7 @@ describe('tessera plan / ask on the Qwen2-VL folder', () => {
       detail: 'low',
       original: { width: 640, height: 480 },
       resized: { width: 504, height: 364 },
-      grid: { rows: 13, cols: 18 },
+      grid: { rows: 13, cols: 18, unit: 'patches' },
       tiles: [{ x: 0, y: 0, width: 640, height: 480, inputWidth: 504, inputHeight: 364, tokens: 234 }],
       global: null,
       imageTokens: 234,

@@ -110,7 +110,7 @@ export function planSmolVlm(cfg: SmolVlmConfig, size: Size, detail: Detail): Til
     detail,
     original,
     resized,
-    grid: { rows, cols },
+    grid: { rows, cols, unit: 'tiles' },
     tiles,
     global,
     imageTokens: frames * seq,
