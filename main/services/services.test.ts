@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttachResult, Message, Thread } from '../../app/ipc/contract.ts';
 import { imageHash } from '../../models/image/decode.ts';
@@ -69,6 +70,21 @@ describe('services', () => {
     expect(bytes).toEqual(await noiseImage(150, 100, 4));
     const low = await h.call('images.plan', { sha256: image.image.sha256, detail: 'low' });
     expect(low.detail).toBe('low');
+  });
+
+  it('plans an attached image as the engine does, EXIF orientation included', async () => {
+    // The plan is one pure function (the family's geometry): main computes it for the card from the header,
+    // the engine for running from the decoded pixels. A photo taken sideways must get the same plan from both.
+    const data = new Uint8Array(
+      await sharp({ create: { width: 300, height: 120, channels: 3, background: '#c33' } })
+        .jpeg()
+        .withMetadata({ orientation: 6 })
+        .toBuffer(),
+    );
+    const attached = await h.call('images.attach', { name: 'sideways.jpg', data, detail: 'high' });
+    expect(attached.image).toMatchObject({ width: 120, height: 300 });
+    const engine = await h.engine.withEngine((c) => c.request('prepareImage', { data, detail: 'high' }));
+    expect(engine.plan).toEqual(attached.plan);
   });
 
   it('sends a question: returns at once, streams deltas, ends complete with stats', async () => {
