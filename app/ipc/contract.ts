@@ -8,6 +8,7 @@ import { detailSchema, samplingSchema } from '../chat.ts';
 import type { GenerationStats } from '../chat.ts';
 import type { CatalogEntry } from '../catalog.ts';
 import type { Detail, TilePlan } from '../tile-plan.ts';
+import type { WireError } from '../errors.ts';
 
 const id = z.string().min(1).max(100);
 /** Image bytes accepted over IPC: 40 MiB is far above any screenshot and keeps a bad paste bounded. */
@@ -61,7 +62,7 @@ export interface Message {
   createdAt: number;
   /** Answers only. */
   stats: GenerationStats | null;
-  error: { code: string; message: string } | null;
+  error: WireError | null;
 }
 
 export interface ThreadDetail {
@@ -113,7 +114,7 @@ export interface DownloadJob {
   bytesPerSecond: number;
   etaSeconds: number | null;
   files: DownloadFile[];
-  error: { code: string; message: string } | null;
+  error: WireError | null;
   createdAt: number;
   updatedAt: number;
   /** The installed model, once done. */
@@ -168,7 +169,7 @@ export interface EngineStatus {
   modelId: string | null;
   /** Provider and dtype per graph, once a model is loaded. */
   providers: GenerationStats['providers'] | null;
-  error: { code: string; message: string } | null;
+  error: WireError | null;
   restarts: number;
 }
 
@@ -355,26 +356,10 @@ export const EVENT_NAMES: readonly EventName[] = [
 // ---------------------------------------------------------------------------------------------------------
 // Result envelope: errors cross the boundary as codes the UI can act on, never as thrown exceptions.
 
-export type ErrorCode =
-  | 'BAD_REQUEST'
-  | 'NOT_FOUND'
-  | 'NO_MODEL'
-  | 'ENGINE_CRASHED'
-  /** The engine's watchdog stopped it: a stage ran past its deadline (models/engine/watchdog.ts). */
-  | 'ENGINE_HUNG'
-  /** A model whose own files made the engine hang; not loaded again until they change. */
-  | 'MODEL_UNUSABLE'
-  | 'IMAGE_INVALID'
-  | 'IMAGE_TOO_LARGE'
-  | 'PROMPT_TOO_LONG'
-  | 'BUSY'
-  | 'DISK_FULL'
-  | 'HUB_ERROR'
-  | 'MODEL_UNSUPPORTED'
-  | 'INTERNAL'
-  | (string & {});
+// The codes, one closed set with a line on each, are app/errors.ts's.
+export type { ErrorCode, WireError } from '../errors.ts';
 
-export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string } };
+export type Result<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
 /** The main-process side: one handler per request. */
 export type Handlers = {

@@ -1,8 +1,17 @@
 /** Argument parsing shared by the commands, on node:util's parseArgs. */
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
+import { TesseraError } from '../../app/errors.ts';
 
-export class UsageError extends Error {}
+/**
+ * Bad arguments: the code USAGE makes the CLI exit 2. A subclass only to spare the commands' many throw
+ * sites the code argument.
+ */
+export class UsageError extends TesseraError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -10,7 +19,7 @@ export function parse<const O extends Options>(args: string[], options: O) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true } as const);
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]);
+    throw new UsageError((error as Error).message.split('\n')[0] ?? '');
   }
 }
 

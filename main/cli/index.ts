@@ -3,7 +3,7 @@
  * with a one-line reason on bad input; answers stream to stdout and timings go to stderr so the answer can be
  * piped.
  */
-import { isTesseraError } from '../../models/errors.ts';
+import { hasCode } from '../../app/errors.ts';
 import { askCommand } from './ask.ts';
 import { inspectCommand } from './inspect.ts';
 import { makeModelCommand } from './make-model.ts';
@@ -12,7 +12,6 @@ import { planCommand } from './plan.ts';
 import { pullCommand } from './pull.ts';
 import { rmCommand } from './rm.ts';
 import { serveCommand } from './serve.ts';
-import { UsageError } from './args.ts';
 
 const USAGE = `Usage:
   tessera ask --model DIR [--device auto|webgpu|cuda|dml|coreml|cpu] [--dtype D] [--max-tokens N]
@@ -60,11 +59,11 @@ async function main(argv: string[]): Promise<number> {
     await run(rest);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (hasCode(error, 'USAGE')) {
       console.error(`tessera ${command}: ${error.message}`);
       return 2;
     }
-    const message = isTesseraError(error) || error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
     console.error(`tessera ${command}: ${message.split('\n')[0]}`);
     return 1;
   }

@@ -6,9 +6,9 @@
  */
 import { readdir, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { TesseraError } from '../../app/errors.ts';
 import { readBounded } from '../../models/files/bounded-read.ts';
 import {
-  DownloadError,
   HubClient,
   type HubClientOptions,
   type RemoteFile,
@@ -17,8 +17,6 @@ import {
 } from './hub-client.ts';
 import { gitBlobIdOfFile, sha256OfFile } from './sha256.ts';
 import { modulesFor, planVariant } from './variants.ts';
-
-export { DownloadError } from './hub-client.ts';
 
 export const MANIFEST = '.tessera-manifest.json';
 /** Room left free beyond the download itself, for the manifest, logs and whatever else is writing. */
@@ -198,7 +196,7 @@ export async function downloadModel(
   if (needed > 0) {
     const free = await (options.freeBytes ?? freeDiskBytes)(options.modelsDir);
     if (free < needed + DISK_MARGIN) {
-      throw new DownloadError(
+      throw new TesseraError(
         'DISK_FULL',
         `Not enough disk space in ${options.modelsDir}: the model needs ${formatBytes(needed + DISK_MARGIN)} ` +
           `more, ${formatBytes(free)} is free. Free some space or choose another models folder.`,

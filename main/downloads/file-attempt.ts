@@ -2,14 +2,14 @@
  * One attempt at one file of a pinned commit: resume `<dest>.incomplete` with `Range`, stream the body into
  * it while hashing (file-sink.ts writes 1 MiB blocks while the sha256 worker, sha256.ts, hashes them),
  * check the size and hash, and rename into place. A transfer with no bytes for `stallMs` is aborted. Every
- * failure worth retrying is a RetryableError; hub-client.ts runs the attempts.
+ * failure worth retrying is `retryable` (hub-errors.ts); hub-client.ts runs the attempts.
  */
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { HashingFileSink } from './file-sink.ts';
-import { RetryableError, describe, networkError } from './hub-errors.ts';
+import { describe, networkError, restartsFile, retryable } from './hub-errors.ts';
 import type { Got, HubHttp } from './hub-http.ts';
 import type { VerifiableFile } from './hub-listing.ts';
 import type { DownloadFileOptions, Progress } from './hub-types.ts';
@@ -44,7 +44,7 @@ export async function attemptDownload(
     await receiveVerified(response, file, dest, from, stall, options.onProgress);
     await rename(partial, dest);
   } catch (error) {
-    if (error instanceof RetryableError && error.restart) await rm(partial, { force: true });
+    if (restartsFile(error)) await rm(partial, { force: true });
     throw error;
   } finally {
     stall.clear();
@@ -73,7 +73,7 @@ interface StallGuard {
 function stallGuard(stallMs: number, outer: AbortSignal | undefined): StallGuard {
   const stall = new AbortController();
   // refresh() restarts the countdown without a new timer: it runs once per network chunk.
-  const timer = setTimeout(() => stall.abort(new RetryableError(`no data for ${stallMs / 1000} s`)), stallMs);
+  const timer = setTimeout(() => stall.abort(retryable(`no data for ${stallMs / 1000} s`)), stallMs);
   return {
     signal: outer ? AbortSignal.any([outer, stall.signal]) : stall.signal,
     touch: () => timer.refresh(),
@@ -97,14 +97,14 @@ async function startOffset(
   if (response.status === 416 && offset > 0) {
     response.cancel();
     await rm(partial, { force: true });
-    throw new RetryableError('the partial file did not match the remote file', 0);
+    throw retryable('the partial file did not match the remote file', { afterMs: 0 });
   }
   if (response.status !== 200 && response.status !== 206) throw http.statusError(response, file.path);
   if (response.status !== 206 || offset === 0) return 0;
   const range = /^bytes (\d+)-/.exec(response.header('content-range') ?? '');
   if (!range || Number(range[1]) !== offset) {
     response.cancel();
-    throw new RetryableError(`the server sent an unexpected range for ${file.path}`);
+    throw retryable(`the server sent an unexpected range for ${file.path}`);
   }
   return offset;
 }
@@ -142,10 +142,9 @@ async function receiveVerified(
       response.cancel(); // a no-op once the body has ended; otherwise frees the connection
       await handle.close();
     }
-    if (bytes !== file.size)
-      throw new RetryableError(`${file.path} ended after ${bytes} of ${file.size} bytes`);
+    if (bytes !== file.size) throw retryable(`${file.path} ended after ${bytes} of ${file.size} bytes`);
     await prefix.catch((error: unknown) => {
-      throw new RetryableError(`could not read back ${partial}: ${describe(error)}`, 0, true);
+      throw retryable(`could not read back ${partial}: ${describe(error)}`, { afterMs: 0, restart: true });
     });
     await checkDigest(hash, file, partial);
   } finally {
@@ -178,7 +177,7 @@ async function checkDigest(hash: WorkerHash, file: VerifiableFile, partial: stri
   const actual = await hash.digest();
   if (actual === expected) return;
   await rm(partial, { force: true });
-  throw new RetryableError(`${file.path} failed its ${check} check (expected ${expected}, got ${actual})`);
+  throw retryable(`${file.path} failed its ${check} check (expected ${expected}, got ${actual})`);
 }
 
 /**
@@ -212,7 +211,10 @@ async function receive(
     options.onChunk();
     const chunk = next.value;
     if (total !== undefined && bytes + chunk.byteLength > total) {
-      throw new RetryableError(`the server sent more than ${total} bytes for ${options.path}`, 0, true);
+      throw retryable(`the server sent more than ${total} bytes for ${options.path}`, {
+        afterMs: 0,
+        restart: true,
+      });
     }
     await sink.push(chunk);
     bytes += chunk.byteLength;

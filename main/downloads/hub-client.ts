@@ -6,7 +6,7 @@
  * - hub-retry.ts: retries of network errors, 5xx and 429 with backoff and jitter, honouring `Retry-After`;
  * - hub-http.ts: requests through undici with the proxy settings, following redirects (token stays home);
  * - file-lock.ts: a per-file lock (in this process and across processes) so two downloads never interleave;
- * - hub-errors.ts: RetryableError, HubError, DownloadError and what each HTTP status means.
+ * - hub-errors.ts: the Hub's errors (retryable or final HUB_ERRORs) and what each HTTP status means.
  * Answers read into memory (file lists, config.json) are bounded (bounded-body.ts).
  */
 import {
@@ -18,13 +18,12 @@ import {
 } from './bounded-body.ts';
 import { alreadyThere, attemptDownload } from './file-attempt.ts';
 import { withFileLock } from './file-lock.ts';
-import { HubError } from './hub-errors.ts';
+import { hubError } from './hub-errors.ts';
 import { HubHttp } from './hub-http.ts';
 import { parseSnapshot, safeRelativePath, verifiable } from './hub-listing.ts';
 import { type RetryPolicy, withRetries } from './hub-retry.ts';
 import type { DownloadFileOptions, HubClientOptions, RemoteFile, RepoSnapshot } from './hub-types.ts';
 
-export { DownloadError, type DownloadErrorCode, HubError } from './hub-errors.ts';
 export { withFileLock } from './file-lock.ts';
 export { parseRepoRef, safeRelativePath, verifiable } from './hub-listing.ts';
 export type {
@@ -65,7 +64,7 @@ export class HubClient {
 
   /**
    * A small text file of a pinned commit (config.json), read whole up to `limit`; a missing file is a 404
-   * HubError.
+   * HUB_ERROR.
    */
   async fetchText(
     repo: string,
@@ -117,7 +116,7 @@ export class HubClient {
         limit,
         () => stop.abort(),
         () =>
-          new HubError(
+          hubError(
             `The Hub's answer for ${what} (${url}) is larger than ${formatLimit(limit)}, the most Tessera ` +
               `reads for ${limit.kind}; it stopped reading.`,
           ),

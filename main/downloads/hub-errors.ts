@@ -1,40 +1,35 @@
 /**
- * The Hub client's failures: `RetryableError` is worth another attempt (hub-retry.ts decides), `HubError`
- * is final, `DownloadError` is one the user can fix. `statusError` sorts an HTTP status into them.
+ * The Hub client's failures, all TesseraErrors: `retryable` ones are worth another attempt (hub-retry.ts
+ * decides), the rest are final HUB_ERRORs. `statusError` sorts an HTTP status into them.
  */
+import { TesseraError } from '../../app/errors.ts';
 
-/** A failure worth another attempt (network, 5xx, 429, stall, bad bytes). */
-export class RetryableError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-    /** The partial file is wrong, not just short: delete it so the next attempt starts from byte 0. */
-    readonly restart = false,
-  ) {
-    super(message);
-  }
+/** Retryable errors whose partial file is wrong, not just short (kept here: only file-attempt.ts asks). */
+const restarting = new WeakSet<TesseraError>();
+
+/** A failure worth another attempt (network, 5xx, 429, stall, bad bytes); out of attempts, a HUB_ERROR. */
+export function retryable(
+  message: string,
+  options: { afterMs?: number; restart?: boolean } = {},
+): TesseraError {
+  const error = new TesseraError('HUB_ERROR', message, { retryable: true, retryAfterMs: options.afterMs });
+  if (options.restart) restarting.add(error);
+  return error;
 }
 
-export class HubError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-  }
+/** Whether `error` is worth another attempt: ours, or fetch's network failure (a TypeError). */
+export function isRetryable(error: unknown): boolean {
+  return (error instanceof TesseraError && error.retryable) || error instanceof TypeError;
 }
 
-export type DownloadErrorCode = 'DISK_FULL' | 'NO_SUCH_VARIANT' | 'NOT_ONNX_LAYOUT';
+/** The partial file is wrong, not just short: delete it so the next attempt starts from byte 0. */
+export function restartsFile(error: unknown): boolean {
+  return error instanceof TesseraError && restarting.has(error);
+}
 
-/** A download that cannot go ahead for a reason the user can fix (space, variant, repo layout). */
-export class DownloadError extends Error {
-  constructor(
-    readonly code: DownloadErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'DownloadError';
-  }
+/** A final Hub failure: a bad repo id or listing, a refusal (401, 403, 404…), retries used up. */
+export function hubError(message: string): TesseraError {
+  return new TesseraError('HUB_ERROR', message);
 }
 
 /** An error's message with its cause's code (ECONNRESET…), which is often the useful part. */
@@ -49,8 +44,8 @@ export function describe(error: unknown): string {
  * withRetries would treat them as fatal: a network failure becomes retryable, unless the caller aborted.
  */
 export function networkError(error: unknown, signal: AbortSignal): unknown {
-  if (signal.aborted || error instanceof RetryableError || error instanceof HubError) return error;
-  return new RetryableError(describe(error));
+  if (signal.aborted || error instanceof TesseraError) return error;
+  return retryable(describe(error));
 }
 
 /** `Retry-After` as seconds or an HTTP date, in ms from now. */
@@ -67,13 +62,13 @@ export function statusError(
   retryAfter: string | null,
   what: string,
   endpoint: string,
-): RetryableError | HubError {
+): TesseraError {
   if (status === 429 || status === 408 || status >= 500) {
-    return new RetryableError(`The Hub answered ${status} for ${what}`, retryAfterMs(retryAfter));
+    return retryable(`The Hub answered ${status} for ${what}`, { afterMs: retryAfterMs(retryAfter) });
   }
   if (status === 401 || status === 403) {
-    return new HubError(`${what} needs an access token with access to it (HTTP ${status}).`, status);
+    return hubError(`${what} needs an access token with access to it (HTTP ${status}).`);
   }
-  if (status === 404) return new HubError(`${what} was not found on ${endpoint} (HTTP 404).`, status);
-  return new HubError(`The Hub answered ${status} for ${what}.`, status);
+  if (status === 404) return hubError(`${what} was not found on ${endpoint} (HTTP 404).`);
+  return hubError(`The Hub answered ${status} for ${what}.`);
 }

@@ -7,7 +7,8 @@
  */
 import type { Readable } from 'node:stream';
 import { type Dispatcher, EnvHttpProxyAgent, type Response, fetch, interceptors, request } from 'undici';
-import { type HubError, type RetryableError, networkError, statusError } from './hub-errors.ts';
+import type { TesseraError } from '../../app/errors.ts';
+import { networkError, statusError } from './hub-errors.ts';
 import type { ProxyOptions } from './hub-types.ts';
 
 // One dispatcher per effective proxy setting, so every client shares its connection pool.
@@ -98,7 +99,7 @@ export class HubHttp {
   }
 
   /** Drops an unsuccessful response's body and says what its status means (retryable or not). */
-  statusError(response: Response | Got, what: string): RetryableError | HubError {
+  statusError(response: Response | Got, what: string): TesseraError {
     let retryAfter: string | null;
     if ('cancel' in response) {
       response.cancel();

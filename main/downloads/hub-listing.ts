@@ -3,7 +3,7 @@
  * folder, and each file's size and hash (an LFS file's sha256, a git file's blob id). A listing with a
  * size that is no byte count is refused, and so is a file without a hash.
  */
-import { HubError, describe } from './hub-errors.ts';
+import { describe, hubError } from './hub-errors.ts';
 import type { RemoteFile, RepoSnapshot } from './hub-types.ts';
 
 /** A file with what downloading it needs: its size and the hash it is checked against. */
@@ -15,9 +15,9 @@ export function parseRepoRef(ref: string): { repo: string; revision: string } {
   const repo = at > 0 ? ref.slice(0, at) : ref;
   const revision = at > 0 ? ref.slice(at + 1) : 'main';
   if (!/^[\w.-]+\/[\w.-]+$/.test(repo) || repo.includes('..')) {
-    throw new HubError(`"${ref}" is not a Hub repo id (expected OWNER/NAME[@REVISION]).`);
+    throw hubError(`"${ref}" is not a Hub repo id (expected OWNER/NAME[@REVISION]).`);
   }
-  if (!/^[\w.-]+$/.test(revision)) throw new HubError(`"${revision}" is not a valid revision.`);
+  if (!/^[\w.-]+$/.test(revision)) throw hubError(`"${revision}" is not a valid revision.`);
   return { repo, revision };
 }
 
@@ -25,7 +25,7 @@ export function parseRepoRef(ref: string): { repo: string; revision: string } {
 export function safeRelativePath(path: string): string {
   const parts = path.split('/');
   if (path.startsWith('/') || path.includes('\\') || parts.some((p) => p === '' || p === '.' || p === '..')) {
-    throw new HubError(`The Hub listed an unsafe file name "${path}".`);
+    throw hubError(`The Hub listed an unsafe file name "${path}".`);
   }
   return path;
 }
@@ -48,12 +48,12 @@ const isByteCount = (value: unknown): value is number =>
  */
 function listedFile(entry: unknown, listing: string): RemoteFile {
   const sibling = (typeof entry === 'object' && entry !== null ? entry : {}) as ListedSibling;
-  if (typeof sibling.rfilename !== 'string') throw new HubError(`The Hub listed a file without a name.`);
+  if (typeof sibling.rfilename !== 'string') throw hubError(`The Hub listed a file without a name.`);
   const path = safeRelativePath(sibling.rfilename);
   const lfs = sibling.lfs ?? undefined;
   const size = lfs ? lfs.size : sibling.size;
   const refuse = (what: string) =>
-    new HubError(
+    hubError(
       `The Hub's answer for ${listing} gives ${path} ${what}; Tessera does not download from a listing ` +
         'it cannot check.',
     );
@@ -81,25 +81,25 @@ export function parseSnapshot(text: string, repo: string, revision: string, list
   try {
     body = JSON.parse(text) as typeof body;
   } catch (error) {
-    throw new HubError(`The Hub's answer for ${listing} is not JSON (${describe(error)}).`);
+    throw hubError(`The Hub's answer for ${listing} is not JSON (${describe(error)}).`);
   }
   if (typeof body.sha !== 'string' || !/^[0-9a-f]{40}$/.test(body.sha) || !Array.isArray(body.siblings)) {
-    throw new HubError(`The Hub's answer for ${repo}@${revision} has no commit or file list.`);
+    throw hubError(`The Hub's answer for ${repo}@${revision} has no commit or file list.`);
   }
   const files = (body.siblings as unknown[]).map((s) => listedFile(s, listing));
   return { repo, commit: body.sha, files };
 }
 
-/** The file, if it has a size and a hash to be checked against; otherwise a HubError (never retried). */
+/** The file, if it has a size and a hash to be checked against; otherwise a HUB_ERROR (never retried). */
 export function verifiable(file: RemoteFile, repo: string): VerifiableFile {
   if (file.size === undefined) {
-    throw new HubError(`The Hub did not give the size of ${file.path} in ${repo}.`);
+    throw hubError(`The Hub did not give the size of ${file.path} in ${repo}.`);
   }
   if (!isByteCount(file.size)) {
-    throw new HubError(`The size of ${file.path} in ${repo}, ${file.size}, is not a whole number of bytes.`);
+    throw hubError(`The size of ${file.path} in ${repo}, ${file.size}, is not a whole number of bytes.`);
   }
   if (file.sha256 === undefined && file.blobId === undefined) {
-    throw new HubError(
+    throw hubError(
       `The Hub gave no hash (LFS sha256 or git blob id) for ${file.path} in ${repo}, so it cannot be ` +
         'verified; Tessera does not download it.',
     );

@@ -1,5 +1,6 @@
 /** Retries with exponential backoff and jitter, honouring `Retry-After`; an abort ends the wait at once. */
-import { HubError, RetryableError, describe } from './hub-errors.ts';
+import { TesseraError } from '../../app/errors.ts';
+import { describe, hubError, isRetryable } from './hub-errors.ts';
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -25,7 +26,7 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
 
 /** The wait before attempt `attempt + 1`: the server's `Retry-After` if it gave one, else jittered backoff. */
 function delayMs(policy: RetryPolicy, attempt: number, error: unknown): number {
-  const retryAfter = error instanceof RetryableError ? error.retryAfterMs : undefined;
+  const retryAfter = error instanceof TesseraError ? error.retryAfterMs : undefined;
   if (retryAfter !== undefined) return Math.min(policy.maxBackoffMs, retryAfter);
   const backoff = Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** attempt);
   return backoff / 2 + (Math.random() * backoff) / 2;
@@ -33,7 +34,7 @@ function delayMs(policy: RetryPolicy, attempt: number, error: unknown): number {
 
 /**
  * Runs `task` until it succeeds, fails with an error that is not retryable (fetch's network failures are
- * TypeErrors, so those are), or runs out of attempts, which is a HubError saying how many it made.
+ * TypeErrors, so those are), or runs out of attempts, which is a HUB_ERROR saying how many it made.
  */
 export async function withRetries<T>(
   policy: RetryPolicy,
@@ -46,10 +47,9 @@ export async function withRetries<T>(
       return await task();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const retryable = error instanceof RetryableError || error instanceof TypeError;
-      if (!retryable) throw error;
+      if (!isRetryable(error)) throw error;
       if (attempt >= policy.retries) {
-        throw new HubError(`${describe(error)}; gave up after ${attempt + 1} attempts.`);
+        throw hubError(`${describe(error)}; gave up after ${attempt + 1} attempts.`);
       }
       await sleep(delayMs(policy, attempt, error), signal);
     }

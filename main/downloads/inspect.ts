@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CATALOG, catalogEntry } from '../../app/catalog.ts';
+import { hasCode } from '../../app/errors.ts';
 import type { Inspection } from '../../app/ipc/contract.ts';
 import { SUPPORTED_MODEL_TYPES, familyForModelType } from '../../models/families/registry.ts';
 import {
@@ -17,13 +18,7 @@ import {
 } from '../../models/files/bounded-read.ts';
 import { jsonErrorPosition } from '../../models/files/json-position.ts';
 import { MAX_POINTER_BYTES, lfsPointerAt, lfsPointerMessage } from '../../models/files/lfs-pointer.ts';
-import {
-  DownloadError,
-  HubClient,
-  type HubClientOptions,
-  type RemoteFile,
-  parseRepoRef,
-} from './hub-client.ts';
+import { HubClient, type HubClientOptions, type RemoteFile, parseRepoRef } from './hub-client.ts';
 import { availableVariants, modulesFor, planVariant } from './variants.ts';
 
 export interface InspectOptions {
@@ -152,7 +147,7 @@ async function judge(listing: Listing): Promise<Omit<Inspection, 'source' | 'kin
   try {
     planVariant(listing.files, undefined, modules, name);
   } catch (error) {
-    if (!(error instanceof DownloadError)) throw error;
+    if (!hasCode(error, 'MODEL_UNSUPPORTED')) throw error;
     problems.push(error.message);
   }
   for (const [file, why] of [

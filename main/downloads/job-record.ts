@@ -2,9 +2,9 @@
  * A download job as the manager tracks it (the stored record plus its current run), how the record follows
  * a run's plan, progress and failure, and the job as `downloads.*` shows it.
  */
-import type { DownloadFile, DownloadJob, DownloadState } from '../../app/ipc/contract.ts';
+import { type ErrorCode, hasCode } from '../../app/errors.ts';
+import type { DownloadFile, DownloadJob, DownloadState, WireError } from '../../app/ipc/contract.ts';
 import type { StoredDownload } from '../store/types.ts';
-import { DownloadError, HubError } from './hub-client.ts';
 import { RateMeter } from './rate-meter.ts';
 
 export interface Live {
@@ -80,12 +80,16 @@ export function jobView(live: Live): DownloadJob {
   };
 }
 
-/** A failure as the job shows it: DISK_FULL, HUB_ERROR, MODEL_UNSUPPORTED or DOWNLOAD_FAILED. */
-export function failure(error: unknown): { code: string; message: string } {
+/**
+ * Failures whose messages already say what went wrong (space, the Hub, the repo's layout): a job shows them
+ * as they are. Any other failure (other codes, the network, the disk) is DOWNLOAD_FAILED, "resume to retry".
+ */
+const SHOWN_AS_IS: readonly ErrorCode[] = ['DISK_FULL', 'HUB_ERROR', 'MODEL_UNSUPPORTED'];
+
+/** A failure as the job stores and shows it. */
+export function failure(error: unknown): WireError {
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof DownloadError)
-    return { code: error.code === 'DISK_FULL' ? 'DISK_FULL' : 'MODEL_UNSUPPORTED', message };
-  if (error instanceof HubError) return { code: 'HUB_ERROR', message };
+  if (hasCode(error, ...SHOWN_AS_IS)) return { code: error.code, message };
   if ((error as NodeJS.ErrnoException | null)?.code === 'ENOSPC') {
     return {
       code: 'DISK_FULL',

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { TesseraError } from '../../app/errors.ts';
 import type { DownloadJob } from '../../app/ipc/contract.ts';
 import type { StoredDownload, Store } from '../store/types.ts';
 import { modelDirName } from './download-model.ts';
@@ -47,17 +48,6 @@ export interface StartDownload {
   repo: string;
   revision?: string;
   variant?: string;
-}
-
-/** NOT_FOUND and BAD_REQUEST pass through the services' dispatch as they are. */
-export class DownloadManagerError extends Error {
-  constructor(
-    readonly code: 'NOT_FOUND' | 'BAD_REQUEST',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'DownloadManagerError';
-  }
 }
 
 const STOPPED = { pause: 'Download paused.', cancel: 'Download cancelled.', dispose: 'Stopped at shutdown.' };
@@ -117,7 +107,8 @@ export class DownloadManager {
       repo = parseRepoRef(request.repo).repo;
       if (request.revision !== undefined) parseRepoRef(`${repo}@${request.revision}`);
     } catch (error) {
-      throw new DownloadManagerError('BAD_REQUEST', (error as Error).message);
+      // parseRepoRef's HUB_ERROR: here a malformed id is the request's fault, not the Hub's.
+      throw new TesseraError('BAD_REQUEST', (error as Error).message, { cause: error });
     }
     const variant = request.variant ?? null;
     const same = [...this.jobs.values()].find(
@@ -157,7 +148,7 @@ export class DownloadManager {
     const { state } = live.job;
     if (state === 'paused') return jobView(live);
     if (state !== 'queued' && state !== 'downloading') {
-      throw new DownloadManagerError(
+      throw new TesseraError(
         'BAD_REQUEST',
         `The download of ${live.job.repo} is ${state}; only a queued or running one can be paused.`,
       );
@@ -175,10 +166,7 @@ export class DownloadManager {
     const { state } = live.job;
     if (state === 'queued' || state === 'downloading') return jobView(live);
     if (state === 'done') {
-      throw new DownloadManagerError(
-        'BAD_REQUEST',
-        `${live.job.repo} is already downloaded; nothing to resume.`,
-      );
+      throw new TesseraError('BAD_REQUEST', `${live.job.repo} is already downloaded; nothing to resume.`);
     }
     live.job.error = null;
     this.reporter.setState(live, 'queued');
@@ -191,7 +179,7 @@ export class DownloadManager {
     this.assertOpen();
     const live = this.live(id);
     if (live.job.state === 'done') {
-      throw new DownloadManagerError(
+      throw new TesseraError(
         'BAD_REQUEST',
         `${live.job.repo} is already downloaded; delete the model instead.`,
       );
@@ -245,13 +233,12 @@ export class DownloadManager {
 
   private assertOpen(): void {
     if (this.disposed)
-      throw new DownloadManagerError('BAD_REQUEST', 'Tessera is shutting down; downloads have stopped.');
+      throw new TesseraError('BAD_REQUEST', 'Tessera is shutting down; downloads have stopped.');
   }
 
   private live(id: string): Live {
     const live = this.jobs.get(id);
-    if (!live)
-      throw new DownloadManagerError('NOT_FOUND', `No download with id "${id}" (it may have been cleared).`);
+    if (!live) throw new TesseraError('NOT_FOUND', `No download with id "${id}" (it may have been cleared).`);
     return live;
   }
 

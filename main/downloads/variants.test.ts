@@ -15,11 +15,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TesseraError } from '../../app/errors.ts';
 import { Vlm } from '../../models/runtime/vlm.ts';
 import { testModelDir } from '../../models/testing/test-models.ts';
 import { LocalHub, filesUnder } from '../hub/local-hub.ts';
 import {
-  DownloadError,
   MANIFEST,
   type ModelProgress,
   downloadModel,
@@ -109,12 +109,12 @@ describe('planVariant', () => {
       try {
         planVariant(wide, 'q4f16', MODULES, 'HuggingFaceTB/X');
       } catch (e) {
-        return e as DownloadError;
+        return e as TesseraError;
       }
       throw new Error('no error');
     })();
-    expect(error).toBeInstanceOf(DownloadError);
-    expect(error.code).toBe('NO_SUCH_VARIANT');
+    expect(error).toBeInstanceOf(TesseraError);
+    expect(error.code).toBe('MODEL_UNSUPPORTED');
     expect(error.message).toBe(
       'HuggingFaceTB/X has no q4f16 variant (missing onnx/vision_encoder_q4f16.onnx, ' +
         'onnx/decoder_model_merged_q4f16.onnx). Available: q4, fp32.',
@@ -143,9 +143,9 @@ describe('planVariant', () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(DownloadError);
-    expect((caught as DownloadError).code).toBe('NOT_ONNX_LAYOUT');
-    expect((caught as DownloadError).message).toMatch(
+    expect(caught).toBeInstanceOf(TesseraError);
+    expect((caught as TesseraError).code).toBe('MODEL_UNSUPPORTED');
+    expect((caught as TesseraError).message).toMatch(
       /^HuggingFaceTB\/SmolVLM-256M-Instruct has no ONNX graphs; .*onnx-community layout .*-ONNX/,
     );
     expect(() => planVariant(repo('config.json', 'onnx/model.onnx'), undefined, MODULES, 'a/b')).toThrow(
@@ -310,7 +310,7 @@ describe('downloading one variant of a repo with several', () => {
     const before = hub.requests.length;
     const modelsDir = fresh();
     const attempt = downloadModel({ repo: MULTI, variant: 'fp16', modelsDir, client: options() });
-    await expect(attempt).rejects.toBeInstanceOf(DownloadError);
+    await expect(attempt).rejects.toBeInstanceOf(TesseraError);
     await expect(attempt).rejects.toThrow(
       `${MULTI} has no fp16 variant (missing onnx/embed_tokens_fp16.onnx, ` +
         'onnx/decoder_model_merged_fp16.onnx). Available: q4, fp32.',

@@ -4,8 +4,9 @@
  * top-level configs and tokenizer files. Weights in other formats, READMEs and images are never fetched.
  */
 import { CATALOG, catalogEntry } from '../../app/catalog.ts';
+import { TesseraError } from '../../app/errors.ts';
 import { DTYPE_SUFFIX, type Dtype, MODULES } from '../../models/runtime/model-folder.ts';
-import { DownloadError, type RemoteFile } from './hub-client.ts';
+import type { RemoteFile } from './hub-client.ts';
 
 /** CPU first: 4/8-bit integer weights run fastest there; the rarer dtypes only when nothing else is whole. */
 export const DEFAULT_ORDER: readonly Dtype[] = ['q4', 'q8', 'fp32', 'fp16', 'q4f16', 'int8', 'uint8', 'bnb4'];
@@ -87,7 +88,7 @@ export function availableVariants(
 
 /**
  * The files to download for `variant` (default: the first complete one in DEFAULT_ORDER). Throws a
- * DownloadError naming the variants that exist when the one asked for is absent or lacks a module.
+ * MODEL_UNSUPPORTED error naming the variants that exist when the one asked for is absent or lacks a module.
  */
 export function planVariant(
   files: RemoteFile[],
@@ -96,7 +97,7 @@ export function planVariant(
   name = 'This repo',
 ): { variant: string; files: RemoteFile[] } {
   if (!files.some((f) => /^onnx\/.+\.onnx$/.test(f.path))) {
-    throw new DownloadError('NOT_ONNX_LAYOUT', `${name} has no ONNX graphs; ${NO_ONNX_HINT}.`);
+    throw new TesseraError('MODEL_UNSUPPORTED', `${name} has no ONNX graphs; ${NO_ONNX_HINT}.`);
   }
   const variants = availableVariants(files, modules);
   const complete = variants.filter((v) => v.complete);
@@ -106,8 +107,8 @@ export function planVariant(
     chosen = complete[0];
     if (!chosen) {
       const gaps = variants.map((v) => `${v.id} lacks ${v.missing.join(', ')}`).join('; ');
-      throw new DownloadError(
-        'NO_SUCH_VARIANT',
+      throw new TesseraError(
+        'MODEL_UNSUPPORTED',
         variants.length === 0
           ? `${name} has no graphs for the modules Tessera needs (${modules.join(', ')}); ${NO_ONNX_HINT}.`
           : `${name} has no variant with every graph Tessera needs (${gaps}).`,
@@ -117,8 +118,8 @@ export function planVariant(
     chosen = variants.find((v) => v.id === variant);
     if (!chosen?.complete) {
       const why = chosen ? ` (missing ${chosen.missing.join(', ')})` : '';
-      throw new DownloadError(
-        'NO_SUCH_VARIANT',
+      throw new TesseraError(
+        'MODEL_UNSUPPORTED',
         `${name} has no ${variant} variant${why}. ${available || 'No variant is complete.'}`,
       );
     }

@@ -5,22 +5,8 @@
  */
 import { ZodError } from 'zod';
 import { parseRequest, requests } from '../../app/ipc/contract.ts';
-import type { ErrorCode, Handlers, Result } from '../../app/ipc/contract.ts';
+import type { Handlers, Result, WireError } from '../../app/ipc/contract.ts';
 import { isTesseraError } from '../../models/errors.ts';
-import { ServiceError } from './errors.ts';
-
-/** Codes passed through as they are when an error carries one (e.g. the store's NOT_FOUND). */
-const CONTRACT_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'BAD_REQUEST',
-  'NOT_FOUND',
-  'NO_MODEL',
-  'ENGINE_CRASHED',
-  'IMAGE_INVALID',
-  'IMAGE_TOO_LARGE',
-  'PROMPT_TOO_LONG',
-  'BUSY',
-  'CONFLICT', // the store's: e.g. text appended to an answer that is no longer streaming
-]);
 
 export type Logger = (message: string, error?: unknown) => void;
 
@@ -48,18 +34,16 @@ export async function dispatch(
   }
 }
 
-/** A thrown value as a code and a message. Unknown errors become INTERNAL, keeping their message. */
-export function toWireError(error: unknown): { code: ErrorCode; message: string } {
-  if (error instanceof ServiceError || isTesseraError(error)) {
-    return { code: error.code, message: error.message };
-  }
+/**
+ * A thrown value as a code and a message. Every layer throws TesseraError, whose code goes out as it is;
+ * a failed schema is BAD_REQUEST; anything else is INTERNAL, keeping its message.
+ */
+export function toWireError(error: unknown): WireError {
+  if (isTesseraError(error)) return { code: error.code, message: error.message };
   if (error instanceof ZodError) {
     const detail = error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
     return { code: 'BAD_REQUEST', message: `Invalid request: ${detail}` };
   }
-  // The store and other layers may throw their own error classes with a contract code.
-  const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
-  if (typeof code === 'string' && CONTRACT_CODES.has(code)) return { code, message };
   return { code: 'INTERNAL', message: message || 'Something went wrong inside Tessera.' };
 }

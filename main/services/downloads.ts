@@ -6,15 +6,15 @@ import { stat, rm } from 'node:fs/promises';
 import { freemem, totalmem } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { CATALOG, catalogEntry } from '../../app/catalog.ts';
+import { TesseraError, hasCode } from '../../app/errors.ts';
 import type { Handlers, HubSettings, Inspection } from '../../app/ipc/contract.ts';
 import { freeDiskBytes } from '../downloads/download-model.ts';
-import { DEFAULT_ENDPOINT, DownloadError, HubError, type HubClientOptions } from '../downloads/hub-client.ts';
+import { DEFAULT_ENDPOINT, type HubClientOptions } from '../downloads/hub-client.ts';
 import { inspectSource } from '../downloads/inspect.ts';
 import type { DownloadManager } from '../downloads/manager.ts';
 import type { Store } from '../store/types.ts';
 import type { Context } from './context.ts';
 import { syncEngine, syncIfNoModel } from './context.ts';
-import { ServiceError } from './errors.ts';
 
 /** Where the Hub access token lives: the OS keychain in the app, memory for `tessera serve`. */
 export interface TokenStore {
@@ -68,7 +68,7 @@ export class HubConfig {
     try {
       this.tokens.set(token);
     } catch (error) {
-      throw new ServiceError('BAD_REQUEST', `The access token was not saved: ${(error as Error).message}`, {
+      throw new TesseraError('BAD_REQUEST', `The access token was not saved: ${(error as Error).message}`, {
         cause: error,
       });
     }
@@ -94,7 +94,7 @@ export function downloadHandlers(ctx: Context): DownloadHandlers {
   const { store } = ctx;
   const setup = () => {
     if (!ctx.downloads) {
-      throw new ServiceError(
+      throw new TesseraError(
         'BAD_REQUEST',
         'Model downloads are not set up in this Tessera (no models folder was given). Add a model folder instead.',
       );
@@ -118,7 +118,7 @@ export function downloadHandlers(ctx: Context): DownloadHandlers {
     'downloads.start': async ({ repo, revision, variant }) => {
       const entry = catalogEntry(repo);
       if (entry && !entry.supported) {
-        throw new ServiceError(
+        throw new TesseraError(
           'MODEL_UNSUPPORTED',
           entry.unsupportedReason ?? `Tessera cannot run ${repo} yet.`,
         );
@@ -141,20 +141,20 @@ export function downloadHandlers(ctx: Context): DownloadHandlers {
     'models.inspect': async ({ source }) => inspect(ctx, source),
     'models.addFolder': async ({ dir: given }) => {
       if (!isAbsolute(given)) {
-        throw new ServiceError(
+        throw new TesseraError(
           'BAD_REQUEST',
           `"${given}" is not an absolute path; give the model folder's full path.`,
         );
       }
       const dir = resolve(given);
       if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
-        throw new ServiceError('NOT_FOUND', `There is no folder at ${dir}. Check the path and try again.`);
+        throw new TesseraError('NOT_FOUND', `There is no folder at ${dir}. Check the path and try again.`);
       }
       const inspection = await inspect(ctx, dir);
       const entry = inspection.runnable ? ctx.models.read(dir) : null;
       if (!entry) {
         const why = inspection.problems.join(' ') || 'it is not a model folder Tessera can read.';
-        throw new ServiceError('MODEL_UNSUPPORTED', `Tessera cannot run the model in ${dir}: ${why}`);
+        throw new TesseraError('MODEL_UNSUPPORTED', `Tessera cannot run the model in ${dir}: ${why}`);
       }
       const { modelFolders } = store.getLocalSettings();
       if (!modelFolders.includes(dir)) store.updateLocalSettings({ modelFolders: [...modelFolders, dir] });
@@ -165,14 +165,14 @@ export function downloadHandlers(ctx: Context): DownloadHandlers {
     'models.delete': async ({ id }) => {
       const model = ctx.models.get(id);
       if (!model.removable) {
-        throw new ServiceError(
+        throw new TesseraError(
           'BAD_REQUEST',
           `${model.name} is a folder you added, not a model Tessera downloaded, so Tessera leaves it alone. ` +
             `Delete ${model.dir} yourself if you no longer need it.`,
         );
       }
       if (ctx.downloads?.manager.isBusy(model.dir)) {
-        throw new ServiceError('BUSY', `A download into ${model.dir} is not finished; cancel it first.`);
+        throw new TesseraError('BUSY', `A download into ${model.dir} is not finished; cancel it first.`);
       }
       if (store.getSettings().activeModelId === id) store.updateSettings({ activeModelId: null });
       // Unload first: a loaded model's files are open (and cannot be deleted on Windows).
@@ -180,7 +180,7 @@ export function downloadHandlers(ctx: Context): DownloadHandlers {
       try {
         await rm(model.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
       } catch (error) {
-        throw new ServiceError(
+        throw new TesseraError(
           'INTERNAL',
           `Could not delete ${model.dir}: ${(error as Error).message}. Close programs using it and try again.`,
           { cause: error },
@@ -199,14 +199,14 @@ async function inspect(ctx: Context, source: string): Promise<Inspection> {
   try {
     return await inspectSource(source, { client: ctx.hub.client() });
   } catch (error) {
+    // Not a translation: the message gains the source. A repo's layout is judged into `problems`, never
+    // thrown, so anything else is a source that cannot be inspected.
     const message = (error as Error).message;
-    if (error instanceof HubError) {
-      throw new ServiceError('HUB_ERROR', `Could not look at ${source} on the Hub: ${message}`, {
+    if (hasCode(error, 'HUB_ERROR')) {
+      throw new TesseraError('HUB_ERROR', `Could not look at ${source} on the Hub: ${message}`, {
         cause: error,
       });
     }
-    if (error instanceof DownloadError)
-      throw new ServiceError('MODEL_UNSUPPORTED', message, { cause: error });
-    throw new ServiceError('BAD_REQUEST', `Could not inspect ${source}: ${message}`, { cause: error });
+    throw new TesseraError('BAD_REQUEST', `Could not inspect ${source}: ${message}`, { cause: error });
   }
 }

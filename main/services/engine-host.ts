@@ -13,13 +13,12 @@
  * not loaded again until the file changes, and `problemOf` gives the reason for the model lists. Choosing
  * another model while one is still loading stops that load at once rather than waiting for it.
  */
-import type { DeviceSetting, EngineStatus } from '../../app/ipc/contract.ts';
+import type { DeviceSetting, EngineStatus, WireError } from '../../app/ipc/contract.ts';
 import { statSync } from 'node:fs';
 import { EngineClient } from '../../models/engine/client.ts';
 import type { EngineProcess } from '../../models/engine/client.ts';
 import type { Deadlines, Hang } from '../../models/engine/watchdog.ts';
 import { TesseraError } from '../../models/errors.ts';
-import { ServiceError } from './errors.ts';
 
 export interface EngineTarget {
   modelId: string;
@@ -205,7 +204,7 @@ export class EngineHost {
     if (this.gaveUp) return Promise.reject(this.gaveUp);
     if (!this.wanted) {
       return Promise.reject(
-        new ServiceError('NO_MODEL', 'No model is selected. Add a model folder and choose it in settings.'),
+        new TesseraError('NO_MODEL', 'No model is selected. Add a model folder and choose it in settings.'),
       );
     }
     return this.loaded ?? this.startLoading();
@@ -232,7 +231,7 @@ export class EngineHost {
     if (this.disposed) throw stopped();
     if (this.gaveUp) throw this.gaveUp;
     const target = this.wanted;
-    if (!target) throw new ServiceError('NO_MODEL', 'No model is selected.');
+    if (!target) throw new TesseraError('NO_MODEL', 'No model is selected.');
     const key = keyOf(target);
     if (this.running?.loadedKey === key) return this.running.client;
     const problem = this.problemOf(target.dir);
@@ -279,7 +278,7 @@ export class EngineHost {
     } catch (error) {
       // A crash is reported by onExit (which schedules the restart); a load failure leaves the process up.
       if (running === this.running && !(error instanceof TesseraError && error.code === 'ENGINE_CRASHED')) {
-        const { code, message } =
+        const { code, message }: WireError =
           error instanceof TesseraError ? error : { code: 'INTERNAL', message: String(error) };
         this.update({ state: 'stopped', providers: null, error: { code, message } });
       }
@@ -399,7 +398,7 @@ export class EngineHost {
   }
 }
 
-const stopped = () => new ServiceError('INTERNAL', 'Tessera is shutting down; the engine has stopped.');
+const stopped = () => new TesseraError('INTERNAL', 'Tessera is shutting down; the engine has stopped.');
 
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

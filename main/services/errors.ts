@@ -1,19 +1,7 @@
-/**
- * Errors the services raise with a contract code (models/errors.ts knows only the engine's codes). The
- * transport turns them into Result envelopes in one place: dispatch.ts.
- */
-import type { ErrorCode } from '../../app/ipc/contract.ts';
+/** The services' common errors. Every error is a TesseraError; dispatch.ts sends its code as it is. */
+import { TesseraError } from '../../app/errors.ts';
 
-export class ServiceError extends Error {
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ServiceError';
-    this.code = code;
-  }
-}
+export const notFound = (what: string): TesseraError =>
+  new TesseraError('NOT_FOUND', `${what} does not exist (it may have been deleted).`);
 
-export const notFound = (what: string): ServiceError =>
-  new ServiceError('NOT_FOUND', `${what} does not exist (it may have been deleted).`);
-
-export const badRequest = (message: string): ServiceError => new ServiceError('BAD_REQUEST', message);
+export const badRequest = (message: string): TesseraError => new TesseraError('BAD_REQUEST', message);

@@ -11,7 +11,7 @@
  */
 import type { GenerateRequest } from '../../app/chat.ts';
 import type { GenerationStats } from '../../app/chat.ts';
-import type { MessageStatus } from '../../app/ipc/contract.ts';
+import type { MessageStatus, WireError } from '../../app/ipc/contract.ts';
 import type { Context } from './context.ts';
 import { toWireError } from './dispatch.ts';
 import type { EngineTarget } from './engine-host.ts';
@@ -137,7 +137,7 @@ export class GenerationQueue {
     job: Job,
     status: MessageStatus,
     stats: GenerationStats | null,
-    error: { code: string; message: string } | null,
+    error: WireError | null,
     tokenIds?: readonly number[],
   ): void {
     job.ended = true;

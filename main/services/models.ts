@@ -11,11 +11,10 @@ import type { ModelEntry } from '../../app/ipc/contract.ts';
 import type { FamilyModel } from '../../models/families/family.ts';
 import { bindFolder } from '../../models/families/plan-folder.ts';
 import { SUPPORTED_MODEL_TYPES, familyForModelType } from '../../models/families/registry.ts';
-import { isTesseraError } from '../../models/errors.ts';
+import { TesseraError, isTesseraError } from '../../models/errors.ts';
 import { contextLengthOf } from '../../models/files/config-values.ts';
 import { readJsonObjectSync } from '../../models/files/json-file.ts';
 import { modelFolderProblem } from '../../models/runtime/folder-problem.ts';
-import { ServiceError } from './errors.ts';
 
 /** Written by the downloader (main/downloads/download-model.ts) once every file is in place. */
 const MANIFEST = '.tessera-manifest.json';
@@ -230,7 +229,7 @@ export class ModelCatalog {
 
   get(id: string): ModelEntry {
     const model = this.list().find((m) => m.id === id);
-    if (!model) throw new ServiceError('NOT_FOUND', `No model with id "${id}" is in the model folders.`);
+    if (!model) throw new TesseraError('NOT_FOUND', `No model with id "${id}" is in the model folders.`);
     return model;
   }
 
@@ -245,7 +244,7 @@ export class ModelCatalog {
       const first = models.find((m) => m.problem === undefined);
       if (!first) {
         const broken = models[0]?.problem;
-        throw new ServiceError(
+        throw new TesseraError(
           'NO_MODEL',
           broken
             ? `No model in the model folders can run now: ${broken}`
@@ -256,7 +255,7 @@ export class ModelCatalog {
     }
     const model = models.find((m) => m.id === chosen);
     if (!model) {
-      throw new ServiceError(
+      throw new TesseraError(
         'NO_MODEL',
         'The chosen model is no longer in the model folders (moved or deleted). Choose another one in settings.',
       );

@@ -1,6 +1,6 @@
 /** The `downloads` table (migration 3): model downloads kept across restarts, so they can resume. */
 import type Database from 'better-sqlite3';
-import type { DownloadFile, DownloadState } from '../../app/ipc/contract.ts';
+import type { DownloadFile, DownloadState, WireError } from '../../app/ipc/contract.ts';
 import type { StoredDownload } from './types.ts';
 
 interface DownloadRow {
@@ -36,7 +36,7 @@ function toDownload(row: DownloadRow): StoredDownload {
     bytes: row.bytes,
     total: row.total,
     files: JSON.parse(row.files) as DownloadFile[],
-    error: row.error === null ? null : (JSON.parse(row.error) as { code: string; message: string }),
+    error: row.error === null ? null : (JSON.parse(row.error) as WireError),
     modelId: row.model_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -1,16 +1,6 @@
-/** Errors the store throws on purpose. `code` lets the services map them to IPC error codes. */
-export type StoreErrorCode = 'NOT_FOUND' | 'CONFLICT' | 'BAD_REQUEST';
+/** Errors the store throws on purpose: TesseraErrors whose codes (NOT_FOUND, CONFLICT) reach the UI as they are. */
+import { TesseraError } from '../../app/errors.ts';
 
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-
-  constructor(code: StoreErrorCode, message: string) {
-    super(message);
-    this.name = 'StoreError';
-    this.code = code;
-  }
-}
-
-export function notFound(what: string, id: string): StoreError {
-  return new StoreError('NOT_FOUND', `${what} not found: ${id}`);
+export function notFound(what: string, id: string): TesseraError {
+  return new TesseraError('NOT_FOUND', `${what} not found: ${id}`);
 }

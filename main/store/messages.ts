@@ -1,6 +1,6 @@
 /** Pure helpers for message rows: decoding, folding streamed text, and titles from a first question. */
 import type { GenerationStats } from '../../app/chat.ts';
-import type { Message, MessagePart, MessageStatus } from '../../app/ipc/contract.ts';
+import type { Message, MessagePart, MessageStatus, WireError } from '../../app/ipc/contract.ts';
 
 export interface MessageRow {
   id: string;
@@ -45,7 +45,7 @@ export function toMessage(row: MessageRow): Message {
     status: row.status,
     createdAt: row.created_at,
     stats: row.stats === null ? null : (JSON.parse(row.stats) as GenerationStats),
-    error: row.error === null ? null : (JSON.parse(row.error) as { code: string; message: string }),
+    error: row.error === null ? null : (JSON.parse(row.error) as WireError),
   };
 }
 

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { TesseraError } from '../../app/errors.ts';
 import { LIST_SQL } from './queries.ts';
-import { openStore, StoreError, UNTITLED } from './store.ts';
+import { openStore, UNTITLED } from './store.ts';
 import { tempStore, tickingClock } from './testing/temp.ts';
 import type { Store } from './types.ts';
 
@@ -13,9 +14,9 @@ function expectNotFound(fn: () => unknown, what: RegExp): void {
   } catch (error) {
     caught = error;
   }
-  expect(caught).toBeInstanceOf(StoreError);
-  expect((caught as StoreError).code).toBe('NOT_FOUND');
-  expect((caught as StoreError).message).toMatch(what);
+  expect(caught).toBeInstanceOf(TesseraError);
+  expect((caught as TesseraError).code).toBe('NOT_FOUND');
+  expect((caught as TesseraError).message).toMatch(what);
 }
 
 function ask(store: Store, threadId: string, text: string, parentId: string | null = null) {

@@ -11,9 +11,10 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { TesseraError } from '../../app/errors.ts';
 import type { Message, Settings, Thread, ThreadDetail, ThreadSummary } from '../../app/ipc/contract.ts';
 import { DownloadTable } from './downloads.ts';
-import { notFound, StoreError } from './errors.ts';
+import { notFound } from './errors.ts';
 import { toJson, toMarkdown, type ExportImage } from './export.ts';
 import { ImageFiles, isSha256, sha256Hex } from './images.ts';
 import { firstText, foldedParts, isUntitled, titleFromText, toMessage, UNTITLED } from './messages.ts';
@@ -23,7 +24,6 @@ import { LIST_SQL, SEARCH_SQL, toFtsQuery } from './queries.ts';
 import { LOCAL_KEYS, localSettingsFrom, mergeSettings, settingsFrom } from './settings.ts';
 import type { LocalSettings, NewMessage, SettingsChanges, Store, StoredDownload } from './types.ts';
 
-export { StoreError } from './errors.ts';
 export { UNTITLED } from './messages.ts';
 
 export interface StoreOptions {
@@ -207,7 +207,7 @@ class SqliteStore implements Store {
   private messageIn(threadId: string, messageId: string): MessageRow {
     const row = this.sql.message.get(messageId);
     if (!row || row.thread_id !== threadId) {
-      throw new StoreError('NOT_FOUND', `Message not found in thread ${threadId}: ${messageId}`);
+      throw new TesseraError('NOT_FOUND', `Message not found in thread ${threadId}: ${messageId}`);
     }
     return row;
   }
@@ -350,7 +350,7 @@ class SqliteStore implements Store {
     if (text === '') return;
     if (this.sql.appendText.run(text, messageId).changes === 1) return;
     const row = this.messageRow(messageId);
-    throw new StoreError('CONFLICT', `Message ${messageId} is not streaming (status: ${row.status})`);
+    throw new TesseraError('CONFLICT', `Message ${messageId} is not streaming (status: ${row.status})`);
   }
 
   finishMessage(messageId: string, result: Parameters<Store['finishMessage']>[1]): Message {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { TesseraError } from '../../app/errors.ts';
 import type { MessagePart } from '../../app/ipc/contract.ts';
 import { titleFromText } from './messages.ts';
-import { StoreError } from './store.ts';
 import { tempStore, tickingClock } from './testing/temp.ts';
 import type { Store } from './types.ts';
 
@@ -11,14 +11,14 @@ function add(store: Store, threadId: string, parentId: string | null, role: 'use
   return store.addMessage({ threadId, parentId, role, parts: text(t), status: 'complete' });
 }
 
-function errorOf(fn: () => unknown): StoreError {
+function errorOf(fn: () => unknown): TesseraError {
   try {
     fn();
   } catch (error) {
-    if (error instanceof StoreError) return error;
+    if (error instanceof TesseraError) return error;
     throw error;
   }
-  throw new Error('expected a StoreError');
+  throw new Error('expected a TesseraError');
 }
 
 describe('message tree', () => {
@@ -156,7 +156,7 @@ describe('streaming answers', () => {
     store.finishMessage(a.id, { status: 'complete', tokenIds: ids });
     expect(store.tokenIdsOf(a.id)).toEqual(ids);
     const b = streaming(store);
-    store.finishMessage(b.id, { status: 'failed', error: { code: 'X', message: 'x' } });
+    store.finishMessage(b.id, { status: 'failed', error: { code: 'INTERNAL', message: 'x' } });
     expect(store.tokenIdsOf(b.id)).toBeNull();
     expect(store.tokenIdsOf('no-such-message')).toBeNull();
   });

@@ -13,6 +13,7 @@ import type {
   Thread,
   ThreadDetail,
   ThreadSummary,
+  WireError,
 } from '../../app/ipc/contract.ts';
 
 export interface NewMessage {
@@ -73,7 +74,7 @@ export interface Store {
     result: {
       status: MessageStatus;
       stats?: GenerationStats | null;
-      error?: { code: string; message: string } | null;
+      error?: WireError | null;
       /** An answer's token ids as the model generated them (ChatMessage.tokenIds). */
       tokenIds?: readonly number[] | null;
     },

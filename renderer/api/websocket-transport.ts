@@ -6,7 +6,7 @@
  */
 import { decodeWire, encodeWire } from '../../app/ipc/wire.ts';
 import type { WireRequest, WireServerFrame } from '../../app/ipc/wire.ts';
-import type { Result } from '../../app/ipc/contract.ts';
+import type { ErrorCode, Result } from '../../app/ipc/contract.ts';
 import type { Connection, ConnectionState, Transport } from './transport.ts';
 
 /** The part of the DOM WebSocket this transport uses, so tests can hand in a fake. */
@@ -34,7 +34,7 @@ export interface WebSocketTransportOptions {
   timers?: Timers;
 }
 
-export const DISCONNECTED = 'DISCONNECTED';
+export const DISCONNECTED = 'DISCONNECTED' satisfies ErrorCode;
 
 /** 0.5 s, 1 s, 2 s … capped at 10 s, with ±20 % jitter so many tabs do not reconnect in lockstep. */
 export function defaultBackoff(attempt: number): number {

@@ -4,6 +4,7 @@
  * SmolVLM-like family would (512-pixel tiles plus a global view) and streams canned answers.
  */
 import { CATALOG, type CatalogEntry } from '../../app/catalog.ts';
+import type { ErrorCode, WireError } from '../../app/errors.ts';
 import type {
   Api,
   CatalogView,
@@ -125,7 +126,7 @@ const EXTRA_FILES: Array<[string, number]> = [
 ];
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-const err = (code: string, message: string): Result<never> => ({ ok: false, error: { code, message } });
+const err = (code: ErrorCode, message: string): Result<never> => ({ ok: false, error: { code, message } });
 
 export function fakeStats(generatedTokens: number): GenerationStats {
   return {
@@ -353,7 +354,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
 
   function failDownload(
     jobId: string,
-    error = { code: 'HUB_ERROR', message: 'The Hub answered 503 Service Unavailable.' },
+    error: WireError = { code: 'HUB_ERROR', message: 'The Hub answered 503 Service Unavailable.' },
   ): DownloadJob {
     const job = getJob(jobId);
     return saveJob({ ...job, state: 'failed', bytesPerSecond: 0, etaSeconds: null, error });

@@ -12,6 +12,8 @@ import type {
   Inspection,
   ModelEntry,
   RequestInput,
+  Result,
+  WireError,
 } from '../../../app/ipc/contract.ts';
 import { describeWithAdvice } from '../../lib/errors.ts';
 import type { AppState, SliceCreator } from '../store.ts';
@@ -116,16 +118,14 @@ export const createDownloadsSlice: SliceCreator<DownloadsSlice> = ({ api }) => {
   let catalogSeq = 0;
   let inspectSeq = 0;
   return (set, get) => {
-    function fail(what: string, error: { code: string; message: string }): void {
+    function fail(what: string, error: WireError): void {
       get().pushToast({ message: `${what}: ${describeWithAdvice(error)}`, tone: 'error' });
     }
 
     /** Applies a job from a request's reply; reports a refusal. */
     async function jobRequest(
       what: string,
-      request: Promise<
-        { ok: true; value: DownloadJob } | { ok: false; error: { code: string; message: string } }
-      >,
+      request: Promise<Result<DownloadJob>>,
     ): Promise<DownloadJob | null> {
       const result = await request;
       if (!result.ok) {

@@ -1,4 +1,4 @@
-import type { Message } from '../../../app/ipc/contract.ts';
+import type { Message, WireError } from '../../../app/ipc/contract.ts';
 import { describeError } from '../../lib/errors.ts';
 import { messageText } from '../branch.ts';
 import type { SliceCreator } from '../store.ts';
@@ -39,7 +39,7 @@ export const createGenerationSlice: SliceCreator<GenerationSlice> =
       get().upsertMessages([...also, message], leafId);
     }
 
-    function fail(what: string, error: { code: string; message: string }): void {
+    function fail(what: string, error: WireError): void {
       get().pushToast({ message: `${what}: ${describeError(error)}`, tone: 'error' });
     }
 
