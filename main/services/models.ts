@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ModelEntry } from '../../app/ipc/contract.ts';
-import type { FamilyModel } from '../../models/families/family.ts';
+import type { FamilyGeometry } from '../../models/families/family.ts';
 import { bindFolder } from '../../models/families/plan-folder.ts';
 import { SUPPORTED_MODEL_TYPES, familyForModelType } from '../../models/families/registry.ts';
 import { TesseraError, isTesseraError } from '../../models/errors.ts';
@@ -175,9 +175,9 @@ function folderBytes(dir: string): number {
 
 /** Families bound to a folder's configs, kept per folder: planning reads JSON files otherwise. */
 export class FamilyCache {
-  private readonly bound = new Map<string, FamilyModel>();
+  private readonly bound = new Map<string, FamilyGeometry>();
 
-  get(dir: string): FamilyModel {
+  get(dir: string): FamilyGeometry {
     let family = this.bound.get(dir);
     if (!family) {
       family = bindFolder(dir);

@@ -1,6 +1,9 @@
 /**
- * The contract every model family implements. The runtime's generation loop only talks to this interface,
- * so a new family (LLaVA, Qwen2-VL, …) is a new folder beside smolvlm/ and one line in registry.ts.
+ * The contract every model family implements, in two faces. Its geometry (`FamilyGeometry`: config, tile plan,
+ * prompt text) is plain arithmetic on the JSON files, so the main process plans images with it and never loads
+ * sharp. The engine's `FamilyModel` adds the pixel code (preprocess, feature layout, positions). The runtime's
+ * generation loop only talks to these interfaces, so a new family (LLaVA, Qwen2-VL, …) is a new folder beside
+ * smolvlm/ and one line in registry.ts and engines.ts.
  */
 import type { Detail, Size, TilePlan } from '../../app/tile-plan.ts';
 import type { DecodedImage } from '../image/decode.ts';
@@ -17,8 +20,8 @@ export interface ModelJson {
   processorConfig: Record<string, unknown> | null;
 }
 
-/** A family bound to one model's configuration. */
-export interface FamilyModel {
+/** A family's geometry bound to one model's configuration: what planning an image and its prompt text need. */
+export interface FamilyGeometry {
   readonly family: string;
   /** Token id of the image placeholder the language model receives; feature rows are scattered there. */
   readonly imageTokenId: number;
@@ -29,6 +32,10 @@ export interface FamilyModel {
   planImage(size: Size, detail: Detail): TilePlan;
   /** The prompt text that replaces one placeholder, for an image with this plan. */
   expandImage(plan: TilePlan): string;
+}
+
+/** A family bound to one model's configuration, as the engine runs it: geometry plus pixel code. */
+export interface FamilyModel extends FamilyGeometry {
   /** Vision encoder feeds for one image, keyed by graph input name. */
   preprocess(image: DecodedImage, plan: TilePlan): Promise<Record<string, TensorData>>;
   /** Vision encoder inputs this family feeds; checked against the graph at load. */
@@ -53,12 +60,32 @@ export interface FamilyModel {
 /** The graphs the generation loop runs: image encoder, token embedder, decoder with the KV cache. */
 export type SessionRole = 'vision' | 'embed' | 'decoder';
 
+/** A family's geometry face, found by model_type in registry.ts: all the main process binds. */
 export interface ModelFamily {
   readonly name: string;
   /** `model_type` values in config.json that this family reads. */
   readonly modelTypes: readonly string[];
   /** Validates the configs; throws TesseraError naming the file and key that is wrong. */
+  bind(json: ModelJson): FamilyGeometry;
+}
+
+/** A family's engine face, found by family name in engines.ts: binds the geometry with the pixel code. */
+export interface FamilyEngine {
+  readonly name: string;
+  /** Validates the configs as ModelFamily.bind does. */
   bind(json: ModelJson): FamilyModel;
+}
+
+/** What a FamilyModel adds to its geometry. */
+export type FamilyPixels = Omit<FamilyModel, keyof FamilyGeometry>;
+
+/**
+ * A FamilyModel from a family's geometry and its pixel hooks. Property descriptors are copied rather than
+ * spread so a geometry's getter stays lazy (Phi-3-vision reads its image token id from the tokenizer on first
+ * use, which planning never needs).
+ */
+export function withPixels(geometry: FamilyGeometry, pixels: FamilyPixels): FamilyModel {
+  return Object.defineProperties({ ...pixels }, Object.getOwnPropertyDescriptors(geometry)) as FamilyModel;
 }
 
 /** Every family's hooks take only plans it made; another family's plan is a bug in the caller. */

@@ -8,7 +8,8 @@
  * from Pillow's by a fraction of a pixel (a 224 → 336 enlargement of noise differs by 36 levels on average).
  */
 import type { Size } from '../../app/tile-plan.ts';
-import type { Region, Rgb } from './pixels.ts';
+import type { Rgb } from './pixels.ts';
+import type { Region } from './region.ts';
 
 export type PillowFilter = 'bilinear' | 'bicubic' | 'lanczos';
 

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { Size, TilePlan } from '../../app/tile-plan.ts';
 import { TesseraError } from '../errors.ts';
 import type { ResizeKernel } from './json-source.ts';
+import type { Region } from './region.ts';
 
 /** Raw RGB, row-major HWC uint8 (a DecodedImage is one). */
 export interface Rgb {
@@ -23,14 +24,6 @@ export function assertPlanFits(family: string, image: Size, plan: TilePlan): voi
     `The tile plan (${plan.family}, ${plan.original.width}×${plan.original.height}) does not belong to this ` +
       `${image.width}×${image.height} image.`,
   );
-}
-
-/** A rectangle in pixels of some image. */
-export interface Region {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
 }
 
 /**

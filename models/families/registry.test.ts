@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isTesseraError } from '../errors.ts';
-import { llava } from './llava/index.ts';
-import { familyForModelType, SUPPORTED_MODEL_TYPES } from './registry.ts';
-import { smolvlm } from './smolvlm/index.ts';
+import { ENGINES, engineFor } from './engines.ts';
+import { llava } from './llava/geometry.ts';
+import { FAMILIES, familyForModelType, SUPPORTED_MODEL_TYPES } from './registry.ts';
+import { smolvlmEngine } from './smolvlm/engine.ts';
+import { smolvlm } from './smolvlm/geometry.ts';
 import { smolvlm256m } from './smolvlm/testing.ts';
 
 describe('familyForModelType', () => {
@@ -59,9 +61,24 @@ describe('familyForModelType', () => {
   });
 });
 
+describe('engines', () => {
+  it('has one engine face for each family in the registry, and no other', () => {
+    expect(ENGINES.map((e) => e.name).sort()).toEqual(FAMILIES.map((f) => f.name).sort());
+    for (const family of FAMILIES) expect(engineFor(family.name).name).toBe(family.name);
+  });
+
+  it('binds the same geometry as the registry', () => {
+    const geometry = smolvlm.bind(smolvlm256m());
+    const model = engineFor('smolvlm').bind(smolvlm256m());
+    const plan = geometry.planImage({ width: 640, height: 480 }, 'high');
+    expect(model.planImage({ width: 640, height: 480 }, 'high')).toEqual(plan);
+    expect(model.expandImage(plan)).toBe(geometry.expandImage(plan));
+  });
+});
+
 describe('smolvlm.bind', () => {
   it('exposes the model contract', () => {
-    const model = smolvlm.bind(smolvlm256m());
+    const model = smolvlmEngine.bind(smolvlm256m());
     expect(model.family).toBe('smolvlm');
     expect(model.imageTokenId).toBe(49190);
     expect(model.imagePlaceholder).toBe('<image>');

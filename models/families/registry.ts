@@ -1,16 +1,19 @@
-/** model_type → family. A new family is one import and one entry in FAMILIES. */
+/**
+ * model_type → family, geometry only (the main process plans with it; the engine adds pixels in engines.ts).
+ * A new family is one import and one entry in FAMILIES, and one in engines.ts.
+ */
 import { TesseraError } from '../errors.ts';
 import type { ModelFamily } from './family.ts';
-import { gemma3 } from './gemma3/index.ts';
-import { lfm2Vl } from './lfm2-vl/index.ts';
-import { llava } from './llava/index.ts';
-import { llavaOnevision } from './llava-onevision/index.ts';
-import { fastVlm } from './fastvlm/index.ts';
-import { phi3v } from './phi3-v/index.ts';
-import { qwen2Vl } from './qwen2-vl/index.ts';
-import { smolvlm } from './smolvlm/index.ts';
+import { gemma3 } from './gemma3/geometry.ts';
+import { lfm2Vl } from './lfm2-vl/geometry.ts';
+import { llava } from './llava/geometry.ts';
+import { llavaOnevision } from './llava-onevision/geometry.ts';
+import { fastVlm } from './fastvlm/geometry.ts';
+import { phi3v } from './phi3-v/geometry.ts';
+import { qwen2Vl } from './qwen2-vl/geometry.ts';
+import { smolvlm } from './smolvlm/geometry.ts';
 
-const FAMILIES: readonly ModelFamily[] = [
+export const FAMILIES: readonly ModelFamily[] = [
   smolvlm,
   llava,
   llavaOnevision,

@@ -12,7 +12,7 @@
 import { TesseraError } from '../errors.ts';
 import type { DeviceSlicer } from './device-slice.ts';
 import type { KvCache } from './kv-cache.ts';
-import { cannotCrop, emptyPast, isState, pastNameFor } from './kv-cache.ts';
+import { cannotCrop, emptyPast, isState, pastNameFor } from './cache-inputs.ts';
 import type { Feeds, InputInfo, OrtTensor } from './onnx.ts';
 import { cpuData, makeTensor } from './onnx.ts';
 

@@ -4,7 +4,7 @@
  */
 import { TesseraError } from '../errors.ts';
 import type { FamilyModel, SessionRole } from '../families/family.ts';
-import { bindFolder } from '../families/plan-folder.ts';
+import { bindModelFolder } from '../families/engines.ts';
 import type { TextModel } from '../text/tokenizer.ts';
 import { loadTextModel } from '../text/tokenizer.ts';
 import type { DtypeChoice, Dtype, ModuleName } from './model-folder.ts';
@@ -12,7 +12,7 @@ import { chooseDtype, graphPath, readModelJson, sessionFilesOf } from './model-f
 import { readFileSync, statSync } from 'node:fs';
 import type { Device, GraphSession, Provider } from './onnx.ts';
 import { candidateProviders, emptyTensor, firstLine, openSession } from './onnx.ts';
-import { cacheInputs, presentNameFor } from './kv-cache.ts';
+import { cacheInputs, presentNameFor } from './cache-inputs.ts';
 import { appendCacheRewrite, decodeModel, encodeModel } from './cache-rewrite.ts';
 import { useInt8Activations } from './int8-activations.ts';
 import { keepLastLogits } from './last-logits.ts';
@@ -61,7 +61,7 @@ export async function loadParts(dir: string, options: LoadOptions = {}): Promise
   const onStage = options.onStage ?? ignoreStages;
   onStage({ stage: 'config', file: dir });
   const json = readModelJson(dir);
-  const family = bindFolder(dir);
+  const family = bindModelFolder(dir);
   const text = loadTextModel(dir, onStage);
   const device = options.device ?? 'auto';
   const open = (module: ModuleName, role: SessionRole, decoder?: DecoderOptions) =>

@@ -5,7 +5,7 @@
 import type { ChatMessage } from '../../app/chat.ts';
 import type { TilePlan } from '../../app/tile-plan.ts';
 import { TesseraError } from '../errors.ts';
-import type { FamilyModel } from '../families/family.ts';
+import type { FamilyGeometry } from '../families/family.ts';
 import type { TemplateMessage, TextModel } from '../text/tokenizer.ts';
 
 export interface PromptImage {
@@ -110,7 +110,7 @@ function encodeWithAnswers(
 export function buildPrompt(
   messages: readonly ChatMessage[],
   images: readonly PromptImage[],
-  family: FamilyModel,
+  family: FamilyGeometry,
   text: TextModel,
 ): PromptSequence {
   const imageText = text.partsInTemplate ? undefined : `${family.imagePlaceholder}\n`;

@@ -8,7 +8,8 @@ import type { DecodedImage } from '../../image/decode.ts';
 import type { TensorData } from '../../tensor.ts';
 import type { ResizeKernel } from '../json-source.ts';
 import { type PillowFilter, pillowResize } from '../pillow-resample.ts';
-import { type Region, type Rgb, assertPlanFits, normalisationTable, resize } from '../pixels.ts';
+import { type Rgb, assertPlanFits, normalisationTable, resize } from '../pixels.ts';
+import type { Region } from '../region.ts';
 import type { Gemma3Config } from './config.ts';
 import { FAMILY, viewsOf } from './plan.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gemma3 } from './index.ts';
+import { gemma3Engine } from './engine.ts';
 import { expandImagePrompt, fullImageSequence } from './prompt.ts';
 import { gemma3_4b } from './testing.ts';
 
@@ -19,7 +19,7 @@ describe('Gemma 3 prompt expansion (Python Gemma3Processor)', () => {
   });
 
   it('the bound family expands a plan: 256 soft tokens per view of gemma-3-4b-it', () => {
-    const family = gemma3.bind(gemma3_4b());
+    const family = gemma3Engine.bind(gemma3_4b());
     expect(family.imagePlaceholder).toBe('<start_of_image>');
     const single = family.expandImage(family.planImage({ width: 1800, height: 600 }, 'low'));
     expect(single).toBe(fullImageSequence(256));
@@ -30,13 +30,13 @@ describe('Gemma 3 prompt expansion (Python Gemma3Processor)', () => {
   });
 
   it('refuses another family’s plan', () => {
-    const family = gemma3.bind(gemma3_4b());
+    const family = gemma3Engine.bind(gemma3_4b());
     const plan = { ...family.planImage({ width: 10, height: 10 }, 'low'), family: 'llava' };
     expect(() => family.expandImage(plan)).toThrow('A llava tile plan was given to the gemma3 family.');
   });
 
   it('positions start at 1 (transformers.js feeds gemma3 1-based position_ids)', () => {
-    const family = gemma3.bind(gemma3_4b());
+    const family = gemma3Engine.bind(gemma3_4b());
     const ids = family.positionIds?.([5, 6, 7, 8], [], 2, 2);
     expect(ids).toEqual({ type: 'int64', dims: [1, 2], data: BigInt64Array.of(3n, 4n) });
   });

@@ -7,7 +7,7 @@
 import { CLIPImageProcessor, RawImage } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
 import type { DecodedImage } from '../../image/decode.ts';
-import { llava } from './index.ts';
+import { llavaEngine } from './engine.ts';
 import { resizedSize } from './plan.ts';
 import {
   llava15,
@@ -22,7 +22,7 @@ import {
 const CROP = { width: 336, height: 336 };
 
 async function three(image: DecodedImage, json = llava15()) {
-  const model = llava.bind(json);
+  const model = llavaEngine.bind(json);
   const ours = (await model.preprocess(image, model.planImage(image, 'high'))).pixel_values
     ?.data as Float32Array;
   const js = await transformersJs(image, json);
@@ -76,7 +76,7 @@ describe('departures: Tessera follows Python', () => {
     const processor = new CLIPImageProcessor(llava15().preprocessorConfig);
     const raw = new RawImage(new Uint8ClampedArray(image.data), 205, 374, 3);
     expect(processor.get_resize_output_image_size(raw, processor.size)).toEqual([336, 613]);
-    expect(llava.bind(llava15()).planImage(image, 'high').resized).toEqual({ width: 336, height: 612 });
+    expect(llavaEngine.bind(llava15()).planImage(image, 'high').resized).toEqual({ width: 336, height: 612 });
     const { oursLevels, jsLevels, python } = await three(image);
     expect(maxAbsDiff(oursLevels, python)).toBe(0);
     expect(maxAbsDiff(jsLevels, python)).toBeGreaterThan(1);
@@ -86,7 +86,7 @@ describe('departures: Tessera follows Python', () => {
     // Without do_resize, a 100×301 image in the 336×336 crop: Python row 18 (35 / 2 rounded up), JS row 17.
     const json = llava15({ preprocessor: { do_resize: false } });
     const image = rgbImage('noise', 100, 301);
-    const model = llava.bind(json);
+    const model = llavaEngine.bind(json);
     const ours = toLevels(
       (await model.preprocess(image, model.planImage(image, 'high'))).pixel_values?.data as Float32Array,
       CROP,

@@ -10,14 +10,14 @@ import type { DecodedImage } from '../../image/decode.ts';
 import { pillowResize } from '../pillow-resample.ts';
 import { resize } from '../pixels.ts';
 import { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD } from './config.ts';
-import { llava } from './index.ts';
+import { llavaEngine } from './engine.ts';
 import { resizedSize } from './plan.ts';
 import { llava15, maxAbsDiff, meanAbsDiff, pythonPixels, rgbImage, toLevels } from './testing.ts';
 
 const CROP = { width: 336, height: 336 };
 
 async function tessera(image: DecodedImage, json = llava15()) {
-  const model = llava.bind(json);
+  const model = llavaEngine.bind(json);
   const feeds = await model.preprocess(image, model.planImage(image, 'high'));
   return feeds.pixel_values as { dims: readonly number[]; data: Float32Array };
 }

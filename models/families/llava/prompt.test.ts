@@ -1,6 +1,6 @@
 import { LlavaProcessor, RawImage } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import { llava } from './index.ts';
+import { llava } from './geometry.ts';
 import { expandImagePrompt } from './prompt.ts';
 import { llava15 } from './testing.ts';
 

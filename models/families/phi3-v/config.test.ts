@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectTesseraError } from '../../testing/errors.ts';
 import { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, imageTokenIdIn, readPhi3vConfig } from './config.ts';
-import { phi3v } from './index.ts';
+import { phi3v } from './geometry.ts';
 import { phi35 } from './testing.ts';
 
 const PRE = '/models/Phi-3.5-vision-instruct/preprocessor_config.json';

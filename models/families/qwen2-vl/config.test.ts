@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tesseraFailure } from '../../testing/errors.ts';
 import { readQwenConfig } from './config.ts';
-import { qwen2Vl } from './index.ts';
+import { qwen2VlEngine } from './engine.ts';
 import { qwen2Vl2b } from './testing.ts';
 
 describe('readQwenConfig', () => {
@@ -25,8 +25,8 @@ describe('readQwenConfig', () => {
   it('names the grid input image_grid_thw for Qwen2.5-VL, and the family feeds it', () => {
     const json = qwen2Vl2b({ config: { model_type: 'qwen2_5_vl' } });
     expect(readQwenConfig(json).gridInputName).toBe('image_grid_thw');
-    expect(qwen2Vl.bind(json).visionInputNames).toEqual(['pixel_values', 'image_grid_thw']);
-    expect(qwen2Vl.bind(qwen2Vl2b()).visionInputNames).toEqual(['pixel_values', 'grid_thw']);
+    expect(qwen2VlEngine.bind(json).visionInputNames).toEqual(['pixel_values', 'image_grid_thw']);
+    expect(qwen2VlEngine.bind(qwen2Vl2b()).visionInputNames).toEqual(['pixel_values', 'grid_thw']);
   });
 
   it('takes the pixel budget from size.shortest_edge / longest_edge when min_pixels / max_pixels are absent', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TilePlan } from '../../../app/tile-plan.ts';
 import { readQwenConfig } from './config.ts';
-import { qwen2Vl } from './index.ts';
+import { qwen2VlEngine } from './engine.ts';
 import { planQwen } from './plan.ts';
 import { mropePositionIds, mropePositions, ropeDelta } from './rope.ts';
 import { qwen2Vl2b } from './testing.ts';
@@ -48,7 +48,7 @@ describe('Qwen2-VL 3-D rope positions', () => {
   });
 
   it('a decode step after a text-only prompt is plain 1-D: positions n, n, n', () => {
-    const family = qwen2Vl.bind(qwen2Vl2b());
+    const family = qwen2VlEngine.bind(qwen2Vl2b());
     const step = family.positionIds?.([10, 11, 12, 13], [], 3, 1);
     expect(step).toEqual({ type: 'int64', dims: [3, 1, 1], data: BigInt64Array.of(3n, 3n, 3n) });
   });
@@ -60,7 +60,7 @@ describe('Qwen2-VL 3-D rope positions', () => {
 
 describe('Qwen2-VL prompt expansion', () => {
   it('repeats <|image_pad|> once per merged patch; the template writes the vision markers around it', () => {
-    const family = qwen2Vl.bind(qwen2Vl2b());
+    const family = qwen2VlEngine.bind(qwen2Vl2b());
     expect(family.imagePlaceholder).toBe('<|image_pad|>');
     expect(family.expandImage(plan23)).toBe('<|image_pad|>'.repeat(6));
     expect(plan23.promptTokens).toBe(8);

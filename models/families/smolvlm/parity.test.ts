@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { RawImage } from '@huggingface/transformers';
 import { decodeImage, type DecodedImage } from '../../image/decode.ts';
 import type { ModelJson } from '../family.ts';
-import { smolvlm } from './index.ts';
+import { smolvlmEngine } from './engine.ts';
 import {
   frame,
   idefics3,
@@ -23,7 +23,7 @@ import {
 const TOLERANCE = 1e-4;
 
 async function both(image: DecodedImage, json: ModelJson, detail: 'low' | 'high') {
-  const model = smolvlm.bind(json);
+  const model = smolvlmEngine.bind(json);
   const plan = model.planImage(image, detail);
   const ours = (await model.preprocess(image, plan)).pixel_values?.data as Float32Array;
   const js = await transformersJs(image, json, detail === 'high');
@@ -63,7 +63,7 @@ describe('parity: step 1 lands on multiples of M, so tiles are plain crops in bo
       .png()
       .toBuffer();
     const image = await decodeImage(png);
-    const model = smolvlm.bind(smolvlm256m());
+    const model = smolvlmEngine.bind(smolvlm256m());
     const ours = (await model.preprocess(image, model.planImage(image, 'high'))).pixel_values
       ?.data as Float32Array;
     const js = await transformersJs(
@@ -135,7 +135,7 @@ describe('departures: Tessera follows Python', () => {
 
   it('a 1×5000 sliver: Python keeps a 1-pixel column (min_len 1); transformers.js resizes to width 0 and throws', async () => {
     const image = await makeImage('gradient', 1, 5000);
-    const model = smolvlm.bind(smolvlm256m());
+    const model = smolvlmEngine.bind(smolvlm256m());
     const plan = model.planImage(image, 'high');
     expect([plan.grid.rows, plan.grid.cols]).toEqual([4, 1]);
     const feeds = await model.preprocess(image, plan);
@@ -162,7 +162,7 @@ describe('departures: Tessera follows Python', () => {
       .png()
       .toBuffer();
     const image = await decodeImage(png);
-    const model = smolvlm.bind(smolvlm256m());
+    const model = smolvlmEngine.bind(smolvlm256m());
     const ours = (await model.preprocess(image, model.planImage(image, 'high'))).pixel_values
       ?.data as Float32Array;
     const js = await transformersJs(

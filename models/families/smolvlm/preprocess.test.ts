@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { isTesseraError } from '../../errors.ts';
 import type { DecodedImage } from '../../image/decode.ts';
-import { smolvlm } from './index.ts';
+import { smolvlmEngine } from './engine.ts';
 import { frame, makeImage, maxAbsDiff, offGridShare, smolvlm256m, type Pattern } from './testing.ts';
 
 interface Raw {
@@ -36,7 +36,7 @@ async function referenceFrame(image: Raw, x: number, y: number, m: number): Prom
   return out;
 }
 
-const model = smolvlm.bind(smolvlm256m());
+const model = smolvlmEngine.bind(smolvlm256m());
 const M = 512;
 
 async function run(image: DecodedImage, detail: 'low' | 'high' = 'high') {
@@ -110,7 +110,7 @@ describe('preprocess (Python algorithm)', () => {
   });
 
   it('do_rescale and do_normalize false leave raw 0…255 values', async () => {
-    const small = smolvlm.bind(
+    const small = smolvlmEngine.bind(
       smolvlm256m({
         preprocessor: {
           size: { longest_edge: 8 },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Idefics3ImageProcessor, Idefics3Processor, RawImage } from '@huggingface/transformers';
-import { smolvlm } from './index.ts';
+import { smolvlm } from './geometry.ts';
 import { expandImagePrompt, promptTokenCount } from './prompt.ts';
 import { idefics3, makeImage, smolvlm256m } from './testing.ts';
 

@@ -12,7 +12,7 @@ import {
   singleViewVlmIo,
 } from '../../../testing/graph-io.ts';
 import { type TestModelOptions, testModelDir } from '../../../testing/test-models.ts';
-import { gemma3 } from '../../../families/gemma3/index.ts';
+import { gemma3 } from '../../../families/gemma3/geometry.ts';
 import { gemma3Dims, isGlobalLayer } from './generate-dims.ts';
 import { GEMMA3_CHAT_TEMPLATE, gemma3JsonFiles, gemma3Tokenizer } from './generate.ts';
 import type { ModelJson } from '../../../families/family.ts';

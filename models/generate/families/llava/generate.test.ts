@@ -15,7 +15,7 @@ import {
 } from '../../../testing/graph-io.ts';
 import { type TestModelOptions, testModelDir } from '../../../testing/test-models.ts';
 import { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD } from '../../../families/llava/config.ts';
-import { llava } from '../../../families/llava/index.ts';
+import { llava } from '../../../families/llava/geometry.ts';
 import { llavaDims } from './generate-dims.ts';
 import { LLAVA_CHAT_TEMPLATE, llavaJsonFiles, llavaSilentIds, llavaTokenizer } from './generate.ts';
 
