@@ -4,7 +4,7 @@
  * `entry` is the bundled models/engine/entry.ts, which speaks over process.parentPort there.
  */
 import { utilityProcess } from 'electron';
-import type { EngineProcess } from '../../models/engine/client.ts';
+import type { EngineProcess } from '../../models/engine/process.ts';
 
 export function forkUtilityEngine(entry: string): EngineProcess {
   const child = utilityProcess.fork(entry, [], { serviceName: 'Tessera engine', stdio: 'pipe' });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../app/ipc/contract.ts';
-import type { EngineProcess } from '../../models/engine/client.ts';
+import type { EngineProcess } from '../../models/engine/process.ts';
 import { EngineHost, engineDevice } from './engine-host.ts';
 import type { EngineTarget } from './engine-host.ts';
 

@@ -16,7 +16,7 @@
 import type { DeviceSetting, EngineStatus, WireError } from '../../app/ipc/contract.ts';
 import { statSync } from 'node:fs';
 import { EngineClient } from '../../models/engine/client.ts';
-import type { EngineProcess } from '../../models/engine/client.ts';
+import type { EngineProcess } from '../../models/engine/process.ts';
 import type { Deadlines, Hang } from '../../models/engine/watchdog.ts';
 import { TesseraError } from '../../models/errors.ts';
 

@@ -8,7 +8,8 @@
 import type { GenerateRequest, GenerateResult } from '../../app/chat.ts';
 import { TesseraError } from '../errors.ts';
 import { forkEngineProcess } from './fork.ts';
-import type { EngineMessage, EngineRequest, EngineResults, MessagePort } from './protocol.ts';
+import type { EngineProcess } from './process.ts';
+import type { EngineMessage, EngineRequest, EngineResults } from './protocol.ts';
 import type { Current, Deadlines, Hang } from './watchdog.ts';
 import { DEFAULT_DEADLINES, deadlineOf, describeHang } from './watchdog.ts';
 
@@ -18,12 +19,6 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
   onText?: (delta: string) => void;
-}
-
-export interface EngineProcess extends MessagePort {
-  readonly pid: number | undefined;
-  onExit(listener: (code: number | null, signal: string | null) => void): void;
-  kill(): void;
 }
 
 export interface EngineClientOptions {

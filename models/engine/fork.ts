@@ -8,7 +8,7 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { EngineProcess } from './client.ts';
+import type { EngineProcess } from './process.ts';
 
 // This module runs from models/engine/ or bundled into dist/cli/: two folders below the root either way.
 const ROOT = new URL('../../', import.meta.url);
