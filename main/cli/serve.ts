@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startServer } from '../serve/server.ts';
 import { EngineHost } from '../services/engine-host.ts';
 import { forkEngineProcess } from '../../models/engine/fork.ts';
-import { memoryTokenStore } from '../services/downloads.ts';
+import { memoryTokenStore } from '../services/hub-config.ts';
 import { createServices } from '../services/index.ts';
 import { openStore } from '../store/store.ts';
 import { UsageError, intOption, parse } from './args.ts';

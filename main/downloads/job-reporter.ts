@@ -3,7 +3,7 @@
  * manager's `onChange` (throttled while bytes flow, at once on every state change). Silent once closed.
  */
 import type { DownloadState } from '../../app/ipc/contract.ts';
-import type { DownloadManagerOptions } from './manager.ts';
+import type { DownloadManagerOptions } from './manager-options.ts';
 import { jobView } from './job-record.ts';
 import type { Live } from './job-record.ts';
 

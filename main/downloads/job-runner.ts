@@ -9,7 +9,7 @@ import { filesOnDisk } from './job-files.ts';
 import { applyDone, applyPlan, applyProgress, failure, jobView } from './job-record.ts';
 import type { Live, Progress } from './job-record.ts';
 import type { JobReporter } from './job-reporter.ts';
-import type { DownloadManagerOptions } from './manager.ts';
+import type { DownloadManagerOptions } from './manager-options.ts';
 import { RateMeter } from './rate-meter.ts';
 
 export interface JobRunnerContext {

@@ -9,40 +9,17 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { TesseraError } from '../../app/errors.ts';
 import type { DownloadJob } from '../../app/ipc/contract.ts';
-import type { StoredDownload, Store } from '../store/types.ts';
+import type { StoredDownload } from '../store/types.ts';
 import { modelDirName } from './download-model.ts';
-import { type HubClientOptions, parseRepoRef } from './hub-client.ts';
+import { parseRepoRef } from './hub-client.ts';
 import { deletePartialFiles } from './job-files.ts';
 import { ACTIVE, FINISHED, jobView, newLive } from './job-record.ts';
 import type { Live } from './job-record.ts';
 import { JobReporter } from './job-reporter.ts';
 import { JobRunner } from './job-runner.ts';
+import type { DownloadManagerOptions } from './manager-options.ts';
 
-export type DownloadStore = Pick<Store, 'listDownloads' | 'saveDownload' | 'deleteDownload'>;
-
-export interface DownloadManagerOptions {
-  modelsDir: string;
-  store: DownloadStore;
-  /** Hub client settings, read for every job: a changed endpoint or token applies to the next one. */
-  client: () => HubClientOptions;
-  /** Models downloading at once (default 1: a model's files already download in parallel). */
-  parallel?: number;
-  /** Files of one model at once (downloadModel's default when absent). */
-  fileConcurrency?: number;
-  onChange?: (job: DownloadJob) => void;
-  /** A model was installed into `dir`. */
-  onDone?: (job: DownloadJob, dir: string) => void;
-  /** The id the services give the model in `dir`, for the job's `modelId`. */
-  modelIdOf?: (dir: string) => string;
-  /** Free space check (tests inject a small disk). */
-  freeBytes?: (dir: string) => Promise<number>;
-  now?: () => number;
-  /** Least time between two progress events of a running job (default 250 ms: about 4 per second). */
-  throttleMs?: number;
-  /** How far back the speed looks (default 5 s). */
-  speedWindowMs?: number;
-  log?: (message: string, error?: unknown) => void;
-}
+export type { DownloadManagerOptions, DownloadStore } from './manager-options.ts';
 
 export interface StartDownload {
   repo: string;

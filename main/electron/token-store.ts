@@ -5,7 +5,7 @@
  * safeStorage and the file are passed in, so the logic is tested without the Electron binary.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import type { TokenStore } from '../services/downloads.ts';
+import type { TokenStore } from '../services/hub-config.ts';
 
 /** The part of Electron's `safeStorage` used here. */
 export interface SafeStorage {

@@ -4,7 +4,7 @@ import type { Thread } from '../../app/ipc/contract.ts';
 import type { DownloadManager } from '../downloads/manager.ts';
 import type { Store } from '../store/types.ts';
 import type { Logger } from './dispatch.ts';
-import type { HubConfig } from './downloads.ts';
+import type { HubConfig } from './hub-config.ts';
 import type { EngineHost, EngineTarget } from './engine-host.ts';
 import type { EventHub } from './events.ts';
 import type { FamilyCache, ModelCatalog } from './models.ts';

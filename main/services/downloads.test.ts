@@ -13,7 +13,7 @@ import { sizeOf, until } from '../downloads/testing.ts';
 import { LocalHub } from '../hub/local-hub.ts';
 import { openStore } from '../store/store.ts';
 import type { DownloadsOptions } from './index.ts';
-import { HubConfig, memoryTokenStore } from './downloads.ts';
+import { HubConfig, memoryTokenStore } from './hub-config.ts';
 import { modelId } from './models.ts';
 import { TEST_SETTINGS, startHarness } from './testing/harness.ts';
 import type { Harness } from './testing/harness.ts';

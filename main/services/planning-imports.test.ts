@@ -45,6 +45,14 @@ describe("main's planning graph", () => {
     },
   );
 
+  it.each(['models/engine/client.ts', 'models/engine/protocol.ts', 'main/cli/ask.ts'])(
+    '%s (the engine client main talks through) loads no onnxruntime',
+    async (entry) => {
+      const { packages } = await moduleGraph(entry);
+      expect(packages.filter((p) => p.startsWith('onnxruntime'))).toEqual([]);
+    },
+  );
+
   it('would see them if they were there: the engine side loads sharp and onnxruntime', async () => {
     const engine = await moduleGraph('models/runtime/load.ts');
     expect(engine.packages).toEqual(expect.arrayContaining(['sharp', 'onnxruntime-node']));

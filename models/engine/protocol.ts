@@ -9,7 +9,7 @@ import type { TilePlan } from '../../app/tile-plan.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { ModelInfo } from '../runtime/vlm.ts';
 import type { StageReport } from '../runtime/progress.ts';
-import { DEVICES } from '../runtime/onnx.ts';
+import { DEVICES } from '../runtime/devices.ts';
 import { DTYPES } from '../runtime/model-folder.ts';
 
 const dtypeSchema = z.enum(DTYPES as [string, ...string[]]);
