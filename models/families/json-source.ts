@@ -2,7 +2,9 @@
  * Reading model JSON with errors that name the file and the key: every family's config reader is built on
  * `Source`, so a wrong value reads "<file>: "<key>" must be … (found …)." whatever the family.
  */
+import { join } from 'node:path';
 import { TesseraError } from '../errors.ts';
+import type { ModelJson } from './family.ts';
 
 /** sharp kernels for PIL resample codes. BOX (4) and HAMMING (5) have no sharp equivalent. */
 export const KERNELS = { 0: 'nearest', 1: 'lanczos3', 2: 'linear', 3: 'cubic' } as const;
@@ -88,3 +90,40 @@ export class Source {
 }
 
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The three files every family reads, as Sources (processor_config.json is optional). */
+export function sourcesOf(json: ModelJson): { config: Source; pre: Source; proc: Source | null } {
+  return {
+    config: new Source(join(json.dir, 'config.json'), json.config),
+    pre: new Source(join(json.dir, 'preprocessor_config.json'), json.preprocessorConfig),
+    proc: json.processorConfig
+      ? new Source(join(json.dir, 'processor_config.json'), json.processorConfig)
+      : null,
+  };
+}
+
+type Triple = number | readonly [number, number, number];
+
+/** What a pixel becomes before the encoder: `(value · rescaleFactor − mean) / std`, per channel. */
+export interface PixelScaling {
+  /** 1 when `do_rescale` is false. */
+  rescaleFactor: number;
+  /** [0, 0, 0] and [1, 1, 1] when `do_normalize` is false. */
+  imageMean: [number, number, number];
+  imageStd: [number, number, number];
+}
+
+/**
+ * The image processor's rescale and normalisation as Python's BaseImageProcessor applies them:
+ * `do_rescale` (default true) with `rescale_factor` (1/255), `do_normalize` (true) with `image_mean` /
+ * `image_std` (one number or three), defaulting to the processor class's constants.
+ */
+export function pixelScaling(pre: Source, defaults: { mean: Triple; std: Triple }): PixelScaling {
+  const doRescale = pre.bool('do_rescale', true);
+  const doNormalize = pre.bool('do_normalize', true);
+  return {
+    rescaleFactor: doRescale ? pre.positive('rescale_factor', 1 / 255) : 1,
+    imageMean: doNormalize ? pre.triple('image_mean', defaults.mean, false) : [0, 0, 0],
+    imageStd: doNormalize ? pre.triple('image_std', defaults.std, true) : [1, 1, 1],
+  };
+}

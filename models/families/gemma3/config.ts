@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Size } from '../../../app/tile-plan.ts';
 import { TesseraError } from '../../errors.ts';
 import type { ModelJson } from '../family.ts';
-import { type ResizeKernel, Source } from '../json-source.ts';
+import { type ResizeKernel, type Source, pixelScaling, sourcesOf } from '../json-source.ts';
 
 /** IMAGENET_STANDARD_MEAN / STD: Gemma3ImageProcessor's defaults. */
 export const IMAGENET_STANDARD_MEAN = [0.5, 0.5, 0.5] as const;
@@ -41,11 +41,7 @@ export interface Gemma3Config {
 }
 
 export function readGemma3Config(json: ModelJson): Gemma3Config {
-  const config = new Source(join(json.dir, 'config.json'), json.config);
-  const pre = new Source(join(json.dir, 'preprocessor_config.json'), json.preprocessorConfig);
-  const proc = json.processorConfig
-    ? new Source(join(json.dir, 'processor_config.json'), json.processorConfig)
-    : null;
+  const { config, pre, proc } = sourcesOf(json);
 
   if (config.get('model_type') !== 'gemma3')
     return config.fail('model_type', '"gemma3"', 'MODEL_UNSUPPORTED');
@@ -62,15 +58,11 @@ export function readGemma3Config(json: ModelJson): Gemma3Config {
   const inputSize = { width: pre.positiveInt('size.width'), height: pre.positiveInt('size.height') };
   const tokensPerView = readTokensPerView(config, proc, inputSize, pre.file);
 
-  const doRescale = pre.bool('do_rescale', true);
-  const doNormalize = pre.bool('do_normalize', true);
   return {
     imageTokenId,
     inputSize,
     kernel: pre.kernel('resample', 2), // Gemma3ImageProcessor's default: BILINEAR
-    rescaleFactor: doRescale ? pre.positive('rescale_factor', 1 / 255) : 1,
-    imageMean: doNormalize ? pre.triple('image_mean', IMAGENET_STANDARD_MEAN, false) : [0, 0, 0],
-    imageStd: doNormalize ? pre.triple('image_std', IMAGENET_STANDARD_STD, true) : [1, 1, 1],
+    ...pixelScaling(pre, { mean: IMAGENET_STANDARD_MEAN, std: IMAGENET_STANDARD_STD }),
     tokensPerView,
     panAndScan: readPanAndScan(pre),
   };

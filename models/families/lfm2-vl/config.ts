@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { TesseraError } from '../../errors.ts';
 import type { ModelJson } from '../family.ts';
-import { Source } from '../json-source.ts';
+import { type Source, pixelScaling, sourcesOf } from '../json-source.ts';
 
 export interface Lfm2VlConfig {
   imageTokenId: number;
@@ -35,11 +35,7 @@ export interface Lfm2VlConfig {
 }
 
 export function readLfm2VlConfig(json: ModelJson): Lfm2VlConfig {
-  const config = new Source(join(json.dir, 'config.json'), json.config);
-  const pre = new Source(join(json.dir, 'preprocessor_config.json'), json.preprocessorConfig);
-  const proc = json.processorConfig
-    ? new Source(join(json.dir, 'processor_config.json'), json.processorConfig)
-    : null;
+  const { config, pre, proc } = sourcesOf(json);
   if (config.get('model_type') !== 'lfm2_vl')
     return config.fail('model_type', '"lfm2_vl"', 'MODEL_UNSUPPORTED');
   const imageTokenId =
@@ -85,8 +81,6 @@ export function readLfm2VlConfig(json: ModelJson): Lfm2VlConfig {
     );
   }
   const splitting = pre.bool('do_image_splitting', true) && !(minTiles === 1 && maxTiles === 1);
-  const doRescale = pre.bool('do_rescale', true);
-  const doNormalize = pre.bool('do_normalize', true);
   return {
     imageTokenId,
     imageToken: text('image_token', '<image>'),
@@ -107,9 +101,7 @@ export function readLfm2VlConfig(json: ModelJson): Lfm2VlConfig {
       maxImageTokens * downsampleFactor ** 2,
       pre.bool('do_image_splitting', true) ? (tileSize / patchSize) ** 2 : 0,
     ),
-    rescaleFactor: doRescale ? pre.positive('rescale_factor', 1 / 255) : 1,
     // IMAGENET_STANDARD_MEAN / STD (0.5): the Python class's defaults.
-    imageMean: doNormalize ? pre.triple('image_mean', 0.5, false) : [0, 0, 0],
-    imageStd: doNormalize ? pre.triple('image_std', 0.5, true) : [1, 1, 1],
+    ...pixelScaling(pre, { mean: 0.5, std: 0.5 }),
   };
 }

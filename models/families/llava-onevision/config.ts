@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Size } from '../../../app/tile-plan.ts';
 import { TesseraError } from '../../errors.ts';
 import type { ModelJson } from '../family.ts';
-import { type ResizeKernel, Source } from '../json-source.ts';
+import { type ResizeKernel, type Source, pixelScaling, sourcesOf } from '../json-source.ts';
 
 /** LlavaOnevisionImageProcessor's defaults (OPENAI_CLIP_MEAN / STD); llava-hf's files say 0.5 for SigLIP. */
 const OPENAI_CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
@@ -31,11 +31,7 @@ export interface OnevisionConfig {
 }
 
 export function readOnevisionConfig(json: ModelJson): OnevisionConfig {
-  const config = new Source(join(json.dir, 'config.json'), json.config);
-  const pre = new Source(join(json.dir, 'preprocessor_config.json'), json.preprocessorConfig);
-  const proc = json.processorConfig
-    ? new Source(join(json.dir, 'processor_config.json'), json.processorConfig)
-    : null;
+  const { config, pre, proc } = sourcesOf(json);
 
   if (config.get('model_type') !== 'llava_onevision') {
     return config.fail('model_type', '"llava_onevision"', 'MODEL_UNSUPPORTED');
@@ -95,16 +91,12 @@ export function readOnevisionConfig(json: ModelJson): OnevisionConfig {
   if (!match)
     config.fail('vision_aspect_ratio', '"anyres_max_N" (N a positive integer)', 'MODEL_UNSUPPORTED');
 
-  const doRescale = pre.bool('do_rescale', true);
-  const doNormalize = pre.bool('do_normalize', true);
   return {
     imageTokenId,
     imageToken,
     viewSide,
     kernel: pre.kernel('resample', 3),
-    rescaleFactor: doRescale ? pre.positive('rescale_factor', 1 / 255) : 1,
-    imageMean: doNormalize ? pre.triple('image_mean', OPENAI_CLIP_MEAN, false) : [0, 0, 0],
-    imageStd: doNormalize ? pre.triple('image_std', OPENAI_CLIP_STD, true) : [1, 1, 1],
+    ...pixelScaling(pre, { mean: OPENAI_CLIP_MEAN, std: OPENAI_CLIP_STD }),
     pinpoints,
     featureSide,
     maxViews: Number((match as RegExpExecArray)[1]),

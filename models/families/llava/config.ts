@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Size } from '../../../app/tile-plan.ts';
 import { TesseraError } from '../../errors.ts';
 import type { ModelJson } from '../family.ts';
-import { type ResizeKernel, Source } from '../json-source.ts';
+import { type ResizeKernel, type Source, pixelScaling, sourcesOf } from '../json-source.ts';
 
 /** OPENAI_CLIP_MEAN / OPENAI_CLIP_STD: CLIPImageProcessor's defaults. */
 export const OPENAI_CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
@@ -48,11 +48,7 @@ export interface TokenCount {
 }
 
 export function readLlavaConfig(json: ModelJson): LlavaConfig {
-  const config = new Source(join(json.dir, 'config.json'), json.config);
-  const pre = new Source(join(json.dir, 'preprocessor_config.json'), json.preprocessorConfig);
-  const proc = json.processorConfig
-    ? new Source(join(json.dir, 'processor_config.json'), json.processorConfig)
-    : null;
+  const { config, pre, proc } = sourcesOf(json);
 
   if (config.get('model_type') !== 'llava') return config.fail('model_type', '"llava"', 'MODEL_UNSUPPORTED');
   const imageTokenId = config.has('image_token_index')
@@ -75,8 +71,6 @@ export function readLlavaConfig(json: ModelJson): LlavaConfig {
   }
   checkEncoderSize(config, inputSize, pre.file);
 
-  const doRescale = pre.bool('do_rescale', true);
-  const doNormalize = pre.bool('do_normalize', true);
   const tokenCount = readTokenCount(config, proc);
   const imageTokens =
     Math.floor(inputSize.height / tokenCount.patchSize) * Math.floor(inputSize.width / tokenCount.patchSize) +
@@ -95,9 +89,7 @@ export function readLlavaConfig(json: ModelJson): LlavaConfig {
     resize,
     kernel: pre.kernel('resample', 3), // CLIPImageProcessor's default: BICUBIC
     crop,
-    rescaleFactor: doRescale ? pre.positive('rescale_factor', 1 / 255) : 1,
-    imageMean: doNormalize ? pre.triple('image_mean', OPENAI_CLIP_MEAN, false) : [0, 0, 0],
-    imageStd: doNormalize ? pre.triple('image_std', OPENAI_CLIP_STD, true) : [1, 1, 1],
+    ...pixelScaling(pre, { mean: OPENAI_CLIP_MEAN, std: OPENAI_CLIP_STD }),
     inputSize,
     imageTokens,
     tokenCount,

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { TesseraError } from '../../errors.ts';
 import type { ModelJson } from '../family.ts';
-import { type ResizeKernel, Source } from '../json-source.ts';
+import { type ResizeKernel, type Source, pixelScaling, sourcesOf } from '../json-source.ts';
 
 /** OPENAI_CLIP_MEAN / OPENAI_CLIP_STD: Qwen2VLImageProcessor's defaults. */
 const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
@@ -45,8 +45,7 @@ export interface QwenConfig {
 }
 
 export function readQwenConfig(json: ModelJson): QwenConfig {
-  const config = new Source(join(json.dir, 'config.json'), json.config);
-  const pre = new Source(join(json.dir, 'preprocessor_config.json'), json.preprocessorConfig);
+  const { config, pre } = sourcesOf(json);
   const modelType = config.get('model_type');
   if (modelType !== 'qwen2_vl' && modelType !== 'qwen2_5_vl') {
     return config.fail('model_type', '"qwen2_vl" or "qwen2_5_vl"', 'MODEL_UNSUPPORTED');
@@ -74,7 +73,6 @@ export function readQwenConfig(json: ModelJson): QwenConfig {
       `${pre.file}: the minimum pixel count (${minPixels}) is above the maximum (${maxPixels}).`,
     );
   }
-  const doNormalize = pre.bool('do_normalize', true);
   return {
     modelType,
     imageTokenId: config.tokenId('image_token_id'),
@@ -88,9 +86,7 @@ export function readQwenConfig(json: ModelJson): QwenConfig {
     minPixels,
     maxPixels,
     kernel: pre.kernel('resample', 3), // Qwen2VLImageProcessor's default: BICUBIC
-    rescaleFactor: pre.bool('do_rescale', true) ? pre.positive('rescale_factor', 1 / 255) : 1,
-    imageMean: doNormalize ? pre.triple('image_mean', CLIP_MEAN, false) : [0, 0, 0],
-    imageStd: doNormalize ? pre.triple('image_std', CLIP_STD, true) : [1, 1, 1],
+    ...pixelScaling(pre, { mean: CLIP_MEAN, std: CLIP_STD }),
   };
 }
 

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { TesseraError } from '../../errors.ts';
 import type { ModelJson } from '../family.ts';
-import { type ResizeKernel, Source } from '../json-source.ts';
+import { type ResizeKernel, type Source, pixelScaling, sourcesOf } from '../json-source.ts';
 
 export interface SmolVlmConfig {
   modelType: string;
@@ -27,11 +27,7 @@ export interface SmolVlmConfig {
 }
 
 export function readSmolVlmConfig(json: ModelJson): SmolVlmConfig {
-  const config = new Source(join(json.dir, 'config.json'), json.config);
-  const pre = new Source(join(json.dir, 'preprocessor_config.json'), json.preprocessorConfig);
-  const proc = json.processorConfig
-    ? new Source(join(json.dir, 'processor_config.json'), json.processorConfig)
-    : null;
+  const { config, pre, proc } = sourcesOf(json);
 
   const modelType = config.get('model_type');
   if (modelType !== 'smolvlm' && modelType !== 'idefics3') {
@@ -42,8 +38,6 @@ export function readSmolVlmConfig(json: ModelJson): SmolVlmConfig {
     : config.tokenId('image_token_index');
   const kernel = pre.kernel('resample', 1); // Python's Idefics3 default: LANCZOS
 
-  const doRescale = pre.bool('do_rescale', true);
-  const doNormalize = pre.bool('do_normalize', true);
   return {
     modelType,
     imageTokenId,
@@ -52,10 +46,8 @@ export function readSmolVlmConfig(json: ModelJson): SmolVlmConfig {
     tileSize: pre.positiveInt('max_image_size.longest_edge'),
     doImageSplitting: pre.bool('do_image_splitting', true),
     kernel,
-    rescaleFactor: doRescale ? pre.positive('rescale_factor', 1 / 255) : 1,
     // Python's IMAGENET_STANDARD_MEAN/STD, both 0.5.
-    imageMean: doNormalize ? pre.triple('image_mean', 0.5, false) : [0, 0, 0],
-    imageStd: doNormalize ? pre.triple('image_std', 0.5, true) : [1, 1, 1],
+    ...pixelScaling(pre, { mean: 0.5, std: 0.5 }),
     imageSeqLen: proc?.has('image_seq_len') ? proc.positiveInt('image_seq_len') : computedSeqLen(config),
   };
 }
