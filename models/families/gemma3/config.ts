@@ -3,7 +3,6 @@
  * processor_config.json (Python's Gemma3Processor). The view size and the token count are required to agree
  * with the vision tower; pan-and-scan keys default as Gemma3Processor's images_kwargs do (off, 256, 4, 1.2).
  */
-import { join } from 'node:path';
 import type { Size } from '../../../app/tile-plan.ts';
 import { TesseraError } from '../../errors.ts';
 import type { ModelJson } from '../family.ts';

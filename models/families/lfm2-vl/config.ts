@@ -2,10 +2,9 @@
  * Reads the LFM2-VL settings out of config.json, preprocessor_config.json (Python's Lfm2VlImageProcessor) and
  * processor_config.json (Lfm2VlProcessor, where present). Every geometry key defaults as the Python class does.
  */
-import { join } from 'node:path';
 import { TesseraError } from '../../errors.ts';
 import type { ModelJson } from '../family.ts';
-import { type Source, pixelScaling, sourcesOf } from '../json-source.ts';
+import { pixelScaling, sourcesOf } from '../json-source.ts';
 
 export interface Lfm2VlConfig {
   imageTokenId: number;

@@ -3,7 +3,6 @@
  * LlavaOnevisionImageProcessor) and processor_config.json (LlavaOnevisionProcessor). Keys that decide the geometry
  * are required; the rest default as the Python classes do.
  */
-import { join } from 'node:path';
 import type { Size } from '../../../app/tile-plan.ts';
 import { TesseraError } from '../../errors.ts';
 import type { ModelJson } from '../family.ts';

@@ -3,7 +3,6 @@
  * Qwen2VLImageProcessor). Keys that decide the geometry default as the Python class does; the token ids that
  * the 3-D rope positions and the feature scatter depend on are required.
  */
-import { join } from 'node:path';
 import { TesseraError } from '../../errors.ts';
 import type { ModelJson } from '../family.ts';
 import { type ResizeKernel, type Source, pixelScaling, sourcesOf } from '../json-source.ts';

@@ -2,7 +2,6 @@
  * Reads the SmolVLM / Idefics3 settings out of config.json, preprocessor_config.json and processor_config.json.
  * Keys that decide the tile geometry are required; the rest default as Python's Idefics3ImageProcessor does.
  */
-import { join } from 'node:path';
 import { TesseraError } from '../../errors.ts';
 import type { ModelJson } from '../family.ts';
 import { type ResizeKernel, type Source, pixelScaling, sourcesOf } from '../json-source.ts';
