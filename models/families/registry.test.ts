@@ -66,26 +66,13 @@ describe('engines', () => {
     expect(ENGINES.map((e) => e.name).sort()).toEqual(FAMILIES.map((f) => f.name).sort());
     for (const family of FAMILIES) expect(engineFor(family.name).name).toBe(family.name);
   });
-
-  it('binds the same geometry as the registry', () => {
-    const geometry = smolvlm.bind(smolvlm256m());
-    const model = engineFor('smolvlm').bind(smolvlm256m());
-    const plan = geometry.planImage({ width: 640, height: 480 }, 'high');
-    expect(model.planImage({ width: 640, height: 480 }, 'high')).toEqual(plan);
-    expect(model.expandImage(plan)).toBe(geometry.expandImage(plan));
-  });
 });
 
-describe('smolvlm.bind', () => {
-  it('exposes the model contract', () => {
+describe('smolvlmEngine.bind', () => {
+  it('exposes the pixel contract (the geometry: conformance-geometry.test.ts)', () => {
     const model = smolvlmEngine.bind(smolvlm256m());
-    expect(model.family).toBe('smolvlm');
-    expect(model.imageTokenId).toBe(49190);
-    expect(model.imagePlaceholder).toBe('<image>');
-    expect(model.defaultDetail).toBe('high');
     expect(model.visionInputNames).toEqual(['pixel_values', 'pixel_attention_mask']);
     const plan = model.planImage({ width: 640, height: 480 }, 'low');
     expect(model.expandImage(plan)).toContain('<global-img>');
-    expect(() => model.expandImage({ ...plan, family: 'llava' })).toThrow(/llava tile plan/);
   });
 });

@@ -124,9 +124,7 @@ describe('LFM2-VL tile plan: rules', () => {
     expect(theirs.sizes).toEqual([[288, 512]]);
   });
 
-  it('refuses sizes that are not whole positive pixels, and images too thin to encode', () => {
-    expect(() => plan(0, 10)).toThrow(/whole positive pixels/);
-    expect(() => plan(10.5, 10)).toThrow(/whole positive pixels/);
+  it('refuses images too thin to encode', () => {
     expect(() => plan(20000, 40, 'low')).toThrow(/patches, more than the 1024/);
   });
 });

@@ -120,13 +120,7 @@ describe('Phi-3-vision tile plan: detail and tiles', () => {
     }
   });
 
-  it('refuses sizes that are not whole pixels, and images too narrow to keep a row', () => {
-    for (const size of [
-      [0, 10],
-      [10.5, 10],
-    ] as const) {
-      expect(() => plan(size[0], size[1])).toThrow(/whole positive pixels/);
-    }
+  it('refuses images too narrow to keep a row', () => {
     try {
       plan(10000, 1, 16);
       expect.unreachable('accepted');
