@@ -183,6 +183,11 @@ export interface TokenEstimate {
   promptTokens: number;
   contextLength: number;
   fits: boolean;
+  /**
+   * True when the engine counted with the model's tokenizer and chat template (the count a send will
+   * meet); false for the quick estimate used while the engine has not loaded that model.
+   */
+  exact: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------

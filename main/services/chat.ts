@@ -97,16 +97,60 @@ export function chatHandlers(ctx: Context): { handlers: ChatHandlers; queue: Gen
         path = store.pathTo(parentId);
       }
       const model = ctx.models.resolve(t.modelId ?? store.getSettings().activeModelId);
+      const draft = { id: '', role: 'user' as const, parts: toParts(ctx, content) };
+      const systemPrompt = systemPromptOf(t, store.getSettings());
+      const exact = await countWithEngine(ctx, model.dir, [...path, draft], systemPrompt);
+      if (exact !== null) {
+        return {
+          promptTokens: exact,
+          contextLength: model.contextLength,
+          fits: exact < model.contextLength,
+          exact: true,
+        };
+      }
       const family = ctx.families.get(model.dir);
       return estimateTokens(
-        [...path, { parts: toParts(ctx, content) }],
-        systemPromptOf(t, store.getSettings()),
+        [...path, draft],
+        systemPrompt,
         (size, detail) => family.planImage({ width: size.width, height: size.height }, detail),
         model.contextLength,
       );
     },
   };
   return { handlers, queue };
+}
+
+/**
+ * The prompt's exact token count from the engine (the model's chat template and tokenizer, as a send will
+ * build it), or null when the engine does not have this model loaded and ready: then the meter shows the
+ * quick estimate rather than wait for a load.
+ */
+async function countWithEngine(
+  ctx: Context,
+  dir: string,
+  path: ReadonlyArray<Pick<Message, 'id' | 'role' | 'parts'>>,
+  systemPrompt: string,
+): Promise<number | null> {
+  const { engine, store } = ctx;
+  if (engine.target?.dir !== dir || !['ready', 'busy'].includes(engine.status.state)) return null;
+  const messages = chatMessages(path, systemPrompt, null, (id) => (id ? store.tokenIdsOf(id) : null));
+  const sizes: Record<string, { width: number; height: number }> = {};
+  for (const message of path) {
+    for (const part of message.parts) {
+      if (part.type === 'image')
+        sizes[part.image.sha256] = { width: part.image.width, height: part.image.height };
+    }
+  }
+  try {
+    const { promptTokens } = await engine.withEngine((client) =>
+      client.request('countTokens', { messages, sizes }),
+    );
+    // The template's "Assistant:" turn is part of what generation prefills.
+    return promptTokens;
+  } catch (error) {
+    ctx.log('counting tokens with the engine failed; showing the estimate', error);
+    return null;
+  }
 }
 
 /** The engine request for an answer: the path to its question, with the thread's settings. */

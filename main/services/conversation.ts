@@ -19,9 +19,10 @@ export function samplingOf(thread: Thread, settings: Settings, extra: Partial<Sa
 }
 
 export function chatMessages(
-  path: readonly Message[],
+  path: ReadonlyArray<Pick<Message, 'id' | 'role' | 'parts'>>,
   systemPrompt: string,
-  imageBytes: (sha256: string) => Uint8Array | null,
+  /** The image's bytes; null: images by hash alone (counting tokens needs only their sizes). */
+  imageBytes: ((sha256: string) => Uint8Array | null) | null,
   tokenIdsOf: (messageId: string) => number[] | null = () => null,
 ): ChatMessage[] {
   const messages: ChatMessage[] = [];
@@ -42,6 +43,7 @@ export function chatMessages(
       content: message.parts.map((part) => {
         if (part.type === 'text') return { type: 'text', text: part.text };
         const { sha256, detail } = part.image;
+        if (!imageBytes) return { type: 'image', sha256, detail };
         const data = imageBytes(sha256);
         if (!data) throw notFound(`The image ${part.image.name} (${sha256.slice(0, 12)}…)`);
         return { type: 'image', sha256, data, detail };
@@ -86,5 +88,5 @@ export function estimateTokens(
   }
   // The answer starts after the "Assistant:" marker the template appends.
   promptTokens += TOKENS_PER_MESSAGE;
-  return { promptTokens, contextLength, fits: promptTokens < contextLength };
+  return { promptTokens, contextLength, fits: promptTokens < contextLength, exact: false };
 }

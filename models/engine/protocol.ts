@@ -3,7 +3,7 @@
  * schemas; the engine validates every request, so a malformed one is answered with an error, never a crash.
  */
 import { z } from 'zod';
-import { detailSchema, generateRequestSchema } from '../../app/chat.ts';
+import { chatMessageSchema, detailSchema, generateRequestSchema } from '../../app/chat.ts';
 import type { GenerateResult } from '../../app/chat.ts';
 import type { TilePlan } from '../../app/tile-plan.ts';
 import type { ErrorCode } from '../errors.ts';
@@ -37,6 +37,20 @@ export const engineRequestSchema = z.discriminatedUnion('type', [
     detail: detailSchema.optional(),
   }),
   z.object({ id: z.number(), type: z.literal('forgetThread'), threadId: z.string() }),
+  /**
+   * The prompt's exact length in tokens, as `generate` would build it (chat template, tokenizer, each
+   * image's plan), without running anything: the composer's meter. Images go by hash, with their oriented
+   * size (`sizes`), since planning needs only that.
+   */
+  z.object({
+    id: z.number(),
+    type: z.literal('countTokens'),
+    messages: z.array(chatMessageSchema).min(1).max(10_000),
+    sizes: z.record(
+      z.string().regex(/^[0-9a-f]{64}$/),
+      z.object({ width: z.number().int().positive(), height: z.number().int().positive() }),
+    ),
+  }),
 ]);
 
 export type EngineRequest = z.infer<typeof engineRequestSchema>;
@@ -49,6 +63,7 @@ export interface EngineResults {
   abort: boolean;
   prepareImage: { sha256: string; plan: TilePlan };
   forgetThread: boolean;
+  countTokens: { promptTokens: number };
 }
 
 export interface WireError {

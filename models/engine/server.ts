@@ -87,6 +87,8 @@ export class EngineServer {
       case 'forgetThread':
         this.loaded().forgetThread(request.threadId);
         return true;
+      case 'countTokens':
+        return this.loaded().countTokens(request.messages, request.sizes, this.reporter(request.id));
     }
   }
 

@@ -2,8 +2,14 @@
  * A loaded vision-language model: prepares images (decode, plan, encode; cached by content hash and plan),
  * keeps each thread's KV cache between turns, and streams answers. One request runs at a time.
  */
-import type { GenerateRequest, GenerateResult, ImagePart, ModulePlacement } from '../../app/chat.ts';
-import type { Detail, TilePlan } from '../../app/tile-plan.ts';
+import type {
+  ChatMessage,
+  GenerateRequest,
+  GenerateResult,
+  ImagePart,
+  ModulePlacement,
+} from '../../app/chat.ts';
+import type { Detail, Size, TilePlan } from '../../app/tile-plan.ts';
 import { TesseraError } from '../errors.ts';
 import { decodeImage, imageHash } from '../image/decode.ts';
 import type { LoadOptions, LoadedParts, Placed } from './load.ts';
@@ -108,6 +114,33 @@ export class Vlm {
     onStage: OnStage = ignoreStages,
   ): Promise<GenerateResult> {
     return this.exclusive(() => this.generateNow(request, onText, signal, onStage));
+  }
+
+  /**
+   * The prompt's length in tokens exactly as `generate` builds it, from the images' sizes alone (a plan needs
+   * nothing else). Not queued behind a running answer: it touches no session.
+   */
+  countTokens(
+    messages: readonly ChatMessage[],
+    sizes: Readonly<Record<string, Size>>,
+    onStage: OnStage = ignoreStages,
+  ): { promptTokens: number } {
+    const { family, text } = this.parts;
+    const images = messages.flatMap((m) =>
+      m.content.flatMap((part): PromptImage[] => {
+        if (part.type !== 'image') return [];
+        const sha256 = part.sha256 ?? (part.data ? imageHash(part.data) : '');
+        const size = sizes[sha256];
+        if (!size) {
+          throw new TesseraError('BAD_REQUEST', `No size was given for the image ${sha256.slice(0, 12)}…`);
+        }
+        const detail = part.detail ?? family.defaultDetail;
+        return [{ key: `${sha256}:${detail}`, plan: family.planImage(size, detail) }];
+      }),
+    );
+    return {
+      promptTokens: buildPrompt(messages, images, family, watchedTextModel(text, onStage)).ids.length,
+    };
   }
 
   forgetThread(threadId: string): void {

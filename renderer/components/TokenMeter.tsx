@@ -48,7 +48,14 @@ export function TokenMeter() {
       <span className="token-bar" aria-hidden="true">
         <span style={{ width: `${Math.min(100, share * 100)}%` }} />
       </span>
-      <span>
+      <span
+        title={
+          value.exact
+            ? "Counted with the model's tokenizer and chat template"
+            : 'Estimated until the model is loaded'
+        }
+      >
+        {value.exact ? '' : '≈ '}
         {formatInt(value.promptTokens)} / {formatInt(value.contextLength)} tokens
       </span>
       {!value.fits && (

@@ -117,7 +117,7 @@ export function chatHandlers(state: FakeState): HandlersOf<ChatRequests> {
         }
       }
       const contextLength = models[0]?.contextLength ?? 2048;
-      return ok({ promptTokens: tokens, contextLength, fits: tokens <= contextLength });
+      return ok({ promptTokens: tokens, contextLength, fits: tokens < contextLength, exact: false });
     },
     'chat.send': ({ threadId, parentId, content }) => {
       if (!liveThread(state, threadId)) return err('NOT_FOUND', 'No such thread.');
