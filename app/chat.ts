@@ -87,6 +87,19 @@ export interface GenerationStats {
   /** Milliseconds per decoded token spent outside session.run (sampling, embedding copies, streaming). */
   overheadMsPerToken: number;
   providers: { vision: ModulePlacement; embed: ModulePlacement; decoder: ModulePlacement };
+  /**
+   * The model that wrote the answer, filled by the services from the job's target (the engine does not
+   * know names). A thread can mix models; answers stored before this was kept have none.
+   */
+  model?: AnswerModel;
+}
+
+export interface AnswerModel {
+  id: string;
+  /** The model's name as listed (`ModelEntry.name`). */
+  name: string;
+  /** Its family id (`app/families.ts` has the display names). */
+  family: string;
 }
 
 export interface GenerateResult {

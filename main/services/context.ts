@@ -28,7 +28,13 @@ export interface Context {
 export function targetFor(ctx: Context, thread?: Thread): EngineTarget {
   const settings = ctx.store.getSettings();
   const model = ctx.models.resolve(thread?.modelId ?? settings.activeModelId);
-  return { modelId: model.id, dir: model.dir, device: settings.device };
+  return {
+    modelId: model.id,
+    dir: model.dir,
+    device: settings.device,
+    name: model.name,
+    family: model.family,
+  };
 }
 
 /** Keeps the engine's model in step with the settings; failures show in the engine status. */

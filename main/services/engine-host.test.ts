@@ -77,8 +77,20 @@ class FakeEngine implements EngineProcess {
   }
 }
 
-const target: EngineTarget = { modelId: 'm1', dir: '/models/m1', device: 'cpu' };
-const other: EngineTarget = { modelId: 'm2', dir: '/models/m2', device: 'cpu' };
+const target: EngineTarget = {
+  modelId: 'm1',
+  dir: '/models/m1',
+  device: 'cpu',
+  name: 'm1',
+  family: 'smolvlm',
+};
+const other: EngineTarget = {
+  modelId: 'm2',
+  dir: '/models/m2',
+  device: 'cpu',
+  name: 'm2',
+  family: 'smolvlm',
+};
 const TEMPLATE = join(tmpdir(), 'tessera-host-test-template.jinja');
 let host: EngineHost | undefined;
 

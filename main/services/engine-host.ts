@@ -24,6 +24,9 @@ export interface EngineTarget {
   modelId: string;
   dir: string;
   device: DeviceSetting;
+  /** The model's listed name and family: answers record which model wrote them. */
+  name: string;
+  family: string;
 }
 
 export interface RestartPolicy {

@@ -113,7 +113,8 @@ export class GenerationQueue {
       if (result === ABANDONED) return stoppedNow();
       const stopped = result.finishReason === 'aborted';
       const status = stopped ? (this.closing ? 'interrupted' : 'stopped') : 'complete';
-      this.finish(job, status, result.stats, null, result.tokenIds);
+      const model = { id: target.modelId, name: target.name, family: target.family };
+      this.finish(job, status, { ...result.stats, model }, null, result.tokenIds);
     } catch (error) {
       const wire = toWireError(error);
       if (wire.code === 'INTERNAL') this.ctx.log(`generating ${messageId} failed`, error);

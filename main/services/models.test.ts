@@ -7,6 +7,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL_REPO } from '../../app/catalog.ts';
+import { familyName } from '../../app/families.ts';
+import { FAMILIES } from '../../models/families/registry.ts';
 import { testModelDir } from '../../models/testing/test-models.ts';
 import { ModelCatalog, scanModels } from './models.ts';
 
@@ -102,5 +105,33 @@ describe('scanning model folders', () => {
     expect(() => onlyBroken.resolve(null)).toThrow(
       /^No model in the model folders can run now: onnx\/vision_encoder\.onnx is a Git LFS pointer/,
     );
+  });
+});
+
+describe('the default model', () => {
+  const root = join(scratch, 'default');
+
+  /** A copy of the tiny model with `padding` bytes more on disk, downloaded from `repo` if given. */
+  function install(name: string, padding: number, repo?: string): void {
+    const dir = join(root, name);
+    cpSync(base, dir, { recursive: true });
+    writeFileSync(join(dir, 'padding.bin'), Buffer.alloc(padding));
+    if (!repo) return;
+    const files = [{ path: 'config.json', size: readFileSync(join(dir, 'config.json')).length }];
+    writeFileSync(join(dir, '.tessera-manifest.json'), JSON.stringify({ repo, commit: 'c0ffee', files }));
+  }
+
+  it('is the catalog’s default model when installed, else the smallest, not the first by name', () => {
+    install('a-large', 200_000);
+    install('b-small', 1_000);
+    install('c-default', 100_000, DEFAULT_MODEL_REPO);
+    const catalog = new ModelCatalog([root]);
+    expect(catalog.resolve(null).source?.repo).toBe(DEFAULT_MODEL_REPO);
+    rmSync(join(root, 'c-default'), { recursive: true });
+    expect(catalog.resolve(null).name).toBe('b-small');
+  });
+
+  it('has a display name for every registered family', () => {
+    for (const family of FAMILIES) expect(familyName(family.name)).not.toBe(family.name);
   });
 });

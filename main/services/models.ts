@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { defaultModel } from '../../app/default-model.ts';
 import type { ModelEntry } from '../../app/ipc/contract.ts';
 import type { FamilyGeometry } from '../../models/families/family.ts';
 import { bindFolder } from '../../models/families/plan-folder.ts';
@@ -234,14 +235,14 @@ export class ModelCatalog {
   }
 
   /**
-   * The model a choice means: the chosen id, or with none chosen the first model found that can run (one
-   * with a problem would only fail to load), so a fresh install with one model folder works without visiting
-   * settings. Throws NO_MODEL when there is nothing to use.
+   * The model a choice means: the chosen id, or with none chosen the default (`app/default-model.ts`: the
+   * catalog's default model if installed, else the smallest that can run), so a fresh install works without
+   * visiting settings. Throws NO_MODEL when there is nothing to use.
    */
   resolve(chosen: string | null): ModelEntry {
     const models = this.list();
     if (chosen === null) {
-      const first = models.find((m) => m.problem === undefined);
+      const first = defaultModel(models);
       if (!first) {
         const broken = models[0]?.problem;
         throw new TesseraError(

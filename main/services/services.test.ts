@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttachResult, Message, Thread } from '../../app/ipc/contract.ts';
@@ -101,6 +101,10 @@ describe('services', () => {
     expect(done.stats?.promptTokens).toBeGreaterThan(image.plan.promptTokens);
     // The image was encoded when it was attached; the question only prefilled.
     expect(done.stats).toMatchObject({ imagesEncoded: 0, imagesFromCache: 1 });
+    // The answer names the model that wrote it, and the store keeps that.
+    const model = { id: modelId(modelDir), name: basename(modelDir), family: 'smolvlm' };
+    expect(done.stats?.model).toEqual(model);
+    expect(h.store.getMessage(done.id)?.stats?.model).toEqual(model);
     const deltas = h.events
       .filter((e) => e[0] === 'answer.delta' && e[1].messageId === done.id)
       .map((e) => (e[1] as { text: string }).text);

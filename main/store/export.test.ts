@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { GenerationStats } from '../../app/chat.ts';
 import type { ImageRef, Message, Thread } from '../../app/ipc/contract.ts';
 import { slugify } from './export.ts';
 import { tempStore, tickingClock } from './testing/temp.ts';
@@ -121,6 +122,80 @@ describe('JSON export', () => {
       bytes: png.length,
     });
     expect(new Uint8Array(Buffer.from(image?.data ?? '', 'base64'))).toEqual(png);
+  });
+});
+
+/** Stats of an answer written by `model` (decoder dtype q4), or by an unnamed model as stored before. */
+function statsBy(model?: { id: string; name: string; family: string }): GenerationStats {
+  const placement = { provider: 'cpu', dtype: 'q4' };
+  return {
+    promptTokens: 10,
+    cachedTokens: 0,
+    generatedTokens: 3,
+    imagesEncoded: 0,
+    imagesFromCache: 0,
+    preprocessMs: 0,
+    visionEncodeMs: 0,
+    prefillMs: 1,
+    timeToFirstTokenMs: 1,
+    decodeTokensPerSecond: 30,
+    overheadMsPerToken: 0,
+    providers: { vision: placement, embed: placement, decoder: placement },
+    ...(model ? { model } : {}),
+  };
+}
+
+describe('the model that wrote each answer', () => {
+  function mixedThread(store: Store) {
+    const t = store.createThread('Two models').id;
+    let parentId: string | null = null;
+    const answers: Array<[string, GenerationStats]> = [
+      ['From SmolVLM.', statsBy({ id: 'a', name: 'SmolVLM-256M-Instruct', family: 'smolvlm' })],
+      ['From LLaVA.', statsBy({ id: 'b', name: 'my_llava*', family: 'llava-onevision' })],
+      ['From before.', statsBy()],
+    ];
+    for (const [text, stats] of answers) {
+      const q = store.addMessage({
+        threadId: t,
+        parentId,
+        role: 'user',
+        parts: [{ type: 'text', text: 'Hi' }],
+        status: 'complete',
+      });
+      const a = store.addMessage({
+        threadId: t,
+        parentId: q.id,
+        role: 'assistant',
+        parts: [],
+        status: 'streaming',
+      });
+      store.appendText(a.id, text);
+      store.finishMessage(a.id, { status: 'complete', stats });
+      parentId = a.id;
+    }
+    return t;
+  }
+
+  it('is named in the Markdown heading of each answer (escaped), and not for older answers', () => {
+    const { store } = tempStore({ now: tickingClock() });
+    const headings = store
+      .exportMarkdown(mixedThread(store))
+      .content.split('\n\n')
+      .filter((block) => block.startsWith('**Assistant**'));
+    expect(headings).toEqual([
+      '**Assistant** · SmolVLM-256M-Instruct (SmolVLM, q4)',
+      '**Assistant** · my\\_llava\\* (LLaVA-OneVision, q4)',
+      '**Assistant**',
+    ]);
+  });
+
+  it('is kept in the JSON export’s stats', () => {
+    const { store } = tempStore({ now: tickingClock() });
+    const doc = JSON.parse(store.exportJson(mixedThread(store)).content) as { messages: Message[] };
+    const models = doc.messages
+      .filter((m) => m.role === 'assistant')
+      .map((m) => m.stats?.model?.name ?? null);
+    expect(models).toEqual(['SmolVLM-256M-Instruct', 'my_llava*', null]);
   });
 });
 

@@ -1,4 +1,5 @@
 /** Thread export: Markdown of the branch shown (self-contained, images inline) and JSON of the whole tree. */
+import { answerModelLabel } from '../../app/families.ts';
 import type { ImageRef, Message, Thread } from '../../app/ipc/contract.ts';
 import { isUntitled } from './messages.ts';
 
@@ -28,12 +29,18 @@ const STATUS_NOTE: Partial<Record<Message['status'], string>> = {
   interrupted: '*(Interrupted: the app closed while answering.)*',
 };
 
+/** "**Assistant** · SmolVLM-256M-Instruct (SmolVLM, q4)": a thread can mix models, so each answer names its own. */
+function assistantHeading(message: Message): string {
+  const label = message.stats ? answerModelLabel(message.stats) : null;
+  return label ? `**Assistant** · ${label.replace(/[\\`*_[\]<>]/g, '\\$&')}` : '**Assistant**';
+}
+
 /** `branch` is root → current leaf. */
 export function toMarkdown(thread: Thread, branch: Message[], image: ImageLookup) {
   const title = isUntitled(thread.title) ? 'Untitled chat' : thread.title;
   const blocks: string[] = [`# ${title.replace(/\n/g, ' ')}`];
   for (const message of branch) {
-    blocks.push(message.role === 'user' ? '**You**' : '**Assistant**');
+    blocks.push(message.role === 'user' ? '**You**' : assistantHeading(message));
     for (const part of message.parts) {
       if (part.type === 'text') {
         // Blank lines around the text go; leading spaces stay (they may start an indented code block).

@@ -1,4 +1,3 @@
-import { effectiveModel } from '../state/slices/models.ts';
 import { ACTIVE_STATES } from '../state/slices/downloads.ts';
 import type { AppState } from '../state/store.ts';
 import { useActions, useApp } from '../state/context.tsx';
@@ -6,6 +5,7 @@ import { EngineIndicator } from './EngineIndicator.tsx';
 import { ExportMenu } from './ExportMenu.tsx';
 import { ModelsIcon, SettingsIcon, SidebarIcon } from './Icons.tsx';
 import { IconButton } from './IconButton.tsx';
+import { ModelPicker } from './ModelPicker.tsx';
 
 export function Header({
   onToggleSidebar,
@@ -15,8 +15,6 @@ export function Header({
   sidebarOpen: boolean;
 }) {
   const title = useApp((s) => s.current?.thread.title ?? null);
-  const model = useApp((s) => effectiveModel(s.models, s.settings?.activeModelId, s.current?.thread.modelId));
-  const overridden = useApp((s) => Boolean(s.current?.thread.modelId));
   const { openDialog } = useActions();
   return (
     <header className="topbar">
@@ -31,18 +29,7 @@ export function Header({
       <h1 className="topbar-title" data-testid="thread-title">
         {title ?? 'Tessera'}
       </h1>
-      {model && (
-        <button
-          type="button"
-          className="model-chip"
-          data-testid="model-chip"
-          title={`${model.name} (${model.family}, ${model.contextLength} tokens of context)${overridden ? ' — this thread’s model' : ''}`}
-          onClick={() => openDialog({ kind: 'settings' })}
-        >
-          {model.name}
-          {overridden && <span className="model-chip-note">thread</span>}
-        </button>
-      )}
+      <ModelPicker />
       <EngineIndicator />
       <ModelsButton />
       <ExportMenu />

@@ -4,6 +4,7 @@
  */
 import { useId, useState } from 'react';
 import type { ReactNode } from 'react';
+import { familyName } from '../../app/families.ts';
 import type { DeviceSetting, Theme } from '../../app/ipc/contract.ts';
 import { formatInt } from '../lib/format.ts';
 import { useActions, useApp } from '../state/context.tsx';
@@ -36,7 +37,7 @@ function Section({ title, children, testId }: { title: string; children: ReactNo
 
 function ModelSection() {
   const models = useApp((s) => s.models);
-  // With none chosen, the services run the first model: show that one as active.
+  // With none chosen, the services run the default model (app/default-model.ts): show that one as active.
   const active = useApp((s) => effectiveModel(s.models, s.settings?.activeModelId, null)?.id ?? null);
   const { updateSettings, openDialog } = useActions();
   const name = useId();
@@ -72,7 +73,7 @@ function ModelSection() {
                   </span>
                 ) : (
                   <span className="muted">
-                    {model.family} · {formatInt(model.contextLength)} tokens of context
+                    {familyName(model.family)} · {formatInt(model.contextLength)} tokens of context
                   </span>
                 )}
                 <span className="muted mono">{model.dir}</span>

@@ -1,4 +1,5 @@
 import type { GenerationStats, ModulePlacement } from '../../app/chat.ts';
+import { answerModelLabel } from '../../app/families.ts';
 import { formatInt, formatMs, formatRate } from '../lib/format.ts';
 
 const PROVIDERS: Record<string, string> = {
@@ -19,9 +20,12 @@ export function providerName(placement: ModulePlacement): string {
  */
 export function StatsLine({ stats }: { stats: GenerationStats }) {
   const visionOnCpu = stats.providers.vision.provider === 'cpu' && stats.providers.decoder.provider !== 'cpu';
+  // A thread can mix models, so each answer says which wrote it (older answers did not record it).
+  const model = answerModelLabel(stats);
   return (
     <details className="stats" data-testid="message-stats">
       <summary>
+        {model && <span data-testid="message-model">{model}</span>}
         <span>{formatMs(stats.timeToFirstTokenMs)} to first token</span>
         <span>{formatRate(stats.decodeTokensPerSecond)} tokens/s</span>
         <span className={visionOnCpu ? 'stats-warn' : undefined}>

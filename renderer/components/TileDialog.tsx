@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { familyName } from '../../app/families.ts';
 import type { ImageRef } from '../../app/ipc/contract.ts';
 import type { Detail, TilePlan } from '../../app/tile-plan.ts';
 import { describeError } from '../lib/errors.ts';
@@ -97,7 +98,7 @@ export function TileDialog({
             <dt>Cost</dt>
             <dd>{planTotals(plan)}</dd>
             <dt>Family</dt>
-            <dd>{plan.family}</dd>
+            <dd>{familyName(plan.family)}</dd>
           </dl>
         )}
         <p className="tile-dialog-help">

@@ -2,6 +2,7 @@
 import { useId } from 'react';
 import { CATALOG } from '../../../app/catalog.ts';
 import type { CatalogEntry } from '../../../app/catalog.ts';
+import { familyName } from '../../../app/families.ts';
 import { formatInt } from '../../lib/format.ts';
 import { useApp } from '../../state/context.tsx';
 import { Section } from './Section.tsx';
@@ -58,7 +59,7 @@ function CatalogCard({ entry, available }: { entry: CatalogEntry; available: num
         )}
       </div>
       <p className="catalog-meta muted">
-        {entry.family} · {entry.licence} · {formatInt(entry.contextLength)} tokens of context ·{' '}
+        {familyName(entry.family)} · {entry.licence} · {formatInt(entry.contextLength)} tokens of context ·{' '}
         <span className="mono">{entry.repo}</span>
       </p>
       <p className="catalog-summary">{entry.summary}</p>

@@ -1,5 +1,6 @@
 /** What inspecting a repo or folder found: whether it runs, its problems, and Download or Add folder. */
 import { useId, useState } from 'react';
+import { familyName } from '../../../app/families.ts';
 import { formatApproxBytes } from '../../lib/format.ts';
 import { parseRepoSource } from '../../lib/models.ts';
 import { useActions, useApp } from '../../state/context.tsx';
@@ -59,7 +60,8 @@ export function InspectionResult() {
       <p className="inspection-verdict">
         {result.runnable ? (
           <>
-            <strong>Tessera can run this {what}.</strong> {result.family && `Family ${result.family}`}
+            <strong>Tessera can run this {what}.</strong>{' '}
+            {result.family && `Family ${familyName(result.family)}`}
             {result.modelType && ` (${result.modelType})`}.
           </>
         ) : (

@@ -1,5 +1,6 @@
 /** The models on this computer, each with Use and (if Tessera downloaded it) a confirmed Delete. */
 import { useId, useRef, useState } from 'react';
+import { familyName } from '../../../app/families.ts';
 import type { ModelEntry } from '../../../app/ipc/contract.ts';
 import { formatBytes, formatInt } from '../../lib/format.ts';
 import { useActions, useApp } from '../../state/context.tsx';
@@ -58,8 +59,8 @@ function InstalledModel({ model, active }: { model: ModelEntry; active: boolean 
         <strong>{model.name}</strong>
         <span className="muted">
           {model.problem
-            ? model.family
-            : `${model.family} · ${formatInt(model.contextLength)} tokens of context`}{' '}
+            ? familyName(model.family)
+            : `${familyName(model.family)} · ${formatInt(model.contextLength)} tokens of context`}{' '}
           · <span data-testid="model-size">{formatBytes(model.bytes)}</span> on disk
         </span>
         {model.problem && (

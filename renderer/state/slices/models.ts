@@ -1,3 +1,4 @@
+import { defaultModel } from '../../../app/default-model.ts';
 import type { EngineStatus, ModelEntry } from '../../../app/ipc/contract.ts';
 import type { SliceCreator } from '../store.ts';
 
@@ -38,7 +39,7 @@ export function effectiveModel(
   threadModelId: string | null | undefined,
 ): ModelEntry | null {
   const id = threadModelId ?? activeModelId;
-  // With nothing chosen the services use the first model by name that can run (models.list is sorted so).
-  if (id == null) return models?.find((model) => model.problem === undefined) ?? null;
+  // With nothing chosen the services use the default model (the same rule, shared through app/).
+  if (id == null) return models ? defaultModel(models) : null;
   return models?.find((model) => model.id === id) ?? null;
 }

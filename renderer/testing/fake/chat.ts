@@ -66,10 +66,21 @@ export function chatHandlers(state: FakeState): HandlersOf<ChatRequests> {
     const message = messages.get(messageId);
     if (!message || message.status !== 'streaming') return;
     const text = message.parts[0]?.type === 'text' ? message.parts[0].text : '';
-    const done: Message = { ...message, status, stats: fakeStats(text.split(/\s+/).length) };
+    const done: Message = {
+      ...message,
+      status,
+      stats: { ...fakeStats(text.split(/\s+/).length), model: writer(message) },
+    };
     messages.set(messageId, done);
     state.emit('answer.done', { message: done });
     state.setEngine({ state: 'ready' });
+  }
+
+  /** The model an answer is written by, as the services record it: the thread's own, else the active one. */
+  function writer(message: Message) {
+    const id = state.threads.get(message.threadId)?.modelId ?? state.settings.activeModelId;
+    const model = state.models.find((m) => m.id === id);
+    return model ? { id: model.id, name: model.name, family: model.family } : undefined;
   }
 
   function startAnswer(message: Message): void {
