@@ -4,18 +4,26 @@
  * tiny test models with the sizes and token counts the runtime must give. The suites run
  * over the registry (conformance-*.test.ts), so a family missing here fails there.
  */
+import { AutoModelForVision2Seq, Phi3VForCausalLM, type Tensor } from '@huggingface/transformers';
 import sharp from 'sharp';
+import type { GeneratedFamily } from '../generate/index.ts';
+import type { ModelDType } from '../generate/types.ts';
+import { expect } from 'vitest';
 import type { GeometryConformance } from '../testing/geometry-suite.ts';
 import { gradientImage, noiseImage } from '../testing/images.ts';
+import type { NotCompared, OracleConformance } from '../testing/oracle-suite.ts';
+import { idsOf, maxAbsDiff } from '../testing/oracle-inputs.ts';
+import { text } from '../testing/vlm-fixture.ts';
+import type { TestModelOptions } from '../testing/test-models.ts';
 import type { VlmConformance } from '../testing/vlm-suite.ts';
 import { fastVlm05b } from './fastvlm/testing.ts';
 import { gemma3_4b } from './gemma3/testing.ts';
-import { lfm2Vl450m } from './lfm2-vl/testing.ts';
+import { expectSameGrids, lfm2OracleFeeds, lfm2Vl450m } from './lfm2-vl/testing.ts';
 import { llava15 } from './llava/testing.ts';
-import { onevision05b } from './llava-onevision/testing.ts';
-import { phi35 } from './phi3-v/testing.ts';
-import { qwen2Vl2b, qwenTestModel } from './qwen2-vl/testing.ts';
-import { smolvlm256m } from './smolvlm/testing.ts';
+import { onevision05b, onevisionOracleRun } from './llava-onevision/testing.ts';
+import { phi35, phi3OracleRun } from './phi3-v/testing.ts';
+import { qwen2Vl2b, qwenOracleRun, qwenTestModel } from './qwen2-vl/testing.ts';
+import { smolvlm256m, smolvlmOracleFeeds } from './smolvlm/testing.ts';
 
 export const GEOMETRY: Readonly<Record<string, GeometryConformance>> = {
   smolvlm: {
@@ -359,6 +367,195 @@ export const VLM: Readonly<Record<string, readonly VlmConformance[]>> = {
           promptTokens: 64 + 16 + 16,
         },
       },
+    },
+  ],
+};
+
+const tiny = (family: GeneratedFamily, dtype: ModelDType = 'fp32'): TestModelOptions => ({
+  family,
+  size: 'tiny',
+  dtype,
+  seed: 1,
+});
+
+const qwenOracle = (variant: 'qwen2-vl' | 'qwen2.5-vl'): OracleConformance => ({
+  label: variant,
+  model: () => qwenTestModel(variant),
+  images: () => ({ photo: noiseImage(200, 120, 11), other: noiseImage(90, 150, 12) }),
+  feed: { run: qwenOracleRun },
+  question: {
+    text: 'Describe the picture.',
+    prompt:
+      '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>Describe the picture.<|im_end|>\n<|im_start|>assistant\n',
+    // 200×120 → 196×112: 4 × 7 merged patches.
+    imageTokens: 28,
+  },
+  quantized: { q4: () => qwenTestModel(variant, 'q4') },
+  followUp: { cachedTokens: 'firstPrompt' },
+  // Two images of different sizes (on Tessera's ids: see qwenOracleRun).
+  twoImages: (a, b) => [a, text('and'), b],
+});
+
+/**
+ * Per generated test model (Qwen2-VL has two variants): how transformers.js is fed the same folder, and what its
+ * processor must give (models/testing/oracle-suite.ts). A family transformers.js cannot run is listed with why.
+ */
+export const ORACLE: Readonly<Record<string, readonly OracleConformance[] | NotCompared>> = {
+  smolvlm: [
+    {
+      label: 'SmolVLM',
+      model: tiny('smolvlm'),
+      images: () => ({ photo: noiseImage(200, 120, 11), other: noiseImage(90, 160, 12, 'jpeg') }),
+      modelClass: AutoModelForVision2Seq,
+      // Its greedy generation runs on Tessera's frames of every image (the processors differ on purpose:
+      // docs/preprocessing.md).
+      feed: { feeds: smolvlmOracleFeeds },
+      // Generation stops at EOS here: at least one token, not all MAX_NEW_TOKENS.
+      full: false,
+      // 3 × 4 tiles and the global view, 16 tokens each.
+      question: {
+        prompt: '<|im_start|>User:<image>What is in this image?<end_of_utterance>\nAssistant:',
+        imageTokens: 208,
+      },
+      quantized: { q4: tiny('smolvlm', 'q4'), q8: tiny('smolvlm', 'q8') },
+      followUp: { cachedTokens: 'some' },
+      twoImages: (a, b) => [a, b, text('How do these differ?')],
+    },
+  ],
+  llava: [
+    {
+      label: 'LLaVA',
+      model: tiny('llava'),
+      images: () => ({ photo: noiseImage(200, 120, 11) }),
+      // LlavaProcessor takes the images first; its greedy generation runs on Tessera's pixels (the resizes differ
+      // on purpose: llava/parity.test.ts).
+      feed: { imagesFirst: true },
+      question: { prompt: '<s>USER: <image>\nWhat is in this image? ASSISTANT:', imageTokens: 16 },
+      quantized: { q4: tiny('llava', 'q4') },
+      followUp: { cachedTokens: 'firstPrompt' },
+    },
+  ],
+  'llava-onevision': [
+    {
+      label: 'LLaVA-OneVision',
+      model: tiny('llava-onevision'),
+      images: () => ({ photo: noiseImage(200, 120, 11) }),
+      // No OneVision processor in transformers.js (its tokenizer stands in), and its OneVision runs the base view
+      // only: compared at detail low, where Python, transformers.js and Tessera agree (base rows + image_newline).
+      processor: false,
+      detail: 'low',
+      feed: { run: onevisionOracleRun },
+      question: {
+        prompt: '<|im_start|>user <image>\nWhat is in this image?<|im_end|><|im_start|>assistant\n',
+        imageTokens: 16 + 1,
+      },
+      quantized: { q4: tiny('llava-onevision', 'q4') },
+      followUp: { cachedTokens: 'some' },
+    },
+  ],
+  qwen2_vl: [qwenOracle('qwen2-vl'), qwenOracle('qwen2.5-vl')],
+  lfm2_vl: [
+    {
+      label: 'LFM2-VL',
+      model: tiny('lfm2-vl'),
+      // Too large for one view: 2×1 tiles + thumbnail.
+      images: () => ({ photo: noiseImage(200, 120, 11) }),
+      // Lfm2VlProcessor takes the images first; its greedy generation runs on all three of Tessera's encoder
+      // feeds (the resizes differ on purpose), so the processors must agree on the grids.
+      feed: { imagesFirst: true, feeds: lfm2OracleFeeds },
+      check: expectSameGrids,
+      question: {
+        prompt:
+          '<|startoftext|><|im_start|>user\n<image>What is in this image?<|im_end|>\n<|im_start|>assistant\n',
+        imageTokens: 16 + 16 + 15,
+        inputs: (run, { fx }) => {
+          const at = (token: string) => run.inputIds.indexOf(fx.vlm.parts.text.tokenId(token) ?? NaN);
+          expect(at('<|img_row_1_col_1|>')).toBe(at('<|image_start|>') + 1);
+          expect(at('<|img_row_1_col_2|>')).toBe(at('<|img_row_1_col_1|>') + 17);
+          expect(at('<|img_thumbnail|>')).toBe(at('<|img_row_1_col_2|>') + 17);
+          // The thumbnail: 200×120 smart-resized to 80×48, 5 × 3 tokens.
+          expect(at('<|image_end|>')).toBe(at('<|img_thumbnail|>') + 16);
+        },
+      },
+      quantized: { q4: tiny('lfm2-vl', 'q4') },
+      // The answer comes back as text, whose ids differ from those fed: a conv state cannot be cut back to the
+      // common prefix, so the cache is either reused whole or recomputed (vlm suite: followUp).
+      followUp: { cachedTokens: 'any' },
+    },
+  ],
+  fastvlm: [
+    {
+      label: 'FastVLM',
+      model: tiny('fastvlm'),
+      images: () => ({ photo: noiseImage(300, 200, 11) }),
+      // LlavaProcessor (over CLIPImageProcessor) takes the images first; LlavaQwen2ForCausalLM's greedy generation
+      // runs on Tessera's pixels (the resizes differ, as for LLaVA).
+      feed: { imagesFirst: true },
+      question: {
+        text: 'What are these?',
+        prompt:
+          '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n<image>\nWhat are these?<|im_end|>\n<|im_start|>assistant\n',
+        imageTokens: 16,
+        inputs: (run) => expect((run.inputs.pixel_values as Tensor).dims).toEqual([1, 3, 256, 256]),
+      },
+      quantized: { q4: tiny('fastvlm', 'q4') },
+      followUp: { cachedTokens: 'some' },
+    },
+  ],
+  phi3_v: [
+    {
+      label: 'Phi-3.5-vision',
+      model: { family: 'phi3-v' },
+      images: () => ({
+        photo: noiseImage(672, 672, 21), // HD size = its own size: both processors agree
+        followUp: noiseImage(500, 300, 22),
+      }),
+      timeout: { load: 120_000, q4: 180_000 },
+      // Phi3VForCausalLM runs vision_encoder → prepare_inputs_embeds → model.
+      modelClass: Phi3VForCausalLM,
+      feed: { run: phi3OracleRun },
+      // transformers.js negates the image token ids; Tessera keeps them and scatters the features itself.
+      tesseraIds: (ids) => ids.map(Math.abs),
+      question: {
+        prompt: '<s><|user|>\n<|image_1|>\nWhat is in this image?<|end|>\n<|assistant|>\n',
+        imageTokens: 757,
+        inputs: (run, { fx }) => {
+          expect(run.inputIds.filter((id) => id === -fx.vlm.parts.family.imageTokenId)).toHaveLength(757);
+          expect(idsOf(run.inputs.image_sizes)).toEqual([672, 672]);
+          expect(run.inputs.num_img_tokens).toEqual([757]);
+          expect(run.inputs.pixel_values.dims).toEqual([1, 5, 3, 336, 336]);
+        },
+      },
+      quantized: { q4: { family: 'phi3-v', dtype: 'q4' } },
+      followUp: { cachedTokens: 'firstPrompt' },
+      // transformers.js feeds an empty image_features; Tessera the same.
+      textOnly: 'Tell me a story about a lighthouse.',
+    },
+  ],
+  gemma3: [
+    {
+      label: 'Gemma 3',
+      model: tiny('gemma3'),
+      // The tiny model's view is 224 × 224: this photo needs no resize, so both processors give the same pixels.
+      images: () => ({ photo: noiseImage(224, 224, 11) }),
+      // Gemma3Processor takes the text first; its greedy generation runs on Tessera's (low detail: one view,
+      // the only one transformers.js gives) pixels.
+      detail: 'low',
+      feed: {},
+      question: {
+        prompt:
+          '<bos><start_of_turn>user\n<start_of_image>What is in this image?<end_of_turn>\n<start_of_turn>model\n',
+        imageTokens: 16,
+        inputs: (run) => {
+          // No resize on either side: the processors agree exactly.
+          const theirs = run.inputs.pixel_values as Tensor;
+          expect(theirs.dims).toEqual([1, 3, 224, 224]);
+          const ours = run.ours.feeds[0]?.pixel_values?.data as Float32Array;
+          expect(maxAbsDiff(ours, theirs.data as Float32Array)).toBe(0);
+        },
+      },
+      quantized: { q4: tiny('gemma3', 'q4') },
+      followUp: { cachedTokens: 'firstPrompt' },
     },
   ],
 };

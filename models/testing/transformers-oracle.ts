@@ -75,12 +75,12 @@ const firstPixels = (ours: Record<string, TensorData>[]) => ({
 });
 
 /**
- * Loads transformers.js's processor (unless `processor: false`) and fp32 model of the fixture's folder once
+ * Loads transformers.js's processor (unless `processor: false`) and fp32 model (unless `model: false`) of the fixture's folder once
  * the fixture's own hooks have loaded it; disposes the model after the calling scope's tests.
  */
 export function useOracle(
   fixture: { readonly dir: string; readonly vlm: Vlm },
-  options: { modelClass?: HfModelClass; processor?: boolean } = {},
+  options: { modelClass?: HfModelClass; processor?: boolean; model?: boolean } = {},
   timeout?: number,
 ): Oracle {
   let processor: HfProcessor | undefined;
@@ -88,6 +88,7 @@ export function useOracle(
   beforeAll(async () => {
     const name = localModel(fixture.dir);
     if (options.processor ?? true) processor = await AutoProcessor.from_pretrained(name);
+    if (!(options.model ?? true)) return;
     const modelClass = options.modelClass ?? AutoModelForImageTextToText;
     model = await modelClass.from_pretrained(name, { dtype: 'fp32', device: 'cpu' });
   }, timeout);

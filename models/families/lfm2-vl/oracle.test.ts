@@ -1,28 +1,14 @@
 /**
- * Oracle: transformers.js (an independent implementation: Lfm2VlProcessor, Lfm2VlImageProcessor,
- * Lfm2VlForConditionalGeneration with its hybrid conv/attention cache) loads the same generated LFM2-VL folder.
- * Its processor must produce Tessera's input ids (image markers, tiles, thumbnail); its greedy generation — fed
- * Tessera's pixel rows, so the comparison isolates the runtime (the resizes differ on purpose, see below) —
- * must produce Tessera's token ids, for a tiled image, a single-view image, the q4 variant and a follow-up turn.
+ * Oracle, LFM2-VL's own cases (the shared ones: models/testing/oracle-suite.ts): a small image in one enlarged
+ * view (no tiles, no thumbnail) through transformers.js's Lfm2VlProcessor and Lfm2VlForConditionalGeneration fed
+ * Tessera's pixel rows; and the processors' pixel rows, which differ on purpose where the image is shrunk.
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../../../app/chat.ts';
 import { gradientImage, noiseImage } from '../../testing/images.ts';
-import { testModelDir } from '../../testing/test-models.ts';
-import type { TensorData } from '../../tensor.ts';
-import {
-  type HfModel,
-  type ProcessorRun,
-  compareFollowUp,
-  expectQ4Agrees,
-  hfTensor,
-  maxAbsDiff,
-  rawImage,
-  tesseraFeeds,
-  useOracle,
-} from '../../testing/transformers-oracle.ts';
+import { maxAbsDiff, rawImage, tesseraFeeds, useOracle } from '../../testing/transformers-oracle.ts';
 import { image, text, useTestVlm, user } from '../../testing/vlm-fixture.ts';
+import { expectSameGrids, lfm2OracleFeeds } from './testing.ts';
 
 const fx = useTestVlm({ family: 'lfm2-vl', size: 'tiny', dtype: 'fp32', seed: 1 }, () => ({
   tiled: noiseImage(200, 120, 11), // too large for one view: 2×1 tiles + thumbnail
@@ -30,80 +16,25 @@ const fx = useTestVlm({ family: 'lfm2-vl', size: 'tiny', dtype: 'fp32', seed: 1 
 }));
 const oracle = useOracle(fx);
 
-// Its greedy generation runs on all three of Tessera's encoder feeds; the processors must agree on the grids.
-const lfm2Feeds = (ours: Record<string, TensorData>[]) => ({
-  pixel_values: hfTensor(ours[0]?.pixel_values),
-  pixel_attention_mask: hfTensor(ours[0]?.pixel_attention_mask),
-  spatial_shapes: hfTensor(ours[0]?.spatial_shapes),
-});
-
-const options = { imagesFirst: true, feeds: lfm2Feeds };
-
-function expectSameGrids(run: ProcessorRun) {
-  const shapes = run.ours.feeds[0]?.spatial_shapes;
-  expect(run.inputs.spatial_shapes.tolist()).toEqual(
-    Array.from({ length: shapes?.dims[0] ?? 0 }, (_, i) =>
-      Array.from((shapes?.data as BigInt64Array).slice(2 * i, 2 * i + 2)),
-    ),
-  );
-}
-
 const idOf = (token: string): number => {
   const id = fx.vlm.parts.text.tokenId(token);
   if (id === undefined) throw new Error(`the tokenizer has no ${token}`);
   return id;
 };
 
-async function compare(messages: ChatMessage[], bytes: Uint8Array, threadId?: string) {
-  const compared = await oracle.compare(messages, [bytes], { ...options, threadId });
-  expectSameGrids(compared.run);
-  return compared;
-}
-
 describe('LFM2-VL against transformers.js', () => {
-  it('a tiled image: same input ids (markers, 2 tiles + thumbnail), same 24 greedy tokens', async () => {
-    const { tiled } = fx.images;
-    const { run: reference } = await compare([user(image(tiled), text('What is in this image?'))], tiled);
-    expect(reference.prompt).toBe(
-      '<|startoftext|><|im_start|>user\n<image>What is in this image?<|im_end|>\n<|im_start|>assistant\n',
-    );
-    const at = (token: string) => reference.inputIds.indexOf(idOf(token));
-    expect(at('<|img_row_1_col_1|>')).toBe(at('<|image_start|>') + 1);
-    expect(at('<|img_row_1_col_2|>')).toBe(at('<|img_row_1_col_1|>') + 17);
-    expect(at('<|img_thumbnail|>')).toBe(at('<|img_row_1_col_2|>') + 17);
-    // The thumbnail: 200×120 smart-resized to 80×48, 5 × 3 tokens.
-    expect(at('<|image_end|>')).toBe(at('<|img_thumbnail|>') + 16);
-    expect(reference.inputIds.filter((id) => id === fx.vlm.parts.family.imageTokenId)).toHaveLength(
-      16 + 16 + 15,
-    );
-  });
-
   it('a small image in one view: same ids and tokens', async () => {
     const { small } = fx.images;
-    const { run: reference } = await compare([user(text('Look:'), image(small))], small);
+    const { run: reference } = await oracle.compare([user(text('Look:'), image(small))], [small], {
+      imagesFirst: true,
+      feeds: lfm2OracleFeeds,
+    });
+    expectSameGrids(reference);
     expect(reference.inputIds).not.toContain(idOf('<|img_thumbnail|>'));
     expect(reference.inputIds).not.toContain(idOf('<|img_row_1_col_1|>'));
     // 50×30 → 48×32 (3 × 2 tokens), between the start and end markers.
     const start = reference.inputIds.indexOf(idOf('<|image_start|>'));
     expect(reference.inputIds.indexOf(idOf('<|image_end|>'))).toBe(start + 7);
-  });
-
-  it('the q4 (MatMulNBits) variant', async () => {
-    const q4Dir = await testModelDir({ family: 'lfm2-vl', size: 'tiny', dtype: 'q4', seed: 1 });
-    const { tiled } = fx.images;
-    const messages = [user(image(tiled), text('Describe the picture.'))];
-    const theirs = async (reference: HfModel) => {
-      const run = await oracle.run(messages, [tiled], { ...options, reference });
-      expectSameGrids(run);
-      return run.generated;
-    };
-    await expectQ4Agrees(q4Dir, messages, theirs);
-  });
-
-  it('a follow-up turn on the kept thread', async () => {
-    const { tiled } = fx.images;
-    const first = [user(image(tiled), text('Describe it.'))];
-    await compareFollowUp(first, async (m, t) => (await compare(m, tiled, t)).result);
   });
 
   it('processor pixel rows: equal on an enlarged solid view; close on a smooth shrink; apart on shrunk noise', async () => {

@@ -2,8 +2,12 @@
  * Test fixtures for the LFM2-VL family: LiquidAI/LFM2-VL-450M's configuration (the keys Tessera reads, with
  * their published values) and transformers.js's Lfm2VlImageProcessor on the same pixels.
  */
-import { Lfm2VlImageProcessor, RawImage } from '@huggingface/transformers';
+import { Lfm2VlImageProcessor, RawImage, type Tensor } from '@huggingface/transformers';
+import { expect } from 'vitest';
 import type { DecodedImage } from '../../image/decode.ts';
+import type { TensorData } from '../../tensor.ts';
+import { hfTensor } from '../../testing/oracle-inputs.ts';
+import type { ProcessorRun } from '../../testing/transformers-oracle.ts';
 import type { ModelJson } from '../family.ts';
 
 type Json = Record<string, unknown>;
@@ -71,4 +75,21 @@ export async function transformersFeeds(image: DecodedImage, preprocessor: Json 
     cols: out.image_cols as number[],
     sizes: out.image_sizes as number[][],
   };
+}
+
+/** For the oracle suite: all three of Tessera's encoder feeds, fed to transformers.js in place of its own. */
+export const lfm2OracleFeeds = (ours: Record<string, TensorData>[]): Record<string, Tensor> => ({
+  pixel_values: hfTensor(ours[0]?.pixel_values),
+  pixel_attention_mask: hfTensor(ours[0]?.pixel_attention_mask),
+  spatial_shapes: hfTensor(ours[0]?.spatial_shapes),
+});
+
+/** transformers.js's processor planned the same tile grids as Tessera (which feeds its own pixel rows). */
+export function expectSameGrids(run: ProcessorRun): void {
+  const shapes = run.ours.feeds[0]?.spatial_shapes;
+  expect(run.inputs.spatial_shapes.tolist()).toEqual(
+    Array.from({ length: shapes?.dims[0] ?? 0 }, (_, i) =>
+      Array.from((shapes?.data as BigInt64Array).slice(2 * i, 2 * i + 2)),
+    ),
+  );
 }

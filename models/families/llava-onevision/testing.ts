@@ -1,4 +1,14 @@
 /** Test fixtures for LLaVA-OneVision: llava-hf/llava-onevision-qwen2-0.5b-ov-hf's JSON (the keys Tessera reads). */
+import { AutoTokenizer } from '@huggingface/transformers';
+import type { OracleRun } from '../../testing/oracle-suite.ts';
+import {
+  hfMessages,
+  hfTensor,
+  idsOf,
+  localModel,
+  referenceGreedy,
+  tesseraInputs,
+} from '../../testing/transformers-oracle.ts';
 import type { ModelJson } from '../family.ts';
 
 type Json = Record<string, unknown>;
@@ -55,3 +65,32 @@ export function onevision05b(
           },
   };
 }
+
+const tokenizers = new Map<string, ReturnType<typeof AutoTokenizer.from_pretrained>>();
+
+/**
+ * For the oracle suite: transformers.js has no OneVision processor, so its tokenizer stands in — its chat
+ * template, each `<image>` expanded by the caller to its plan's count — and its greedy generate() runs on
+ * Tessera's pixels.
+ */
+export const onevisionOracleRun: OracleRun = async ({ fx, oracle }, messages, images, options) => {
+  let loading = tokenizers.get(fx.dir);
+  if (!loading) {
+    loading = AutoTokenizer.from_pretrained(localModel(fx.dir));
+    tokenizers.set(fx.dir, loading);
+  }
+  const tokenizer = await loading;
+  const ours = await tesseraInputs(fx.vlm, messages, images, options.detail);
+  const prompt = tokenizer.apply_chat_template(hfMessages(messages) as never, {
+    add_generation_prompt: true,
+    tokenize: false,
+  }) as string;
+  let at = 0;
+  const expanded = prompt.replace(/<image>/g, () => '<image>'.repeat(ours.plans[at++]?.imageTokens ?? 0));
+  const inputs = tokenizer(expanded);
+  const inputIds = idsOf(inputs.input_ids);
+  const feeds = { ...inputs, pixel_values: hfTensor(ours.feeds[0]?.pixel_values) };
+  const eos = fx.vlm.parts.text.eosTokenIds;
+  const generated = await referenceGreedy(options.reference ?? oracle.model, feeds, inputIds.length, eos);
+  return { prompt, inputs, inputIds, generated, ours };
+};

@@ -1,58 +1,21 @@
 /**
- * Oracle: transformers.js (an independent implementation: LlavaProcessor, CLIPImageProcessor,
- * LlavaForConditionalGeneration) loads the same generated LLaVA folder. Its processor must produce Tessera's input
- * ids; its greedy generation — fed Tessera's pixel tensor, so the comparison isolates the runtime (the two resizes
- * differ on purpose, parity.test.ts) — must produce Tessera's token ids, for one image (fp32 and q4) and a
- * follow-up turn on the kept cache. The processors' pixel_values are compared too, with the measured tolerance.
+ * Oracle, LLaVA's own cases (the shared ones: models/testing/oracle-suite.ts): transformers.js's LlavaProcessor
+ * and LlavaForConditionalGeneration on llava-hf's V-1 shapes, llava-hf's processor_config in transformers.js, and
+ * the processors' pixel_values with the measured tolerance (the two resizes differ on purpose, parity.test.ts).
  */
 import { AutoProcessor, RawImage, type Tensor } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../../../app/chat.ts';
 import { decodeImage } from '../../image/decode.ts';
 import { gradientImage, noiseImage } from '../../testing/images.ts';
-import { testModelDir } from '../../testing/test-models.ts';
-import {
-  type HfModel,
-  compareFollowUp,
-  expectQ4Agrees,
-  idsOf,
-  localModel,
-  maxAbsDiff,
-  rawImage,
-  useOracle,
-} from '../../testing/transformers-oracle.ts';
-import { image, text, useTestVlm, user } from '../../testing/vlm-fixture.ts';
+import { idsOf, localModel, maxAbsDiff, rawImage, useOracle } from '../../testing/transformers-oracle.ts';
+import { useTestVlm } from '../../testing/vlm-fixture.ts';
 
 const fx = useTestVlm({ family: 'llava', size: 'tiny', dtype: 'fp32', seed: 1 }, () => ({
   photo: noiseImage(200, 120, 11),
 }));
 const oracle = useOracle(fx);
 
-// LlavaProcessor takes the images first; its greedy generation runs on Tessera's pixels.
-const compare = (messages: ChatMessage[], threadId?: string) =>
-  oracle.compare(messages, [fx.images.photo], { imagesFirst: true, threadId });
-
 describe('LLaVA against transformers.js', () => {
-  it('one image and a question: same input ids (16 <image> tokens), same 24 greedy tokens', async () => {
-    const { run } = await compare([user(image(fx.images.photo), text('What is in this image?'))]);
-    expect(run.prompt).toBe('<s>USER: <image>\nWhat is in this image? ASSISTANT:');
-    expect(run.inputIds.filter((id) => id === fx.vlm.parts.family.imageTokenId)).toHaveLength(16);
-  });
-
-  it('the q4 (MatMulNBits) variant', async () => {
-    const q4Dir = await testModelDir({ family: 'llava', size: 'tiny', dtype: 'q4', seed: 1 });
-    const messages = [user(image(fx.images.photo), text('Describe the picture.'))];
-    const theirs = async (reference: HfModel) =>
-      (await oracle.run(messages, [fx.images.photo], { imagesFirst: true, reference })).generated;
-    await expectQ4Agrees(q4Dir, messages, theirs);
-  });
-
-  it('a follow-up turn on the kept cache', async () => {
-    const first = [user(image(fx.images.photo), text('Describe it.'))];
-    const [turn1, turn2] = await compareFollowUp(first, async (m, t) => (await compare(m, t)).result);
-    expect(turn2.stats.cachedTokens).toBeGreaterThanOrEqual(turn1.stats.promptTokens);
-  });
-
   it('V-1 shapes: white 224×224, "USER: <image>\\n… ASSISTANT:" → logits [1, L, vocab], generate → [1, L + 10]', async () => {
     const { processor, model } = oracle;
     const { vlm } = fx;

@@ -2,7 +2,9 @@
  * Test fixtures for the Phi-3-vision family: Phi-3.5-vision-instruct's JSON (the keys Tessera reads) and
  * transformers.js's Phi3VImageProcessor run on the same pixels.
  */
-import { Phi3VImageProcessor, RawImage } from '@huggingface/transformers';
+import { Phi3VImageProcessor, RawImage, type Tensor } from '@huggingface/transformers';
+import type { OracleRun } from '../../testing/oracle-suite.ts';
+import { hfTensor } from '../../testing/oracle-inputs.ts';
 import type { DecodedImage } from '../../image/decode.ts';
 import type { ModelJson } from '../family.ts';
 import { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD } from './config.ts';
@@ -62,3 +64,19 @@ export async function transformersJs(
 export function solidImage(width: number, height: number, level: number): DecodedImage {
   return { width, height, channels: 3, data: new Uint8Array(width * height * 3).fill(level) };
 }
+
+/**
+ * For the oracle suite: transformers.js's chat template rendering with `<|image|>` written as the model card's
+ * `<|image_1|>` (the pattern Phi3VProcessor expands), its processor, and greedy generate() — on its own pixels
+ * for the photo (672×672: its HD size is its own, so both processors agree), on Tessera's (Python-order) pixels
+ * for other images, where transformers.js departs from Python (plan/preprocess tests).
+ */
+export const phi3OracleRun: OracleRun = ({ fx, oracle }, messages, images, options) =>
+  oracle.run(messages, images, {
+    ...options,
+    prompt: (rendered) => rendered.replace('<|image|>', '<|image_1|>'),
+    feeds: (ours): Record<string, Tensor> =>
+      ours[0] && images[0] !== fx.images.photo
+        ? { pixel_values: hfTensor(ours[0].pixel_values), image_sizes: hfTensor(ours[0].image_sizes) }
+        : {},
+  });

@@ -6,7 +6,14 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Tensor } from '@huggingface/transformers';
+import type { ChatMessage } from '../../../app/chat.ts';
 import type { DecodedImage } from '../../image/decode.ts';
+import type { Vlm } from '../../runtime/vlm.ts';
+import type { TensorData } from '../../tensor.ts';
+import { tesseraInputs } from '../../testing/oracle-inputs.ts';
+import type { OracleRun } from '../../testing/oracle-suite.ts';
+import { hfMessages, referenceGreedy } from '../../testing/transformers-oracle.ts';
 import { makeModel } from '../../generate/index.ts';
 import { DEFAULT_TEST_MODEL_ROOT, installModel, testModelDir } from '../../testing/test-models.ts';
 import type { ModelJson } from '../family.ts';
@@ -113,3 +120,55 @@ export function rgbImage(pattern: 'noise' | 'gradient', width: number, height: n
 }
 
 export { maxAbsDiff } from '../../testing/tensors.ts';
+
+export const int64 = (values: number[], dims: number[]) =>
+  new Tensor('int64', BigInt64Array.from(values, BigInt), dims);
+
+/** Tessera's pixel rows of every image, one after another, and their grids (`grid_thw` or `image_grid_thw`). */
+function rowsAndGrids(feeds: Record<string, TensorData>[]) {
+  const rows = feeds.map((f) => f.pixel_values?.data as Float32Array);
+  const pixels = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
+  rows.reduce((at, r) => (pixels.set(r, at), at + r.length), 0);
+  const grids = feeds.flatMap((f) => {
+    const grid = f.grid_thw ?? f.image_grid_thw;
+    return Array.from(grid?.data as BigInt64Array, Number);
+  });
+  return { pixels, grids };
+}
+
+/** Tessera's prompt ids, and its pixel rows and grids for each image, from Tessera's own processor. */
+export async function qwenInputs(vlm: Vlm, messages: ChatMessage[], images: Uint8Array[]) {
+  const { ids, feeds } = await tesseraInputs(vlm, messages, images);
+  return { ids, ...rowsAndGrids(feeds) };
+}
+
+/** Tessera's pixel rows and grids, fed to transformers.js in place of its own. */
+function qwenOracleFeeds(ours: Record<string, TensorData>[]): Record<string, Tensor> {
+  const { pixels, grids } = rowsAndGrids(ours);
+  return {
+    pixel_values: new Tensor('float32', pixels, [pixels.length / 1176, 1176]),
+    image_grid_thw: int64(grids, [ours.length, 3]),
+  };
+}
+
+/**
+ * For the oracle suite: Qwen2VLProcessor (text first) on one image, its greedy generation on Tessera's pixel rows
+ * and grids. Its image processor reads a batch as the frames of one video, so two images go in as Tessera's ids,
+ * rows and grids, which its model encodes in one call (Tessera one by one).
+ */
+export const qwenOracleRun: OracleRun = async ({ fx, oracle }, messages, images, options) => {
+  if (images.length <= 1) return oracle.run(messages, images, { ...options, feeds: qwenOracleFeeds });
+  const ours = await tesseraInputs(fx.vlm, messages, images, options.detail);
+  const n = ours.ids.length;
+  const inputs = {
+    input_ids: int64(ours.ids, [1, n]),
+    attention_mask: int64(new Array<number>(n).fill(1), [1, n]),
+    ...qwenOracleFeeds(ours.feeds),
+  };
+  const prompt = oracle.processor.apply_chat_template(hfMessages(messages) as never, {
+    add_generation_prompt: true,
+  }) as string;
+  const eos = fx.vlm.parts.text.eosTokenIds;
+  const generated = await referenceGreedy(options.reference ?? oracle.model, inputs, n, eos);
+  return { prompt, inputs, inputIds: ours.ids, generated, ours };
+};

@@ -1,7 +1,8 @@
 /** Test fixtures for the SmolVLM family: model JSON, generated images, and a transformers.js reference run. */
 import sharp from 'sharp';
-import { Idefics3ImageProcessor, RawImage } from '@huggingface/transformers';
+import { Idefics3ImageProcessor, RawImage, Tensor } from '@huggingface/transformers';
 import { decodeImage, type DecodedImage } from '../../image/decode.ts';
+import type { TensorData } from '../../tensor.ts';
 import type { ModelJson } from '../family.ts';
 
 type Json = Record<string, unknown>;
@@ -150,4 +151,21 @@ export function offGridShare(data: Float32Array): number {
     if (Math.abs(u - Math.round(u)) > 1e-3) off++;
   }
   return off / data.length;
+}
+
+/**
+ * For the oracle suite: Tessera's frames of every image, one after another, as one [1, frames, 3, size, size]
+ * batch and its mask, fed to transformers.js in place of its own pixels.
+ */
+export function smolvlmOracleFeeds(ours: Record<string, TensorData>[]): Record<string, Tensor> {
+  const frames = ours.map((f) => f.pixel_values as { data: Float32Array; dims: readonly number[] });
+  const frameCount = frames.reduce((n, f) => n + (f.dims[1] as number), 0);
+  const size = frames.at(-1)?.dims[3] as number;
+  const pixelData = new Float32Array(frames.reduce((n, f) => n + f.data.length, 0));
+  frames.reduce((at, f) => (pixelData.set(f.data, at), at + f.data.length), 0);
+  const mask = new Uint8Array(frameCount * size * size).fill(1);
+  return {
+    pixel_values: new Tensor('float32', pixelData, [1, frameCount, 3, size, size]),
+    pixel_attention_mask: new Tensor('bool', mask, [1, frameCount, size, size]),
+  };
 }
