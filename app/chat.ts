@@ -92,6 +92,11 @@ export interface GenerationStats {
    * know names). A thread can mix models; answers stored before this was kept have none.
    */
   model?: AnswerModel;
+  /**
+   * Messages of the conversation left out so the prompt fits the context window (the thread's overflow
+   * setting), in conversation order; absent when everything was sent.
+   */
+  dropped?: string[];
 }
 
 export interface AnswerModel {

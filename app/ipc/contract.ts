@@ -154,12 +154,18 @@ export interface Inspection {
 export type Theme = 'system' | 'light' | 'dark';
 export type DeviceSetting = 'auto' | 'gpu' | 'cpu';
 
+/** What happens when a conversation no longer fits the context window (main/services/context-fit.ts). */
+export const CONTEXT_OVERFLOW = ['stop', 'drop-oldest', 'drop-middle'] as const;
+export type ContextOverflow = (typeof CONTEXT_OVERFLOW)[number];
+
 export interface Settings {
   activeModelId: string | null;
   device: DeviceSetting;
   theme: Theme;
   sampling: { temperature: number; maxTokens: number; topP: number };
   systemPrompt: string;
+  /** When a conversation no longer fits: stop and say so, or leave out earlier turns. */
+  contextOverflow: ContextOverflow;
 }
 
 export type EngineState = 'stopped' | 'starting' | 'ready' | 'busy' | 'crashed' | 'restarting';
@@ -321,6 +327,7 @@ export const requests = {
       theme: z.enum(['system', 'light', 'dark']).optional(),
       sampling: samplingSchema.pick({ temperature: true, maxTokens: true, topP: true }).partial().optional(),
       systemPrompt: z.string().max(20_000).optional(),
+      contextOverflow: z.enum(CONTEXT_OVERFLOW).optional(),
     }),
     output: z.custom<Settings>(),
   },

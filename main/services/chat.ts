@@ -9,6 +9,8 @@ import type { Context } from './context.ts';
 import { targetFor } from './context.ts';
 import { chatMessages, estimateTokens, samplingOf, systemPromptOf, textOf } from './conversation.ts';
 import { badRequest, notFound } from './errors.ts';
+import type { EngineClient } from '../../models/engine/client.ts';
+import { fitToContext } from './context-fit.ts';
 import { GenerationQueue } from './generation.ts';
 import type { PreparedJob } from './generation.ts';
 
@@ -134,18 +136,10 @@ async function countWithEngine(
   const { engine, store } = ctx;
   if (engine.target?.dir !== dir || !['ready', 'busy'].includes(engine.status.state)) return null;
   const messages = chatMessages(path, systemPrompt, null, (id) => (id ? store.tokenIdsOf(id) : null));
-  const sizes: Record<string, { width: number; height: number }> = {};
-  for (const message of path) {
-    for (const part of message.parts) {
-      if (part.type === 'image')
-        sizes[part.image.sha256] = { width: part.image.width, height: part.image.height };
-    }
-  }
   try {
     const { promptTokens } = await engine.withEngine((client) =>
-      client.request('countTokens', { messages, sizes }),
+      client.request('countTokens', { messages, sizes: imageSizes(path) }),
     );
-    // The template's "Assistant:" turn is part of what generation prefills.
     return promptTokens;
   } catch (error) {
     ctx.log('counting tokens with the engine failed; showing the estimate', error);
@@ -160,16 +154,44 @@ function prepare(ctx: Context, messageId: string): PreparedJob {
   const thread = store.getThread(answer.threadId)?.thread ?? raise(notFound('The thread'));
   const settings = store.getSettings();
   const path = answer.parentId ? store.pathTo(answer.parentId) : [];
-  const messages = chatMessages(
-    path,
-    systemPromptOf(thread, settings),
-    (sha) => store.getImageBytes(sha),
-    (id) => store.tokenIdsOf(id),
-  );
-  return {
-    request: { threadId: thread.id, messages, sampling: samplingOf(thread, settings, ctx.sampling) },
-    target: targetFor(ctx, thread),
+  const systemPrompt = systemPromptOf(thread, settings);
+  const bytes = (sha: string) => store.getImageBytes(sha);
+  const tokenIds = (id: string) => store.tokenIdsOf(id);
+  const messages = chatMessages(path, systemPrompt, bytes, tokenIds);
+  const request = { threadId: thread.id, messages, sampling: samplingOf(thread, settings, ctx.sampling) };
+  const policy = settings.contextOverflow;
+  if (policy === 'stop') return { request, target: targetFor(ctx, thread) };
+  const { contextLength } = ctx.models.resolve(thread.modelId ?? settings.activeModelId);
+  // Room for an answer: the prompt leaves a share of the window, up to the answer's maximum length.
+  const room = Math.max(1, Math.min(request.sampling.maxTokens ?? 512, Math.floor(contextLength / 4)));
+  const fit = async (client: EngineClient) => {
+    const count = async (kept: readonly Message[]) => {
+      const counted = chatMessages(kept, systemPrompt, null, tokenIds);
+      return (await client.request('countTokens', { messages: counted, sizes: imageSizes(kept) }))
+        .promptTokens;
+    };
+    const fitted = await fitToContext(path, policy, contextLength - room, count);
+    if (fitted.dropped.length === 0) return { request, dropped: [] };
+    return {
+      request: { ...request, messages: chatMessages(fitted.path, systemPrompt, bytes, tokenIds) },
+      dropped: fitted.dropped,
+    };
   };
+  return { request, target: targetFor(ctx, thread), fit };
+}
+
+/** The oriented size of every image in the messages, by hash: all the engine needs to plan them. */
+function imageSizes(
+  messages: ReadonlyArray<Pick<Message, 'parts'>>,
+): Record<string, { width: number; height: number }> {
+  const sizes: Record<string, { width: number; height: number }> = {};
+  for (const message of messages) {
+    for (const part of message.parts) {
+      if (part.type === 'image')
+        sizes[part.image.sha256] = { width: part.image.width, height: part.image.height };
+    }
+  }
+  return sizes;
 }
 
 function checkParent(parent: Message, threadId: string): void {

@@ -14,11 +14,17 @@ import type { GenerationStats } from '../../app/chat.ts';
 import type { MessageStatus, WireError } from '../../app/ipc/contract.ts';
 import type { Context } from './context.ts';
 import { toWireError } from './dispatch.ts';
+import type { EngineClient } from '../../models/engine/client.ts';
 import type { EngineTarget } from './engine-host.ts';
 
 export interface PreparedJob {
   request: GenerateRequest;
   target: EngineTarget;
+  /**
+   * The request cut to fit the context window by the overflow setting, counted by the engine (which must
+   * have the target's model loaded); absent when nothing may be left out.
+   */
+  fit?: (client: EngineClient) => Promise<{ request: GenerateRequest; dropped: string[] }>;
 }
 
 interface Job {
@@ -96,17 +102,18 @@ export class GenerationQueue {
     const signal = job.controller.signal;
     try {
       if (store.getMessage(messageId)?.status !== 'streaming') return; // Finished elsewhere meanwhile.
-      const { request, target } = this.prepare(messageId);
+      const { request, target, fit } = this.prepare(messageId);
       const stoppedNow = () => this.finish(job, this.closing ? 'interrupted' : 'stopped', null, null);
       // A model still loading is not waited for once the answer is stopped.
       if ((await unlessStopped(engine.setTarget(target), signal, 0)) === ABANDONED) return stoppedNow();
       if (signal.aborted) return stoppedNow();
+      let dropped: string[] = [];
       const answer = engine.withEngine(
-        (client) =>
-          client.generate(request, {
-            signal,
-            onText: (text) => this.delta(job, text),
-          }),
+        async (client) => {
+          const fitted = fit ? await fit(client) : { request, dropped };
+          dropped = fitted.dropped;
+          return client.generate(fitted.request, { signal, onText: (text) => this.delta(job, text) });
+        },
         { busy: true },
       );
       const result = await unlessStopped(answer, signal, this.options.stopGraceMs ?? 3_000);
@@ -114,7 +121,8 @@ export class GenerationQueue {
       const stopped = result.finishReason === 'aborted';
       const status = stopped ? (this.closing ? 'interrupted' : 'stopped') : 'complete';
       const model = { id: target.modelId, name: target.name, family: target.family };
-      this.finish(job, status, { ...result.stats, model }, null, result.tokenIds);
+      const stats = { ...result.stats, model, ...(dropped.length > 0 ? { dropped } : {}) };
+      this.finish(job, status, stats, null, result.tokenIds);
     } catch (error) {
       const wire = toWireError(error);
       if (wire.code === 'INTERNAL') this.ctx.log(`generating ${messageId} failed`, error);

@@ -10,7 +10,7 @@ export function settingsHandlers(ctx: Context): SettingsHandlers {
   const { store } = ctx;
   return {
     'settings.get': async () => store.getSettings(),
-    'settings.update': async ({ activeModelId, device, theme, sampling, systemPrompt }) => {
+    'settings.update': async ({ activeModelId, device, theme, sampling, systemPrompt, contextOverflow }) => {
       const before = store.getSettings();
       if (activeModelId) ctx.models.get(activeModelId); // NOT_FOUND for an id that is not in the folders
       const changes: SettingsChanges = {};
@@ -18,6 +18,7 @@ export function settingsHandlers(ctx: Context): SettingsHandlers {
       if (device !== undefined) changes.device = device;
       if (theme !== undefined) changes.theme = theme;
       if (systemPrompt !== undefined) changes.systemPrompt = systemPrompt;
+      if (contextOverflow !== undefined) changes.contextOverflow = contextOverflow;
       if (sampling !== undefined) changes.sampling = sampling; // The store merges field by field.
       const after = store.updateSettings(changes);
       if (after.activeModelId !== before.activeModelId || after.device !== before.device) syncEngine(ctx);

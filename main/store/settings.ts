@@ -8,6 +8,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   theme: 'system',
   sampling: Object.freeze({ temperature: 0, maxTokens: 512, topP: 1 }),
   systemPrompt: '',
+  contextOverflow: 'stop',
 });
 
 const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];

@@ -18,16 +18,27 @@ export const MessageItem = memo(function MessageItem({
   message,
   siblings,
   busy,
+  leftOut = false,
 }: {
   message: Message;
   siblings: SiblingInfo;
   /** An answer is being written in this thread: branch switching and new versions wait. */
   busy: boolean;
+  /** The latest answer's prompt left this message out to fit the context window. */
+  leftOut?: boolean;
 }) {
-  return message.role === 'user' ? (
-    <Question message={message} siblings={siblings} busy={busy} />
-  ) : (
-    <Answer message={message} siblings={siblings} busy={busy} />
+  const item =
+    message.role === 'user' ? (
+      <Question message={message} siblings={siblings} busy={busy} />
+    ) : (
+      <Answer message={message} siblings={siblings} busy={busy} />
+    );
+  if (!leftOut) return item;
+  return (
+    <div className="left-out" data-testid="left-out">
+      <p className="left-out-note">Not in the latest answer’s prompt: left out to fit the context window</p>
+      {item}
+    </div>
   );
 });
 
@@ -200,6 +211,11 @@ function Answer({ message, siblings, busy }: { message: Message; siblings: Sibli
           </IconButton>
           {STATUS_NOTES[message.status] && message.status === 'stopped' && (
             <span className="status-note">{STATUS_NOTES[message.status]}</span>
+          )}
+          {message.stats?.dropped && message.stats.dropped.length > 0 && (
+            <span className="status-note" data-testid="dropped-note">
+              {message.stats.dropped.length} earlier messages left out to fit the context
+            </span>
           )}
           {message.stats && <StatsLine stats={message.stats} />}
         </footer>

@@ -51,6 +51,10 @@ export function MessageList() {
     return () => observer.disconnect();
   }, []);
 
+  // Messages the latest answer's prompt left out to fit the context window: marked, never hidden.
+  const lastAnswer = [...items].reverse().find((i) => i.message.role === 'assistant')?.message;
+  const leftOut = new Set(lastAnswer?.stats?.dropped ?? []);
+
   return (
     <div
       ref={scroller}
@@ -70,7 +74,13 @@ export function MessageList() {
     >
       <div ref={content} className="messages" role="log" aria-label="Conversation" aria-live="off">
         {items.map(({ message, siblings }) => (
-          <MessageItem key={message.id} message={message} siblings={siblings} busy={streamingId !== null} />
+          <MessageItem
+            key={message.id}
+            message={message}
+            siblings={siblings}
+            busy={streamingId !== null}
+            leftOut={leftOut.has(message.id)}
+          />
         ))}
       </div>
       {!atBottom && (

@@ -5,7 +5,7 @@
 import { useId, useState } from 'react';
 import type { ReactNode } from 'react';
 import { familyName } from '../../app/families.ts';
-import type { DeviceSetting, Theme } from '../../app/ipc/contract.ts';
+import type { ContextOverflow, DeviceSetting, Theme } from '../../app/ipc/contract.ts';
 import { formatInt } from '../lib/format.ts';
 import { useActions, useApp } from '../state/context.tsx';
 import { effectiveModel } from '../state/slices/models.ts';
@@ -261,9 +261,29 @@ function SamplingSection() {
         placeholder="None"
         onCommit={(systemPrompt) => void updateSettings({ systemPrompt })}
       />
+      <label className="field">
+        <span>When a conversation no longer fits the model’s context</span>
+        <select
+          data-testid="context-overflow"
+          value={settings.contextOverflow}
+          onChange={(e) => void updateSettings({ contextOverflow: e.target.value as ContextOverflow })}
+        >
+          {OVERFLOW_CHOICES.map((choice) => (
+            <option key={choice.value} value={choice.value}>
+              {choice.label}
+            </option>
+          ))}
+        </select>
+      </label>
     </Section>
   );
 }
+
+const OVERFLOW_CHOICES: Array<{ value: ContextOverflow; label: string }> = [
+  { value: 'stop', label: 'Stop and say so' },
+  { value: 'drop-oldest', label: 'Leave out the oldest turns' },
+  { value: 'drop-middle', label: 'Keep the first turn, leave out the middle' },
+];
 
 const THEMES: Array<{ value: Theme; label: string }> = [
   { value: 'system', label: 'System' },

@@ -48,5 +48,6 @@ function mergeSettings(settings: Settings, patch: SettingsPatch): Settings {
     theme: patch.theme ?? settings.theme,
     sampling: { ...settings.sampling, ...patch.sampling },
     systemPrompt: patch.systemPrompt ?? settings.systemPrompt,
+    contextOverflow: patch.contextOverflow ?? settings.contextOverflow,
   };
 }

@@ -23,6 +23,7 @@ export function settingsHandlers(
       if (patch.device) settings.device = patch.device;
       if (patch.theme) settings.theme = patch.theme;
       if (patch.systemPrompt !== undefined) settings.systemPrompt = patch.systemPrompt;
+      if (patch.contextOverflow !== undefined) settings.contextOverflow = patch.contextOverflow;
       if (patch.sampling) settings.sampling = { ...settings.sampling, ...patch.sampling };
       return ok({ ...settings, sampling: { ...settings.sampling } });
     },

@@ -89,6 +89,7 @@ export function createState(options: FakeApiOptions): FakeState {
     theme: 'system',
     sampling: { temperature: 0, maxTokens: 1024, topP: 1 },
     systemPrompt: '',
+    contextOverflow: 'stop',
   };
   const state: FakeState = {
     options,
