@@ -200,15 +200,20 @@ function Answer({ message, siblings, busy }: { message: Message; siblings: Sibli
       {!streaming && (
         <footer className="message-actions">
           <BranchSwitcher siblings={siblings} disabled={busy} />
-          <CopyButton label="Copy answer" testId="copy-message" getText={() => text} />
-          <IconButton
-            label="Regenerate answer"
-            testId="regenerate-button"
-            disabled={busy}
-            onClick={() => void regenerate(message.id)}
-          >
-            <RefreshIcon />
-          </IconButton>
+          {/* A failed answer with no text has nothing to copy, and Retry (above) is how to get a new one. */}
+          {!(broken && !text) && (
+            <>
+              <CopyButton label="Copy answer" testId="copy-message" getText={() => text} />
+              <IconButton
+                label="Regenerate answer"
+                testId="regenerate-button"
+                disabled={busy}
+                onClick={() => void regenerate(message.id)}
+              >
+                <RefreshIcon />
+              </IconButton>
+            </>
+          )}
           {STATUS_NOTES[message.status] && message.status === 'stopped' && (
             <span className="status-note">{STATUS_NOTES[message.status]}</span>
           )}

@@ -95,6 +95,20 @@ describe('MessageList', () => {
     expect(screen.queryByTestId('message-error')).toBeNull();
   });
 
+  it('offers only Retry under a failed answer with no text', async () => {
+    const view = await conversation();
+    finish(view, view.answerId, {
+      status: 'failed',
+      parts: [{ type: 'text', text: '' }],
+      stats: null,
+      error: { code: 'PROMPT_TOO_LONG', message: 'The prompt is 2220 tokens…' },
+    });
+    expect(within(screen.getByTestId('message-error')).getByTestId('retry-button')).toBeTruthy();
+    const answer = within(screen.getAllByTestId('message-item')[1] as HTMLElement);
+    expect(answer.queryByTestId('regenerate-button')).toBeNull();
+    expect(answer.queryByTestId('copy-message')).toBeNull();
+  });
+
   it('edits a question and resends it as a new version', async () => {
     const view = await conversation();
     finish(view, view.answerId, { parts: [{ type: 'text', text: 'Answer' }] });
