@@ -89,6 +89,14 @@ describe('models page', () => {
     await screenshot(page, 'models-page');
   });
 
+  it('says the endpoint comes from --hub-endpoint, and does not offer to change it', async () => {
+    const source = page.locator(byId('hub-endpoint-source'));
+    await expect.poll(() => source.getAttribute('data-source')).toBe('flag');
+    expect(await source.textContent()).toContain('--hub-endpoint');
+    expect(await page.locator(byId('hub-endpoint')).isDisabled()).toBe(true);
+    expect(await page.locator(byId('hub-endpoint-save')).isDisabled()).toBe(true);
+  });
+
   it('pauses and resumes a download on a slow link, picking up where it stopped, then deletes the model', async () => {
     hub.inject({ kind: 'slow', path: SLOW_FILE, bytesPerSecond: 16 * 1024, times: Infinity });
     const entry = page.locator(`${byId('catalog-entry')}[data-repo="${SECOND_REPO}"]`);

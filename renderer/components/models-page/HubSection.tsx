@@ -10,7 +10,7 @@ import { TokenForm } from './TokenForm.tsx';
 const ENDPOINT_SOURCES: Record<HubSettings['endpointSource'], string> = {
   setting: 'set here',
   env: 'from the HF_ENDPOINT environment variable',
-  flag: 'from the --endpoint command-line flag',
+  flag: 'from the --hub-endpoint command-line flag, which overrides this setting while Tessera runs',
   default: 'the default',
 };
 
@@ -37,6 +37,8 @@ function EndpointForm({ hub }: { hub: HubSettings }) {
   const inputId = useId();
   const sourceId = useId();
   const errorId = useId();
+  // A command-line flag wins over the setting: saving here would change nothing until a start without it.
+  const overridden = hub.endpointSource === 'flag';
 
   async function save(event: FormEvent) {
     event.preventDefault();
@@ -63,10 +65,11 @@ function EndpointForm({ hub }: { hub: HubSettings }) {
           aria-describedby={`${sourceId}${error ? ` ${errorId}` : ''}`}
           aria-invalid={error ? true : undefined}
           spellCheck={false}
+          disabled={overridden}
           value={endpoint}
           onChange={(e) => setEndpoint(e.target.value)}
         />
-        <button type="submit" className="button" data-testid="hub-endpoint-save">
+        <button type="submit" className="button" data-testid="hub-endpoint-save" disabled={overridden}>
           Save
         </button>
         {hub.endpointSource === 'setting' && (
