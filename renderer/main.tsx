@@ -13,6 +13,7 @@ import type { Transport } from './api/transport.ts';
 import { App } from './components/App.tsx';
 import { createImageUrls } from './lib/image-urls.ts';
 import { ServicesProvider } from './state/context.tsx';
+import { bindDrafts } from './state/drafts.ts';
 import { bindEvents } from './state/events.ts';
 import { createAppStore, loadAll } from './state/store.ts';
 
@@ -33,6 +34,9 @@ async function start(): Promise<void> {
   const images = createImageUrls(api);
   const store = createAppStore({ api, images });
   bindEvents(api, store);
+  const drafts = bindDrafts(api, store);
+  // A reload or a closed window: what was typed in the last pause still reaches the store.
+  addEventListener('pagehide', () => drafts.flush());
 
   const connection = transport.connection ?? null;
   if (connection) {

@@ -185,6 +185,18 @@ export interface AttachResult {
   plan: TilePlan;
 }
 
+/** A thread's unsent question, kept so a reload or a crash does not lose it. */
+export interface Draft {
+  text: string;
+  /** Already in the image store (attached), in the composer's order, each with its detail. */
+  images: ImageRef[];
+  updatedAt: number;
+}
+
+/** What a draft may hold: a question's bounds (contentSchema's). */
+export const MAX_DRAFT_TEXT = 200_000;
+export const MAX_DRAFT_IMAGES = 64;
+
 export interface TokenEstimate {
   promptTokens: number;
   contextLength: number;
@@ -255,6 +267,17 @@ export const requests = {
   'images.plan': { input: imageInput, output: z.custom<TilePlan>() },
   /** Bytes of a stored image, for showing it (the renderer makes a blob: URL). */
   'images.get': { input: z.object({ sha256: imageInput.shape.sha256 }), output: z.custom<Uint8Array>() },
+  /** The thread's draft, or null when it has none. */
+  'drafts.get': { input: z.object({ threadId: id }), output: z.custom<Draft | null>() },
+  /** Replaces the thread's draft; nothing in it (no text, no image) clears it (answer: null). */
+  'drafts.save': {
+    input: z.object({
+      threadId: id,
+      text: z.string().max(MAX_DRAFT_TEXT),
+      images: z.array(imageInput).max(MAX_DRAFT_IMAGES),
+    }),
+    output: z.custom<Draft | null>(),
+  },
   'chat.estimate': {
     input: z.object({ threadId: id, parentId: id.nullable(), content: contentSchema }),
     output: z.custom<TokenEstimate>(),

@@ -14,6 +14,7 @@ import type { Context } from './context.ts';
 import { syncEngine, syncIfNoModel } from './context.ts';
 import type { Logger } from './dispatch.ts';
 import { downloadHandlers } from './downloads.ts';
+import { draftHandlers, sendClearingDraft } from './drafts.ts';
 import { HubConfig, memoryTokenStore } from './hub-config.ts';
 import type { TokenStore } from './hub-config.ts';
 import type { EngineHost } from './engine-host.ts';
@@ -115,6 +116,8 @@ export function createServices(options: ServicesOptions): Services {
     ...threadHandlers(ctx, chat.queue),
     ...imageHandlers(ctx),
     ...chat.handlers,
+    'chat.send': sendClearingDraft(store, chat.handlers['chat.send']),
+    ...draftHandlers(ctx),
     ...settingsHandlers(ctx),
     ...downloadHandlers(ctx),
   };

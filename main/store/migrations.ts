@@ -143,6 +143,20 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE messages ADD COLUMN token_ids BLOB;
       `),
   },
+  {
+    name: 'drafts',
+    up: (db) =>
+      db.exec(`
+        -- A thread's unsent question. Soft delete leaves it (undo brings it back); purging the thread
+        -- removes it. images: [{sha256, name, mime, width, height, detail}], rows of the images table.
+        CREATE TABLE drafts (
+          thread_id TEXT PRIMARY KEY REFERENCES threads(id) ON DELETE CASCADE,
+          text TEXT NOT NULL,
+          images TEXT NOT NULL CHECK (json_valid(images)),
+          updated_at INTEGER NOT NULL
+        );
+      `),
+  },
 ];
 
 /**

@@ -12,8 +12,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { TesseraError } from '../../app/errors.ts';
-import type { Message, Settings, Thread, ThreadDetail, ThreadSummary } from '../../app/ipc/contract.ts';
+import type {
+  Draft,
+  ImageRef,
+  Message,
+  Settings,
+  Thread,
+  ThreadDetail,
+  ThreadSummary,
+} from '../../app/ipc/contract.ts';
 import { DownloadTable } from './downloads.ts';
+import { DraftTable } from './drafts.ts';
 import { notFound } from './errors.ts';
 import { toJson, toMarkdown, type ExportImage } from './export.ts';
 import { ImageFiles, isSha256, sha256Hex } from './images.ts';
@@ -177,6 +186,7 @@ function prepare(db: Database.Database) {
 class SqliteStore implements Store {
   private readonly sql: ReturnType<typeof prepare>;
   private readonly downloads: DownloadTable;
+  private readonly drafts: DraftTable;
 
   constructor(
     private readonly db: Database.Database,
@@ -185,6 +195,7 @@ class SqliteStore implements Store {
   ) {
     this.sql = prepare(db);
     this.downloads = new DownloadTable(db);
+    this.drafts = new DraftTable(db);
   }
 
   private tx<T>(fn: () => T): T {
@@ -411,6 +422,31 @@ class SqliteStore implements Store {
     const row = this.sql.image.get(sha256);
     if (!row) return null;
     return { sha256: row.sha256, name: row.name, mime: row.mime, width: row.width, height: row.height };
+  }
+
+  // Drafts --------------------------------------------------------------------------------------------
+
+  getDraft(threadId: string): Draft | null {
+    return this.drafts.get(threadId);
+  }
+
+  saveDraft(threadId: string, draft: { text: string; images: readonly ImageRef[] }): Draft | null {
+    return this.tx(() => {
+      this.liveThread(threadId);
+      if (draft.text === '' && draft.images.length === 0) {
+        this.drafts.delete(threadId);
+        return null;
+      }
+      for (const image of draft.images) {
+        if (this.sql.imageExists.get(image.sha256) === undefined) throw notFound('Image', image.sha256);
+      }
+      this.drafts.save(threadId, draft.text, draft.images, this.now());
+      return this.drafts.get(threadId);
+    });
+  }
+
+  clearDraft(threadId: string): void {
+    this.drafts.delete(threadId);
   }
 
   // Settings ------------------------------------------------------------------------------------------

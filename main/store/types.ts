@@ -5,6 +5,7 @@
 import type { GenerationStats } from '../../app/chat.ts';
 import type {
   DownloadJob,
+  Draft,
   ImageRef,
   Message,
   MessagePart,
@@ -88,6 +89,13 @@ export interface Store {
   putImage(bytes: Uint8Array, meta: Omit<ImageRef, 'sha256' | 'detail'>): { sha256: string };
   getImageBytes(sha256: string): Uint8Array | null;
   getImageMeta(sha256: string): Omit<ImageRef, 'detail'> | null;
+
+  // Drafts: one per thread. Soft delete keeps it (restore brings it back); purging the thread removes it.
+  // No image is ever collected, so a draft's images stay in the store for as long as it needs them.
+  getDraft(threadId: string): Draft | null;
+  /** NOT_FOUND for a deleted thread or an image not stored; no text and no images clear it (null). */
+  saveDraft(threadId: string, draft: { text: string; images: readonly ImageRef[] }): Draft | null;
+  clearDraft(threadId: string): void;
 
   // Settings.
   getSettings(): Settings;

@@ -7,6 +7,7 @@
 import type {
   Api,
   DownloadJob,
+  Draft,
   EventName,
   Events,
   HubSettings,
@@ -21,6 +22,7 @@ import { parseRequest } from '../../app/ipc/contract.ts';
 import { chatHandlers } from './fake/chat.ts';
 import { ANSWER } from './fake/data.ts';
 import { type DownloadControls, downloads } from './fake/downloads.ts';
+import { draftHandlers, sendClearingDraft } from './fake/drafts.ts';
 import { imageHandlers } from './fake/images.ts';
 import { modelHandlers } from './fake/models.ts';
 import { settingsHandlers } from './fake/settings.ts';
@@ -38,6 +40,7 @@ export interface FakeApi extends DownloadControls {
   threads: Map<string, Thread>;
   messages: Map<string, Message>;
   images: Map<string, { ref: ImageRef; bytes: Uint8Array }>;
+  drafts: Map<string, Draft>;
   settings: Settings;
   /** The installed models (the same array `models.list` answers from; downloads add to it). */
   models: ModelEntry[];
@@ -59,10 +62,13 @@ function ownRealm(input: unknown): unknown {
 export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
   const state = createState(options);
   const download = downloads(state);
+  const chat = chatHandlers(state);
   const defaults: HandlersOf<RequestName> = {
     ...threadHandlers(state),
     ...imageHandlers(state),
-    ...chatHandlers(state),
+    ...chat,
+    'chat.send': sendClearingDraft(state, chat['chat.send']),
+    ...draftHandlers(state),
     ...modelHandlers(state),
     ...download.handlers,
     ...settingsHandlers(state),
@@ -96,6 +102,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
     threads: state.threads,
     messages: state.messages,
     images: state.images,
+    drafts: state.drafts,
     settings: state.settings,
     models: state.models,
     downloads: state.downloads,

@@ -1,4 +1,4 @@
-import type { ImageRef, RequestInput, TokenEstimate } from '../../../app/ipc/contract.ts';
+import type { Draft, ImageRef, RequestInput, TokenEstimate } from '../../../app/ipc/contract.ts';
 import type { Detail, TilePlan } from '../../../app/tile-plan.ts';
 import { attachmentProblem, namePastedFiles, readBytes } from '../../lib/attachments.ts';
 import { describeError } from '../../lib/errors.ts';
@@ -46,6 +46,10 @@ export interface ComposerSlice {
   replanAttachments(): Promise<void>;
   refreshEstimate(): Promise<void>;
   send(): Promise<boolean>;
+  /** Empties the composer (another thread opened); its stored images' previews stay cached. */
+  clearComposer(): void;
+  /** Shows a thread's saved draft: its text, and its images as ready cards with their plans fetched again. */
+  restoreDraft(draft: Draft): void;
 }
 
 type Content = RequestInput<'chat.send'>['content'];
@@ -82,6 +86,15 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
       }));
     }
     const find = (key: string) => get().attachments.find((a) => a.key === key);
+
+    // A stored image's preview is handed to the URL cache (a restored draft shows it again); a local one,
+    // never stored, is released. A URL the cache already holds is never released here.
+    function dropPreview(attachment: Attachment): void {
+      const { previewUrl, image } = attachment;
+      if (!previewUrl || (image && images.peek(image.sha256) === previewUrl)) return;
+      if (image && attachment.status === 'ready') images.adopt(image.sha256, previewUrl);
+      else images.release(previewUrl);
+    }
 
     async function fetchPlan(key: string, detail: Detail): Promise<void> {
       const attachment = find(key);
@@ -159,7 +172,8 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
 
       removeAttachment(key) {
         const attachment = find(key);
-        if (attachment?.previewUrl) images.release(attachment.previewUrl);
+        if (attachment?.previewUrl && images.peek(attachment.image?.sha256 ?? '') !== attachment.previewUrl)
+          images.release(attachment.previewUrl);
         set((state) => ({ attachments: state.attachments.filter((a) => a.key !== key) }));
       },
 
@@ -202,6 +216,35 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
             ? { value: result.value, loading: false, error: null }
             : { value: null, loading: false, error: describeError(result.error) },
         });
+      },
+
+      clearComposer() {
+        get().attachments.forEach(dropPreview);
+        set({ draft: '', attachments: [] });
+      },
+
+      restoreDraft(saved) {
+        const restored = saved.images.map((image): Attachment => ({
+          key: `attachment-${nextKey++}`,
+          name: image.name,
+          size: 0, // not known without the bytes; nothing shows it
+          previewUrl: images.peek(image.sha256) ?? null,
+          status: 'ready',
+          error: null,
+          image,
+          detail: image.detail,
+          plans: {},
+        }));
+        get().attachments.forEach(dropPreview);
+        set({ draft: saved.text, attachments: restored });
+        for (const { key, image, detail, previewUrl } of restored) {
+          if (!previewUrl && image)
+            void images
+              .load(image.sha256, image.mime)
+              .then((url) => url && update(key, () => ({ previewUrl: url })));
+          // The plans are the active model's, which may not be the one the draft was written under.
+          void fetchPlan(key, detail).then(() => fetchPlan(key, other(detail)));
+        }
       },
 
       async send() {

@@ -71,6 +71,8 @@ function bumpToTop(list: ThreadSummary[], thread: Thread): ThreadSummary[] {
 export const createThreadsSlice: SliceCreator<ThreadsSlice> = ({ api }) => {
   // Sequence numbers drop answers that arrive after a newer request was made (fast typing in search).
   let listSeq = 0;
+  // One creation at a time: a send and the first draft save of an empty app both ask for a thread.
+  let creating: Promise<Thread | null> | null = null;
   return (set, get) => ({
     threadList: [],
     threadListLoaded: false,
@@ -126,23 +128,27 @@ export const createThreadsSlice: SliceCreator<ThreadsSlice> = ({ api }) => {
     async newThread() {
       const current = get().current;
       if (current && current.messages.length === 0) return current.thread;
-      const result = await api['threads.create']({ title: NEW_THREAD_TITLE });
-      if (!result.ok) {
-        get().pushToast({
-          message: `Could not create a thread: ${describeError(result.error)}`,
-          tone: 'error',
-        });
-        return null;
-      }
-      const thread = result.value;
-      set((state) => ({
-        threadList: state.threadQuery
-          ? state.threadList
-          : [summaryOf(thread), ...state.threadList.filter((t) => t.id !== thread.id)],
-        currentThreadId: thread.id,
-        current: makeCurrent(thread, []),
-      }));
-      return thread;
+      if (creating) return creating;
+      creating = (async () => {
+        const result = await api['threads.create']({ title: NEW_THREAD_TITLE });
+        if (!result.ok) {
+          get().pushToast({
+            message: `Could not create a thread: ${describeError(result.error)}`,
+            tone: 'error',
+          });
+          return null;
+        }
+        const thread = result.value;
+        set((state) => ({
+          threadList: state.threadQuery
+            ? state.threadList
+            : [summaryOf(thread), ...state.threadList.filter((t) => t.id !== thread.id)],
+          currentThreadId: thread.id,
+          current: makeCurrent(thread, []),
+        }));
+        return thread;
+      })().finally(() => (creating = null));
+      return creating;
     },
 
     async renameThread(id, title) {

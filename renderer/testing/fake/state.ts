@@ -6,6 +6,7 @@ import type { ErrorCode } from '../../../app/errors.ts';
 import type {
   CatalogView,
   DownloadJob,
+  Draft,
   EngineStatus,
   EventName,
   Events,
@@ -60,6 +61,8 @@ export interface FakeState {
   deleted: Set<string>;
   messages: Map<string, Message>;
   images: Map<string, { ref: ImageRef; bytes: Uint8Array }>;
+  /** Unsent questions by thread id. */
+  drafts: Map<string, Draft>;
   /** The installed models (the same array `models.list` answers from; downloads add to it). */
   models: ModelEntry[];
   downloads: Map<string, DownloadJob>;
@@ -103,6 +106,7 @@ export function createState(options: FakeApiOptions): FakeState {
     deleted: new Set(),
     messages: new Map(),
     images: new Map(),
+    drafts: new Map(),
     models,
     downloads: new Map(),
     hub: { endpoint: DEFAULT_ENDPOINT, endpointSource: 'default', hasToken: false },
