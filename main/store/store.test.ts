@@ -167,19 +167,25 @@ describe('settings', () => {
       theme: 'system',
       sampling: { temperature: 0, maxTokens: 512, topP: 1 },
       systemPrompt: '',
+      contextOverflow: 'stop',
     });
   });
 
   it('merges changes, sampling field by field, and keeps them', () => {
     const { store, dir } = tempStore();
     store.updateSettings({ theme: 'dark', activeModelId: 'smol' });
-    const next = store.updateSettings({ sampling: { temperature: 0.5 }, activeModelId: undefined });
+    const next = store.updateSettings({
+      sampling: { temperature: 0.5 },
+      activeModelId: undefined,
+      contextOverflow: 'drop-oldest',
+    });
     expect(next).toEqual({
       activeModelId: 'smol',
       device: 'auto',
       theme: 'dark',
       sampling: { temperature: 0.5, maxTokens: 512, topP: 1 },
       systemPrompt: '',
+      contextOverflow: 'drop-oldest',
     });
     expect(store.updateSettings({ activeModelId: null }).activeModelId).toBeNull();
     store.close();
