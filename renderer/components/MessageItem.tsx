@@ -19,6 +19,7 @@ export const MessageItem = memo(function MessageItem({
   siblings,
   busy,
   leftOut = false,
+  firstImage = 1,
 }: {
   message: Message;
   siblings: SiblingInfo;
@@ -26,10 +27,12 @@ export const MessageItem = memo(function MessageItem({
   busy: boolean;
   /** The latest answer's prompt left this message out to fit the context window. */
   leftOut?: boolean;
+  /** The number of this message's first image, counted across the thread as the model sees them. */
+  firstImage?: number;
 }) {
   const item =
     message.role === 'user' ? (
-      <Question message={message} siblings={siblings} busy={busy} />
+      <Question message={message} siblings={siblings} busy={busy} firstImage={firstImage} />
     ) : (
       <Answer message={message} siblings={siblings} busy={busy} />
     );
@@ -42,7 +45,17 @@ export const MessageItem = memo(function MessageItem({
   );
 });
 
-function Question({ message, siblings, busy }: { message: Message; siblings: SiblingInfo; busy: boolean }) {
+function Question({
+  message,
+  siblings,
+  busy,
+  firstImage,
+}: {
+  message: Message;
+  siblings: SiblingInfo;
+  busy: boolean;
+  firstImage: number;
+}) {
   const [editing, setEditing] = useState(false);
   const text = messageText(message);
   const images = message.parts.flatMap((p) => (p.type === 'image' ? [p.image] : []));
@@ -57,7 +70,7 @@ function Question({ message, siblings, busy }: { message: Message; siblings: Sib
         <ol className="message-images" aria-label="Images">
           {images.map((image, i) => (
             <li key={`${image.sha256}-${i}`}>
-              <MessageImage image={image} label={`Image ${i + 1}`} />
+              <MessageImage image={image} label={`Image ${firstImage + i}`} />
             </li>
           ))}
         </ol>

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../app/ipc/contract.ts';
 import { loadAll } from '../state/store.ts';
 import { fakeStats } from '../testing/fake-api.ts';
-import { must, settle } from '../testing/harness.ts';
+import { must, pngFile, settle, until } from '../testing/harness.ts';
 import { renderWithServices } from '../testing/render.tsx';
 import { MessageList } from './MessageList.tsx';
 
@@ -107,6 +107,27 @@ describe('MessageList', () => {
     const answer = within(screen.getAllByTestId('message-item')[1] as HTMLElement);
     expect(answer.queryByTestId('regenerate-button')).toBeNull();
     expect(answer.queryByTestId('copy-message')).toBeNull();
+  });
+
+  it('numbers images across the thread, as the model reads them', async () => {
+    const view = renderWithServices(<MessageList />);
+    const ask = async (files: File[], text: string) => {
+      await act(async () => {
+        view.store.getState().addFiles(files, 'picker');
+        await until(() => view.store.getState().attachments.every((a) => a.status === 'ready'), 'uploads');
+        view.store.getState().setDraft(text);
+        await view.store.getState().send();
+      });
+      const answerId = view.store.getState().current?.thread.currentLeafId ?? '';
+      finish({ ...view, answerId }, answerId, { parts: [{ type: 'text', text: 'Seen.' }] });
+    };
+    await act(() => loadAll(view.store));
+    await ask([pngFile('a.png'), pngFile('b.png')], 'Compare these.');
+    await ask([pngFile('c.png')], 'And this one?');
+    const labels = screen
+      .getAllByTestId('message-image')
+      .map((b) => b.getAttribute('aria-label')?.split(':')[0]);
+    expect(labels).toEqual(['Image 1', 'Image 2', 'Image 3']);
   });
 
   it('edits a question and resends it as a new version', async () => {

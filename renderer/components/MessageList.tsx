@@ -54,6 +54,13 @@ export function MessageList() {
   // Messages the latest answer's prompt left out to fit the context window: marked, never hidden.
   const lastAnswer = [...items].reverse().find((i) => i.message.role === 'assistant')?.message;
   const leftOut = new Set(lastAnswer?.stats?.dropped ?? []);
+  // Images are numbered across the branch shown, in the order the model reads them.
+  const firstImage = new Map<string, number>();
+  let imagesBefore = 0;
+  for (const { message } of items) {
+    firstImage.set(message.id, imagesBefore + 1);
+    imagesBefore += message.parts.filter((p) => p.type === 'image').length;
+  }
 
   return (
     <div
@@ -80,6 +87,7 @@ export function MessageList() {
             siblings={siblings}
             busy={streamingId !== null}
             leftOut={leftOut.has(message.id)}
+            firstImage={firstImage.get(message.id) ?? 1}
           />
         ))}
       </div>
