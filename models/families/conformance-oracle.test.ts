@@ -1,6 +1,10 @@
-/** The shared transformers.js oracle suite (models/testing/oracle-suite.ts) on every registered family's tiny models. */
-import { describe, expect, it } from 'vitest';
-import { describeNoOracle, describeOracleConformance } from '../testing/oracle-suite.ts';
+/**
+ * The shared transformers.js oracle suite (models/testing/oracle-suite.ts) on every registered family's tiny
+ * models: every other test model in registry order here, the rest in conformance-oracle-odd.test.ts, so that the
+ * two test workers share the work.
+ */
+import { expect, it } from 'vitest';
+import { describeOracleRegistry } from '../testing/oracle-suite.ts';
 import { FAMILIES } from './registry.ts';
 import { ORACLE } from './testing.ts';
 
@@ -12,14 +16,4 @@ it('every registered family is in the oracle table (with test models, or why the
   }
 });
 
-for (const family of FAMILIES) {
-  const entry = ORACLE[family.name];
-  if (entry === undefined) continue;
-  if ('notCompared' in entry) {
-    describeNoOracle(family.name, entry.notCompared);
-    continue;
-  }
-  describe.each(entry.map((c) => [c.label, c] as const))('%s against transformers.js', (_label, c) => {
-    describeOracleConformance(c);
-  });
-}
+describeOracleRegistry(ORACLE, FAMILIES, { index: 0, of: 2 });

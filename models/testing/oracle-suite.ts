@@ -184,9 +184,28 @@ export function describeOracleConformance(c: OracleConformance): void {
   }
 }
 
-/** A family transformers.js cannot run, and why: listed, never silently left out. */
-export function describeNoOracle(label: string, reason: string): void {
-  describe(label, () => {
-    it.skip(`no transformers.js oracle — ${reason}`, () => {});
+/**
+ * The suite on the test models of these families from the table, or on every `shard.of`-th of them from
+ * `shard.index`; a family listed as not compared shows its reason as a skipped test, never silently left out.
+ */
+export function describeOracleRegistry(
+  table: Readonly<Record<string, readonly OracleConformance[] | NotCompared>>,
+  families: readonly { name: string }[],
+  shard: { index: number; of: number } = { index: 0, of: 1 },
+): void {
+  const models: OracleConformance[] = [];
+  for (const family of families) {
+    const entry = table[family.name];
+    if (entry === undefined) continue;
+    if (!notCompared(entry)) {
+      models.push(...entry);
+    } else if (shard.index === 0) {
+      const reason = entry.notCompared;
+      describe(family.name, () => it.skip(`no transformers.js oracle — ${reason}`, () => {}));
+    }
+  }
+  const mine = models.filter((_, i) => i % shard.of === shard.index);
+  describe.each(mine.map((c) => [c.label, c] as const))('%s against transformers.js', (_label, c) => {
+    describeOracleConformance(c);
   });
 }
