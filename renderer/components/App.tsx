@@ -67,12 +67,12 @@ export function App() {
   }, [currentThreadId]);
   return (
     <div className={`app${sidebarOpen ? '' : ' app-sidebar-closed'}`} data-testid="app">
-      <ConnectionBanner />
       <Sidebar open={sidebarOpen} />
       {sidebarOpen && (
         <div className="sidebar-scrim" aria-hidden="true" onClick={() => setSidebarOpen(false)} />
       )}
       <main className="main">
+        <ConnectionBanner />
         <Header sidebarOpen={sidebarOpen} onToggleSidebar={() => setSidebarOpen((open) => !open)} />
         <Conversation />
         <Composer />

@@ -13,23 +13,26 @@ const LABELS: Record<EngineState, string> = {
 /** The engine's state at a glance; details (and the crash message) in Settings. */
 export function EngineIndicator() {
   const engine = useApp((s) => s.engine);
+  // Without a connection to Tessera the last known state is stale: say so rather than "Ready".
+  const offline = useApp((s) => s.connection !== null && s.connection.status !== 'open');
   const { openDialog } = useActions();
   if (!engine) return null;
-  const label = LABELS[engine.state] ?? engine.state;
-  const detail = engine.error ? `: ${engine.error.message}` : '';
+  const state = offline ? 'disconnected' : engine.state;
+  const label = offline ? 'Disconnected' : (LABELS[engine.state] ?? engine.state);
+  const detail = !offline && engine.error ? `: ${engine.error.message}` : '';
   return (
     <button
       type="button"
-      className={`engine engine-${engine.state}`}
+      className={`engine engine-${state}`}
       data-testid="engine-status"
-      data-state={engine.state}
+      data-state={state}
       aria-label={`Engine ${label}${detail}. Open settings`}
       title={`Engine ${label}${detail}`}
       onClick={() => openDialog({ kind: 'settings' })}
     >
       <span className="engine-dot" aria-hidden="true" />
       <span className="engine-label">{label}</span>
-      {engine.state === 'crashed' && engine.error && (
+      {!offline && engine.state === 'crashed' && engine.error && (
         <span className="engine-error">{engine.error.message}</span>
       )}
     </button>
