@@ -143,13 +143,15 @@ describe('downloadModel', () => {
 
   it('restarts from zero when the server ignores Range', async () => {
     const before = hub.requests.length;
-    hub.inject({ kind: 'reset', path: BIG, afterBytes: 100_000 });
+    // Cut with a clean close, not a reset: a TCP reset may discard bytes the client has not read yet, and
+    // then there is nothing to resume from (and no Range to ignore) on a busy machine.
+    hub.inject({ kind: 'truncate', path: BIG, afterBytes: 100_000 });
     hub.inject({ kind: 'ignore-range', path: BIG });
     const { dir } = await downloadModel({ repo: REPO, modelsDir: fresh(), client: options() });
     const cdn = hub.requests.slice(before).filter((r) => r.file === BIG && r.url.startsWith('/cdn/'));
     expect(cdn.map((r) => [r.status, r.range, r.fault])).toEqual([
-      [200, undefined, 'reset'],
-      [200, expect.stringMatching(/^bytes=\d+-$/), 'ignore-range'],
+      [200, undefined, 'truncate'],
+      [200, 'bytes=100000-', 'ignore-range'],
     ]);
     await expectIdentical(dir);
   });
