@@ -264,10 +264,11 @@ export class EngineHost {
       });
       throw error;
     }
+    // Marked before the process is even ready: choosing another model meanwhile stops this one at once.
+    running.loadingKey = key;
+    running.loadedKey = null;
     try {
       await withTimeout(running.client.ready, this.policy.readyTimeoutMs, () => running.process.kill());
-      running.loadingKey = key;
-      running.loadedKey = null;
       const info = await running.client.request('load', {
         dir: target.dir,
         device: engineDevice(target.device),
@@ -279,6 +280,7 @@ export class EngineHost {
       }
       return running.client;
     } catch (error) {
+      running.loadingKey = null;
       // A crash is reported by onExit (which schedules the restart); a load failure leaves the process up.
       if (running === this.running && !(error instanceof TesseraError && error.code === 'ENGINE_CRASHED')) {
         const { code, message }: WireError =
