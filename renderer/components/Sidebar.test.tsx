@@ -43,6 +43,19 @@ describe('Sidebar', () => {
     expect(screen.getAllByTestId('thread-item').map((r) => r.dataset.threadId)).toHaveLength(1);
   });
 
+  it("shows a search result's snippet as plain text with the match marked", async () => {
+    const view = await sidebarWith(1);
+    act(() =>
+      view.store.setState({
+        threadQuery: 'orange',
+        threadList: [{ id: 't1', title: 'Cats', updatedAt: 1, snippet: '…the **Orange** cat sat on `mat`…' }],
+      }),
+    );
+    const snippet = screen.getByTestId('thread-snippet');
+    expect(snippet.textContent).toBe('…the Orange cat sat on mat…');
+    expect([...snippet.querySelectorAll('mark')].map((m) => m.textContent)).toEqual(['Orange']);
+  });
+
   it('renames inline: Enter saves, Escape cancels', async () => {
     const view = await sidebarWith(2);
     const row = must(screen.getAllByTestId('thread-item')[0]);

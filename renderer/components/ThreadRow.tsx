@@ -1,7 +1,8 @@
 import { memo, useState } from 'react';
 import type { ThreadSummary } from '../../app/ipc/contract.ts';
 import { formatWhen } from '../lib/format.ts';
-import { useActions } from '../state/context.tsx';
+import { highlight, stripMarkdown } from '../lib/search-snippet.ts';
+import { useActions, useApp } from '../state/context.tsx';
 import { PencilIcon, TrashIcon } from './Icons.tsx';
 import { IconButton } from './IconButton.tsx';
 
@@ -56,7 +57,7 @@ export const ThreadRow = memo(function ThreadRow({
         >
           <span className="thread-title">{thread.title || 'Untitled'}</span>
           <span className="thread-when">{formatWhen(thread.updatedAt)}</span>
-          {thread.snippet && <span className="thread-snippet">{thread.snippet}</span>}
+          {thread.snippet && <Snippet text={thread.snippet} />}
         </button>
       )}
       {!renaming && (
@@ -82,6 +83,18 @@ export const ThreadRow = memo(function ThreadRow({
 });
 
 /** Enter or leaving the field saves; Escape cancels (onDone(null)). */
+/** A search result's excerpt: plain text, the searched words marked. */
+function Snippet({ text }: { text: string }) {
+  const query = useApp((s) => s.threadQuery);
+  return (
+    <span className="thread-snippet" data-testid="thread-snippet">
+      {highlight(stripMarkdown(text), query).map((segment, i) =>
+        segment.match ? <mark key={i}>{segment.text}</mark> : segment.text,
+      )}
+    </span>
+  );
+}
+
 function RenameInput({ initial, onDone }: { initial: string; onDone: (title: string | null) => void }) {
   const [value, setValue] = useState(initial);
   const [finished, setFinished] = useState(false);
