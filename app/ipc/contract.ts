@@ -28,6 +28,9 @@ export interface Thread {
   modelId: string | null;
   systemPrompt: string | null;
   temperature: number | null;
+  topP: number | null;
+  maxTokens: number | null;
+  contextOverflow: ContextOverflow | null;
 }
 
 export interface ThreadSummary {
@@ -241,6 +244,9 @@ export const requests = {
       modelId: id.nullable().optional(),
       systemPrompt: z.string().max(20_000).nullable().optional(),
       temperature: z.number().min(0).max(2).nullable().optional(),
+      topP: z.number().min(0.01).max(1).nullable().optional(),
+      maxTokens: z.number().int().min(1).max(1_000_000).nullable().optional(),
+      contextOverflow: z.enum(CONTEXT_OVERFLOW).nullable().optional(),
     }),
     output: z.custom<Thread>(),
   },

@@ -159,7 +159,7 @@ function prepare(ctx: Context, messageId: string): PreparedJob {
   const tokenIds = (id: string) => store.tokenIdsOf(id);
   const messages = chatMessages(path, systemPrompt, bytes, tokenIds);
   const request = { threadId: thread.id, messages, sampling: samplingOf(thread, settings, ctx.sampling) };
-  const policy = settings.contextOverflow;
+  const policy = thread.contextOverflow ?? settings.contextOverflow;
   if (policy === 'stop') return { request, target: targetFor(ctx, thread) };
   const { contextLength } = ctx.models.resolve(thread.modelId ?? settings.activeModelId);
   // Room for an answer: the prompt leaves a share of the window, up to the answer's maximum length.

@@ -15,7 +15,12 @@ export function systemPromptOf(thread: Thread, settings: Settings): string {
 
 export function samplingOf(thread: Thread, settings: Settings, extra: Partial<Sampling> = {}): Sampling {
   const { temperature, maxTokens, topP } = settings.sampling;
-  return { temperature: thread.temperature ?? temperature, maxTokens, topP, ...extra };
+  return {
+    temperature: thread.temperature ?? temperature,
+    maxTokens: thread.maxTokens ?? maxTokens,
+    topP: thread.topP ?? topP,
+    ...extra,
+  };
 }
 
 export function chatMessages(

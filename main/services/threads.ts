@@ -1,5 +1,6 @@
 /** threads.*: straight to the store, plus the checks and events the UI relies on. */
 import type { Handlers, Thread } from '../../app/ipc/contract.ts';
+import type { ThreadChanges } from '../store/types.ts';
 import type { Context } from './context.ts';
 import { notFound } from './errors.ts';
 import type { GenerationQueue } from './generation.ts';
@@ -30,13 +31,24 @@ export function threadHandlers(ctx: Context, queue: GenerationQueue): ThreadHand
     'threads.create': async ({ title }) => changed(store.createThread(title)),
     'threads.get': async ({ id }) => detail(id),
     'threads.rename': async ({ id, title }) => (detail(id), changed(store.renameThread(id, title))),
-    'threads.update': async ({ id, modelId, systemPrompt, temperature }) => {
+    'threads.update': async ({
+      id,
+      modelId,
+      systemPrompt,
+      temperature,
+      topP,
+      maxTokens,
+      contextOverflow,
+    }) => {
       detail(id);
       if (modelId) ctx.models.get(modelId);
-      const changes: Partial<Pick<Thread, 'modelId' | 'systemPrompt' | 'temperature'>> = {};
+      const changes: ThreadChanges = {};
       if (modelId !== undefined) changes.modelId = modelId;
       if (systemPrompt !== undefined) changes.systemPrompt = systemPrompt;
       if (temperature !== undefined) changes.temperature = temperature;
+      if (topP !== undefined) changes.topP = topP;
+      if (maxTokens !== undefined) changes.maxTokens = maxTokens;
+      if (contextOverflow !== undefined) changes.contextOverflow = contextOverflow;
       return changed(store.updateThread(id, changes));
     },
     'threads.delete': async ({ id }) => {

@@ -157,6 +157,16 @@ export const MIGRATIONS: readonly Migration[] = [
         );
       `),
   },
+  {
+    name: 'per-thread top-p, answer length and context overflow',
+    up: (db) =>
+      db.exec(`
+        -- NULL: the settings' default, as for temperature.
+        ALTER TABLE threads ADD COLUMN top_p REAL;
+        ALTER TABLE threads ADD COLUMN max_tokens INTEGER;
+        ALTER TABLE threads ADD COLUMN context_overflow TEXT;
+      `),
+  },
 ];
 
 /**

@@ -12,7 +12,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { TesseraError } from '../../app/errors.ts';
+import { CONTEXT_OVERFLOW } from '../../app/ipc/contract.ts';
 import type {
+  ContextOverflow,
   Draft,
   ImageRef,
   Message,
@@ -31,7 +33,14 @@ import type { MessageRow } from './messages.ts';
 import { migrate } from './migrations.ts';
 import { LIST_SQL, SEARCH_SQL, toFtsQuery } from './queries.ts';
 import { LOCAL_KEYS, localSettingsFrom, mergeSettings, settingsFrom } from './settings.ts';
-import type { LocalSettings, NewMessage, SettingsChanges, Store, StoredDownload } from './types.ts';
+import type {
+  LocalSettings,
+  NewMessage,
+  SettingsChanges,
+  Store,
+  StoredDownload,
+  ThreadChanges,
+} from './types.ts';
 
 export { UNTITLED } from './messages.ts';
 
@@ -72,6 +81,9 @@ interface ThreadRow {
   model_id: string | null;
   system_prompt: string | null;
   temperature: number | null;
+  top_p: number | null;
+  max_tokens: number | null;
+  context_overflow: string | null;
   deleted_at: number | null;
 }
 
@@ -85,7 +97,7 @@ interface ImageRow {
 }
 
 const THREAD_COLUMNS =
-  'id, title, created_at, updated_at, current_leaf_id, model_id, system_prompt, temperature, deleted_at';
+  'id, title, created_at, updated_at, current_leaf_id, model_id, system_prompt, temperature, top_p, max_tokens, context_overflow, deleted_at';
 const MESSAGE_COLUMNS = 'id, thread_id, parent_id, role, parts, tail, status, created_at, stats, error';
 
 function toThread(row: ThreadRow): Thread {
@@ -98,6 +110,11 @@ function toThread(row: ThreadRow): Thread {
     modelId: row.model_id,
     systemPrompt: row.system_prompt,
     temperature: row.temperature,
+    topP: row.top_p,
+    maxTokens: row.max_tokens,
+    contextOverflow: (CONTEXT_OVERFLOW as readonly string[]).includes(row.context_overflow ?? '')
+      ? (row.context_overflow as ContextOverflow)
+      : null,
   };
 }
 
@@ -120,9 +137,12 @@ function prepare(db: Database.Database) {
       modelId: string | null;
       systemPrompt: string | null;
       temperature: number | null;
+      topP: number | null;
+      maxTokens: number | null;
+      contextOverflow: string | null;
     }>(
-      `UPDATE threads SET model_id = @modelId, system_prompt = @systemPrompt, temperature = @temperature
-       WHERE id = @id`,
+      `UPDATE threads SET model_id = @modelId, system_prompt = @systemPrompt, temperature = @temperature,
+       top_p = @topP, max_tokens = @maxTokens, context_overflow = @contextOverflow WHERE id = @id`,
     ),
     setDeleted: s<[number | null, string]>('UPDATE threads SET deleted_at = ? WHERE id = ?'),
     setLeaf: s<[string, string]>('UPDATE threads SET current_leaf_id = ? WHERE id = ?'),
@@ -263,10 +283,7 @@ class SqliteStore implements Store {
     });
   }
 
-  updateThread(
-    id: string,
-    changes: Partial<Pick<Thread, 'modelId' | 'systemPrompt' | 'temperature'>>,
-  ): Thread {
+  updateThread(id: string, changes: ThreadChanges): Thread {
     return this.tx(() => {
       const row = this.liveThread(id);
       this.sql.updateThread.run({
@@ -274,6 +291,10 @@ class SqliteStore implements Store {
         modelId: changes.modelId === undefined ? row.model_id : changes.modelId,
         systemPrompt: changes.systemPrompt === undefined ? row.system_prompt : changes.systemPrompt,
         temperature: changes.temperature === undefined ? row.temperature : changes.temperature,
+        topP: changes.topP === undefined ? row.top_p : changes.topP,
+        maxTokens: changes.maxTokens === undefined ? row.max_tokens : changes.maxTokens,
+        contextOverflow:
+          changes.contextOverflow === undefined ? row.context_overflow : changes.contextOverflow,
       });
       return toThread(this.liveThread(id));
     });

@@ -17,6 +17,11 @@ import type {
   WireError,
 } from '../../app/ipc/contract.ts';
 
+/** A thread's own settings; absent: unchanged, null: back to the settings' default. */
+export type ThreadChanges = Partial<
+  Pick<Thread, 'modelId' | 'systemPrompt' | 'temperature' | 'topP' | 'maxTokens' | 'contextOverflow'>
+>;
+
 export interface NewMessage {
   threadId: string;
   parentId: string | null;
@@ -53,10 +58,7 @@ export interface Store {
   createThread(title?: string): Thread;
   getThread(id: string): ThreadDetail | null;
   renameThread(id: string, title: string): Thread;
-  updateThread(
-    id: string,
-    changes: Partial<Pick<Thread, 'modelId' | 'systemPrompt' | 'temperature'>>,
-  ): Thread;
+  updateThread(id: string, changes: ThreadChanges): Thread;
   deleteThread(id: string): void;
   restoreThread(id: string): Thread;
   /** Permanently removes soft-deleted threads (at quit and start-up). */

@@ -138,6 +138,57 @@ function ThreadSection() {
         step={0.05}
         onCommit={(value) => void updateThread({ temperature: value })}
       />
+      <OptionalSlider
+        key={`${thread.id}-top-p`}
+        label="Top-p"
+        testId="thread-top-p"
+        value={thread.topP}
+        fallback={defaults?.sampling.topP ?? 1}
+        min={0.05}
+        max={1}
+        step={0.05}
+        onCommit={(value) => void updateThread({ topP: value })}
+      />
+      <label className="field">
+        <span>Maximum answer length (tokens)</span>
+        <input
+          type="number"
+          data-testid="thread-max-tokens"
+          min={1}
+          max={1_000_000}
+          step={1}
+          placeholder={`Default: ${defaults?.sampling.maxTokens ?? 512}`}
+          defaultValue={thread.maxTokens ?? ''}
+          key={`${thread.id}-${thread.maxTokens}`}
+          onBlur={(e) => {
+            const text = e.target.value.trim();
+            const maxTokens = text === '' ? null : Math.min(1_000_000, Math.round(Number(text)));
+            if (maxTokens !== null && !(Number.isFinite(maxTokens) && maxTokens >= 1)) return;
+            if (maxTokens !== thread.maxTokens) void updateThread({ maxTokens });
+          }}
+        />
+      </label>
+      <label className="field">
+        <span>When this conversation no longer fits</span>
+        <select
+          data-testid="thread-context-overflow"
+          value={thread.contextOverflow ?? ''}
+          onChange={(e) =>
+            void updateThread({
+              contextOverflow: e.target.value === '' ? null : (e.target.value as ContextOverflow),
+            })
+          }
+        >
+          <option value="">
+            Default ({OVERFLOW_CHOICES.find((c) => c.value === defaults?.contextOverflow)?.label ?? 'Stop'})
+          </option>
+          {OVERFLOW_CHOICES.map((choice) => (
+            <option key={choice.value} value={choice.value}>
+              {choice.label}
+            </option>
+          ))}
+        </select>
+      </label>
     </Section>
   );
 }

@@ -91,6 +91,9 @@ export function threadHandlers(state: FakeState): HandlersOf<ThreadRequests> {
         modelId: null,
         systemPrompt: null,
         temperature: null,
+        topP: null,
+        maxTokens: null,
+        contextOverflow: null,
       };
       threads.set(thread.id, thread);
       return ok(thread);
@@ -117,6 +120,9 @@ export function threadHandlers(state: FakeState): HandlersOf<ThreadRequests> {
       if (changes.modelId !== undefined) next.modelId = changes.modelId;
       if (changes.systemPrompt !== undefined) next.systemPrompt = changes.systemPrompt;
       if (changes.temperature !== undefined) next.temperature = changes.temperature;
+      if (changes.topP !== undefined) next.topP = changes.topP;
+      if (changes.maxTokens !== undefined) next.maxTokens = changes.maxTokens;
+      if (changes.contextOverflow !== undefined) next.contextOverflow = changes.contextOverflow;
       threads.set(threadId, next);
       return ok(next);
     },
