@@ -80,6 +80,45 @@ describe('Composer', () => {
     expect(screen.getAllByTestId('attachment-item')).toHaveLength(2);
   });
 
+  it('names a pasted PDF by its type, refuses it on its card, and counts pastes per draft', async () => {
+    const { store, fake } = await setup();
+    const input = screen.getByTestId('composer-input');
+    const pdf = new File(['%PDF'], 'image.png', { type: 'application/pdf' });
+    await act(async () => {
+      fireEvent.paste(input, { clipboardData: clipboard({ files: [pdf] }) });
+      fireEvent.paste(input, { clipboardData: clipboard({ files: [pngFile('image.png')] }) });
+      await until(() => store.getState().attachments[1]?.status === 'ready', 'the upload');
+    });
+    const [bad, good] = screen.getAllByTestId('attachment-item');
+    expect(bad?.getAttribute('aria-label')).toMatch(/Pasted file 1\.pdf/);
+    expect(within(must(bad)).getByTestId('attachment-error').textContent).toBe('Not an image');
+    expect(good?.getAttribute('aria-label')).toBe('Image 1: Pasted image 2.png');
+
+    fireEvent.change(input, { target: { value: 'What is this?' } });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('send-button'));
+      await settle();
+    });
+    expect(fake.calls.some((c) => c.name === 'chat.send')).toBe(true);
+    // The refused card stays; the next draft's pastes count from 1 again.
+    await act(async () => {
+      fireEvent.paste(input, { clipboardData: clipboard({ files: [pngFile('image.png')] }) });
+      await until(() => store.getState().attachments.some((a) => a.status === 'ready'), 'the upload');
+    });
+    expect(store.getState().attachments.map((a) => a.name)).toEqual([
+      'Pasted file 1.pdf',
+      'Pasted image 1.png',
+    ]);
+
+    // Another thread's draft: counting starts again.
+    act(() => store.getState().clearComposer());
+    await act(async () => {
+      fireEvent.paste(input, { clipboardData: clipboard({ files: [pngFile('image.png')] }) });
+      await settle();
+    });
+    expect(store.getState().attachments.map((a) => a.name)).toEqual(['Pasted image 1.png']);
+  });
+
   it('shows a tile overlay per ready image and a Low/High control that re-plans it', async () => {
     const { store } = await setup();
     await act(async () => {

@@ -53,6 +53,18 @@ describe('namePastedFiles', () => {
     expect(namePastedFiles([jpeg], first.count, first.names).names).toEqual(['Pasted image 3.jpg']);
   });
 
+  it('names a pasted file that is not an image by its real type', () => {
+    const pdf = new File(['%PDF'], 'image.png', { type: 'application/pdf' });
+    const odd = new File(['x'], 'Report.DOCX', { type: 'application/x-unknown' });
+    const bare = new File(['x'], 'blob', { type: '' });
+    expect(namePastedFiles([pdf, odd, bare, png()], 0, []).names).toEqual([
+      'Pasted file 1.pdf',
+      'Pasted file 2.docx',
+      'Pasted file 3',
+      'Pasted image 4.png',
+    ]);
+  });
+
   it('skips names already attached', () => {
     expect(namePastedFiles([png()], 0, ['Pasted image 1.png']).names).toEqual(['Pasted image 2.png']);
   });

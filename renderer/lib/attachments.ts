@@ -46,22 +46,43 @@ const EXTENSIONS: Record<string, string> = {
 
 const IMAGE_NAME = /\.(png|jpe?g|gif|webp|bmp|tiff?|avif|heic|heif)$/i;
 
+/** Extensions for pasted files that are not images (refused at attach, but named for what they are). */
+const OTHER_EXTENSIONS: Record<string, string> = {
+  'application/pdf': 'pdf',
+  'text/plain': 'txt',
+  'text/html': 'html',
+  'text/csv': 'csv',
+  'application/json': 'json',
+  'application/zip': 'zip',
+};
+
+/** The extension a pasted file is named with: from its type, else its own name's. */
+function pastedExtension(file: Pick<File, 'type' | 'name'>, image: boolean): string {
+  const known = EXTENSIONS[file.type] ?? OTHER_EXTENSIONS[file.type];
+  if (known) return `.${known}`;
+  const own = /\.([A-Za-z0-9]{1,8})$/.exec(file.name)?.[1];
+  if (own) return `.${own.toLowerCase()}`;
+  return image ? '.png' : '';
+}
+
 /**
- * Names for pasted images: "Pasted image 1.png", "Pasted image 2.png", … Clipboard images all arrive as
- * "image.png"; unique names keep them apart in the list and in the stored thread. `count` is how many
- * were named before; names already attached are skipped.
+ * Names for pasted files: "Pasted image 1.png", "Pasted image 2.png", "Pasted file 3.pdf", … Clipboard
+ * images all arrive as "image.png"; unique names keep them apart in the list and in the stored thread.
+ * `count` is how many were named before in this draft; names already attached are skipped.
  */
 export function namePastedFiles(
-  files: readonly File[],
+  files: readonly Pick<File, 'type' | 'name'>[],
   count: number,
   taken: Iterable<string>,
 ): { names: string[]; count: number } {
   const used = new Set(taken);
   const names = files.map((file) => {
+    const image = file.type ? file.type.startsWith('image/') : IMAGE_NAME.test(file.name);
+    const extension = pastedExtension(file, image);
     let name: string;
     do {
       count += 1;
-      name = `Pasted image ${count}.${EXTENSIONS[file.type] ?? 'png'}`;
+      name = `Pasted ${image ? 'image' : 'file'} ${count}${extension}`;
     } while (used.has(name));
     used.add(name);
     return name;

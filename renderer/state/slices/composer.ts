@@ -33,7 +33,7 @@ export type AttachOrigin = 'paste' | 'drop' | 'picker';
 export interface ComposerSlice {
   draft: string;
   attachments: Attachment[];
-  /** Pasted images named so far ("Pasted image N"), so names stay unique for the session. */
+  /** Files pasted into this draft so far ("Pasted image N"); back to 0 when it is sent or replaced. */
   pastedCount: number;
   estimate: EstimateState;
   sending: boolean;
@@ -220,7 +220,7 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
 
       clearComposer() {
         get().attachments.forEach(dropPreview);
-        set({ draft: '', attachments: [] });
+        set({ draft: '', attachments: [], pastedCount: 0 });
       },
 
       restoreDraft(saved) {
@@ -236,7 +236,7 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
           plans: {},
         }));
         get().attachments.forEach(dropPreview);
-        set({ draft: saved.text, attachments: restored });
+        set({ draft: saved.text, attachments: restored, pastedCount: 0 });
         for (const { key, image, detail, previewUrl } of restored) {
           if (!previewUrl && image)
             void images
@@ -254,7 +254,12 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
         const snapshot = { draft: state.draft, attachments: state.attachments };
         const sent = state.attachments.filter((a) => a.status === 'ready');
         // Clear at once so the composer is ready for the next question; put it back if sending fails.
-        set({ sending: true, draft: '', attachments: state.attachments.filter((a) => a.status !== 'ready') });
+        set({
+          sending: true,
+          draft: '',
+          attachments: state.attachments.filter((a) => a.status !== 'ready'),
+          pastedCount: 0,
+        });
 
         let thread = state.current?.thread ?? null;
         if (!thread) thread = await get().newThread();
