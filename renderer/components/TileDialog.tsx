@@ -3,13 +3,14 @@ import { familyName } from '../../app/families.ts';
 import type { ImageRef } from '../../app/ipc/contract.ts';
 import type { Detail, TilePlan } from '../../app/tile-plan.ts';
 import { describeError } from '../lib/errors.ts';
-import { formatSize } from '../lib/format.ts';
-import { describePlan } from '../lib/tile-layout.ts';
+import { formatInt, formatSize } from '../lib/format.ts';
+import { describePlan, enlargedCost, fitWithin } from '../lib/tile-layout.ts';
 import { useImageUrl } from '../lib/use-image-url.ts';
 import { useActions, useApp, useServices } from '../state/context.tsx';
 import { DetailToggle } from './DetailToggle.tsx';
 import { Modal } from './Modal.tsx';
 import { planTotals, TileView } from './TileView.tsx';
+import type { Zoom } from './TileView.tsx';
 
 /** Room for the image inside the dialog (CSS caps the dialog at the window). */
 function stageBox() {
@@ -17,6 +18,22 @@ function stageBox() {
   const height = Math.min(640, Math.max(200, (globalThis.innerHeight || 768) - 300));
   return { width, height };
 }
+
+/** Room for "What the model gets" beside the original. */
+const MODEL_VIEW = { width: 160, height: 160 };
+
+/** The plan's resized aspect differs from the original's (the model gets a squashed or stretched image). */
+function reshaped(plan: TilePlan): boolean {
+  const { original, resized } = plan;
+  if (original.width <= 0 || original.height <= 0 || resized.width <= 0 || resized.height <= 0) return false;
+  const ratio = resized.width / resized.height / (original.width / original.height);
+  return Math.abs(ratio - 1) > 0.02;
+}
+
+const ZOOMS: Array<{ value: Zoom; label: string; hint: string }> = [
+  { value: 'fit', label: 'Fit', hint: 'Fit the image to the dialog (tall images scroll)' },
+  { value: 'actual', label: '100 %', hint: 'One image pixel per screen pixel; scroll to pan' },
+];
 
 /**
  * The tile view, large. From the composer it edits that attachment's detail; from a sent message it shows
@@ -41,6 +58,7 @@ export function TileDialog({
   const [previewDetail, setPreviewDetail] = useState<Detail>(image.detail);
   const [plans, setPlans] = useState<Partial<Record<Detail, TilePlan>>>({});
   const [error, setError] = useState<string | null>(null);
+  const [zoom, setZoom] = useState<Zoom>('fit');
   // An attachment already has a local preview; only sent images need their bytes fetched.
   const stored = useImageUrl(attachment?.previewUrl ? null : image.sha256, image.mime);
   const url = attachment?.previewUrl ?? stored;
@@ -64,7 +82,15 @@ export function TileDialog({
   }, [api, image.sha256, attachment]);
 
   const plan = allPlans[detail] ?? null;
-  const box = stageBox();
+  const chooseDetail = (d: Detail) =>
+    attachment ? void setAttachmentDetail(attachment.key, d) : setPreviewDetail(d);
+  // What the encoder gets, when that is not simply the original's shape (always at Low detail).
+  const modelView = plan && url && (plan.detail === 'low' || reshaped(plan)) ? plan.resized : null;
+  const modelShown = modelView ? fitWithin(modelView, MODEL_VIEW, true) : null;
+  const full = stageBox();
+  const box = modelShown ? { ...full, width: Math.max(200, full.width - MODEL_VIEW.width - 16) } : full;
+  const low = allPlans.low;
+  const enlarged = plan && detail === 'high' && low && enlargedCost(plan, low) ? { plan, low } : null;
   return (
     <Modal title={`${label} — what the model sees`} onClose={onClose} wide testId="tile-dialog">
       <div className="tile-dialog">
@@ -74,18 +100,88 @@ export function TileDialog({
             value={detail}
             plans={allPlans}
             label={attachment ? `Detail for ${label}` : 'Preview detail'}
-            onChange={(d) => (attachment ? void setAttachmentDetail(attachment.key, d) : setPreviewDetail(d))}
+            onChange={chooseDetail}
           />
+          <div className="segmented" role="radiogroup" aria-label="Zoom" data-testid="tile-zoom">
+            {ZOOMS.map((option) => (
+              <button
+                key={option.value}
+                type="button"
+                role="radio"
+                aria-checked={zoom === option.value}
+                data-testid={`zoom-${option.value}`}
+                title={option.hint}
+                tabIndex={zoom === option.value ? 0 : -1}
+                onClick={() => setZoom(option.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+                    e.preventDefault();
+                    setZoom(zoom === 'fit' ? 'actual' : 'fit');
+                  }
+                }}
+              >
+                {option.label}
+              </button>
+            ))}
+          </div>
           {!attachment && detail !== image.detail && (
             <span className="tile-dialog-note">Preview — this image was sent at {image.detail} detail.</span>
           )}
+          {plan && (
+            <span className="tile-dialog-total" data-testid="tile-dialog-total" title={planTotals(plan)}>
+              {formatInt(plan.promptTokens)} tokens
+            </span>
+          )}
         </div>
+        {enlarged && (
+          <p className="tile-upscale-note" data-testid="tile-upscale-note" role="note">
+            <span>
+              This small image is enlarged to {formatSize(enlarged.plan.resized)} at High detail (
+              {formatInt(enlarged.plan.promptTokens)} tokens); Low detail sends it as{' '}
+              {formatInt(enlarged.low.promptTokens)} tokens.
+            </span>
+            <button
+              type="button"
+              className="button small"
+              data-testid="use-low-detail"
+              onClick={() => chooseDetail('low')}
+            >
+              {attachment ? 'Send at Low detail' : 'Preview Low detail'}
+            </button>
+          </p>
+        )}
         {error && !plan ? (
           <p className="message-error" role="alert">
             {error}
           </p>
         ) : (
-          <TileView plan={plan} src={url} box={box} alt={`${label}: ${image.name}`} large busy="Planning…" />
+          <div className="tile-dialog-stage">
+            <TileView
+              plan={plan}
+              src={url}
+              box={box}
+              alt={`${label}: ${image.name}`}
+              large
+              zoom={zoom}
+              busy="Planning…"
+            />
+            {modelView && modelShown && url && (
+              <figure className="tile-model-view" data-testid="tile-model-view">
+                <img
+                  src={url}
+                  alt={`${label} as the model gets it, ${formatSize(modelView)} px`}
+                  width={modelShown.width}
+                  height={modelShown.height}
+                  draggable={false}
+                />
+                <figcaption>
+                  What the model gets
+                  <br />
+                  {formatSize(modelView)} px
+                </figcaption>
+              </figure>
+            )}
+          </div>
         )}
         {plan && (
           <dl className="plan-facts" data-testid="plan-facts">
@@ -101,10 +197,12 @@ export function TileDialog({
             <dd>{familyName(plan.family)}</dd>
           </dl>
         )}
-        <p className="tile-dialog-help">
-          Hover or focus a tile (arrow keys move between tiles) to see the crop of the original it covers, the
-          size the vision encoder receives, and its tokens.
-        </p>
+        {plan && plan.tiles.length > 0 && (
+          <p className="tile-dialog-help" data-testid="tile-dialog-help">
+            Hover or focus a tile (arrow keys move between tiles) to see the crop of the original it covers,
+            the size the vision encoder receives, and its tokens.
+          </p>
+        )}
       </div>
     </Modal>
   );

@@ -16,7 +16,9 @@ it('draws each tile scaled to the displayed size, labelled by row and column', (
   expect(tiles[5]?.style.left).toBe('120px');
   expect(tiles[5]?.style.top).toBe('90px');
   expect(tiles[5]?.style.width).toBe('120px');
-  expect(tiles[5]?.textContent).toBe('R2·C2');
+  expect(tiles[5]?.querySelector('.tile-label')?.textContent).toBe('R2·C2');
+  // 120 × 90 px: room for the token count too.
+  expect(tiles[5]?.querySelector('[data-testid="tile-tokens"]')?.textContent).toBe('64 tokens');
   expect(screen.getByTestId('tile-global-label').textContent).toBe('global 512×512 · 64 tokens');
   expect(screen.getByTestId('tile-caption').textContent).toBe(
     '3 × 4 tiles + global · 832 image tokens · 873 in the prompt',
@@ -80,4 +82,56 @@ it('draws no patch grid over a tiled plan', () => {
     <TileView plan={fakePlan(1920, 1080, 'high')} src={null} box={{ width: 480, height: 480 }} alt="x" />,
   );
   expect(screen.getAllByTestId('tile').every((t) => t.dataset.patchGrid === undefined)).toBe(true);
+});
+
+it('prints each tile’s tokens where the tile has room, and not on small tiles', () => {
+  render(
+    <TileView plan={fakePlan(1920, 1080, 'high')} src={null} box={{ width: 232, height: 150 }} alt="x" />,
+  );
+  // 232 px over 4 columns: 58 px wide tiles hold the row·column label only.
+  expect(screen.getAllByTestId('tile')).toHaveLength(12);
+  expect(screen.queryAllByTestId('tile-tokens')).toHaveLength(0);
+  cleanup();
+  render(
+    <TileView plan={fakePlan(1024, 1024, 'high')} src={null} box={{ width: 400, height: 400 }} alt="x" />,
+  );
+  expect(screen.getAllByTestId('tile-tokens').map((t) => t.textContent)).toEqual([
+    '64 tokens',
+    '64 tokens',
+    '64 tokens',
+    '64 tokens',
+  ]);
+});
+
+it('draws a tall image readably wide in the large view, scrolling, and at 100 % on request', () => {
+  const plan = fakePlan(600, 2400, 'high'); // 4 rows × 1 column (scaled to 512 × 2048)
+  const box = { width: 960, height: 600 };
+  const view = render(<TileView plan={plan} src="blob:x" box={box} alt="x" large />);
+  // Fitting the height alone would draw it 150 px wide; Fit keeps it 400 px wide and lets it scroll.
+  const img = view.container.querySelector('img');
+  expect(img?.width).toBe(400);
+  expect(img?.height).toBe(1600);
+  const scroll = screen.getByTestId('tile-scroll');
+  expect(scroll.style.maxHeight).toBe('600px');
+  expect(scroll.dataset.zoom).toBe('fit');
+  expect(parseFloat(must(screen.getAllByTestId('tile')[0]).style.width)).toBe(400);
+
+  view.rerender(<TileView plan={plan} src="blob:x" box={box} alt="x" large zoom="actual" />);
+  expect(view.container.querySelector('img')?.width).toBe(600);
+  expect(view.container.querySelector('img')?.height).toBe(2400);
+  expect(screen.getByTestId('tile-scroll').dataset.zoom).toBe('actual');
+});
+
+it('keeps a landscape image whole in the large view', () => {
+  const view = render(
+    <TileView
+      plan={fakePlan(1920, 1080, 'high')}
+      src="blob:x"
+      box={{ width: 960, height: 600 }}
+      alt="x"
+      large
+    />,
+  );
+  expect(view.container.querySelector('img')?.width).toBe(960);
+  expect(view.container.querySelector('img')?.height).toBe(540);
 });

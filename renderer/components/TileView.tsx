@@ -4,10 +4,10 @@
  * and the total. Tiles use a roving tabindex (one Tab stop; arrow keys move between tiles).
  */
 import { useRef, useState } from 'react';
-import type { KeyboardEvent } from 'react';
+import type { KeyboardEvent, ReactNode } from 'react';
 import type { Size, Tile, TilePlan } from '../../app/tile-plan.ts';
 import { formatInt, formatSize } from '../lib/format.ts';
-import { describePlan, fitWithin, layoutPlan, patchGrid } from '../lib/tile-layout.ts';
+import { describePlan, fitReadable, fitWithin, layoutPlan, patchGrid } from '../lib/tile-layout.ts';
 import type { Rect } from '../lib/tile-layout.ts';
 
 /** -1 = the global view. */
@@ -31,6 +31,13 @@ export function planTotals(plan: TilePlan): string {
   return `${formatInt(plan.imageTokens)} image tokens · ${formatInt(plan.promptTokens)} in the prompt`;
 }
 
+/** Fit: the dialog's readable fit (tall images scroll); actual: one image pixel per CSS pixel. */
+export type Zoom = 'fit' | 'actual';
+
+/** A tile's token count is printed on it only where it has room under the row·column label. */
+export const showTokens = (rect: Rect, large: boolean) =>
+  rect.width >= (large ? 76 : 60) && rect.height >= (large ? 48 : 40);
+
 const rectStyle = (rect: Rect) => ({
   left: rect.left,
   top: rect.top,
@@ -44,6 +51,7 @@ export function TileView({
   box,
   alt,
   large = false,
+  zoom = 'fit',
   busy = null,
 }: {
   plan: TilePlan | null;
@@ -52,11 +60,17 @@ export function TileView({
   box: Size;
   alt: string;
   large?: boolean;
+  /** Large only: how the image is scaled; the stage scrolls inside `box` when it is bigger. */
+  zoom?: Zoom;
   /** A status shown over the image (e.g. "Storing…") while there is no plan. */
   busy?: string | null;
 }) {
   const original = plan?.original ?? { width: 4, height: 3 };
-  const displayed = fitWithin(original, box, true);
+  const displayed = !large
+    ? fitWithin(original, box, true)
+    : zoom === 'actual'
+      ? original
+      : fitReadable(original, box);
   const layout = plan ? layoutPlan(plan, displayed) : null;
   const patches = plan ? patchGrid(plan) : null;
   const [active, setActive] = useState<Focus | null>(null);
@@ -101,99 +115,121 @@ export function TileView({
           ? `Global view — the whole image downscaled to ${formatSize({ width: plan.global.inputWidth, height: plan.global.inputHeight })} · ${formatInt(plan.global.tokens)} tokens`
           : `${describePlan(plan)} · ${planTotals(plan)}`;
 
+  // Large: the stage scrolls (both ways) inside the room given, so a zoomed or tall image can be panned.
+  const wrapScroll = (stage: ReactNode) =>
+    large ? (
+      <div
+        className="tile-scroll"
+        data-testid="tile-scroll"
+        data-zoom={zoom}
+        style={{ maxWidth: box.width, maxHeight: box.height }}
+      >
+        {stage}
+      </div>
+    ) : (
+      stage
+    );
+
   return (
     <figure className={`tile-view${large ? ' tile-view-large' : ''}`} data-testid="tile-view">
-      <div className="tile-stage" style={{ width: displayed.width, height: displayed.height }}>
-        {src ? (
-          <img src={src} alt={alt} width={displayed.width} height={displayed.height} draggable={false} />
-        ) : (
-          <div className="tile-placeholder" role="img" aria-label={alt} />
-        )}
-        {layout && plan && (
-          <div
-            ref={overlay}
-            className="tile-overlay"
-            data-testid="tile-overlay"
-            data-detail={plan.detail}
-            role="group"
-            aria-label={`Tile plan: ${describePlan(plan)}, ${planTotals(plan)}`}
-            onMouseLeave={() => setActive(null)}
-          >
-            {layout.tiles.map((box) => (
-              <div
-                key={box.index}
-                className="tile"
-                data-testid="tile"
-                data-row={box.row}
-                data-col={box.col}
-                data-focus={box.index}
-                style={{
-                  ...rectStyle(box.rect),
-                  // Lines between the merged patches of a single-view plan, each one token.
-                  ...(patches && {
-                    backgroundSize: `${box.rect.width / patches.cols}px ${box.rect.height / patches.rows}px`,
-                  }),
-                }}
-                data-patch-grid={patches ? `${patches.rows}x${patches.cols}` : undefined}
-                tabIndex={tabStop === box.index ? 0 : -1}
-                role="img"
-                aria-label={`Tile ${tileLabel(box.row, box.col)}: ${tileDetails(box.tile)}`}
-                title={`${tileLabel(box.row, box.col)}: ${tileDetails(box.tile)}`}
-                onMouseEnter={() => setActive(box.index)}
-                onFocus={() => {
-                  setActive(box.index);
-                  setFocusIndex(box.index);
-                }}
-                onBlur={() => setActive(null)}
-                onKeyDown={(e) => move(e, box.index)}
-              >
-                {showLabels(box.rect) && <span className="tile-label">{tileLabel(box.row, box.col)}</span>}
-              </div>
-            ))}
-            {layout.global && (
-              <div
-                className="tile-global"
-                data-testid="tile-global"
-                style={rectStyle(layout.global.rect)}
-                aria-hidden="true"
-              />
-            )}
-            {layout.global && (
-              <div
-                className="tile-global-label"
-                data-testid="tile-global-label"
-                data-focus={GLOBAL}
-                tabIndex={tabStop === GLOBAL ? 0 : -1}
-                role="img"
-                aria-label={`Global view: ${globalLabel(layout.global.tile)}`}
-                onMouseEnter={() => setActive(GLOBAL)}
-                onFocus={() => {
-                  setActive(GLOBAL);
-                  setFocusIndex(GLOBAL);
-                }}
-                onBlur={() => setActive(null)}
-                onKeyDown={(e) => move(e, GLOBAL)}
-              >
-                {globalLabel(layout.global.tile, displayed.width < 180)}
-              </div>
-            )}
-          </div>
-        )}
-        {!large && caption && active !== null && (
-          <div
-            className={`tile-tooltip${activeBox && activeBox.rect.top < displayed.height / 2 ? ' tile-tooltip-low' : ''}`}
-            aria-hidden="true"
-          >
-            {caption}
-          </div>
-        )}
-        {busy && !plan && (
-          <div className="tile-busy" role="status">
-            <span className="spinner" aria-hidden="true" />
-            {busy}
-          </div>
-        )}
-      </div>
+      {wrapScroll(
+        <div className="tile-stage" style={{ width: displayed.width, height: displayed.height }}>
+          {src ? (
+            <img src={src} alt={alt} width={displayed.width} height={displayed.height} draggable={false} />
+          ) : (
+            <div className="tile-placeholder" role="img" aria-label={alt} />
+          )}
+          {layout && plan && (
+            <div
+              ref={overlay}
+              className="tile-overlay"
+              data-testid="tile-overlay"
+              data-detail={plan.detail}
+              role="group"
+              aria-label={`Tile plan: ${describePlan(plan)}, ${planTotals(plan)}`}
+              onMouseLeave={() => setActive(null)}
+            >
+              {layout.tiles.map((box) => (
+                <div
+                  key={box.index}
+                  className="tile"
+                  data-testid="tile"
+                  data-row={box.row}
+                  data-col={box.col}
+                  data-focus={box.index}
+                  style={{
+                    ...rectStyle(box.rect),
+                    // Lines between the merged patches of a single-view plan, each one token.
+                    ...(patches && {
+                      backgroundSize: `${box.rect.width / patches.cols}px ${box.rect.height / patches.rows}px`,
+                    }),
+                  }}
+                  data-patch-grid={patches ? `${patches.rows}x${patches.cols}` : undefined}
+                  tabIndex={tabStop === box.index ? 0 : -1}
+                  role="img"
+                  aria-label={`Tile ${tileLabel(box.row, box.col)}: ${tileDetails(box.tile)}`}
+                  title={`${tileLabel(box.row, box.col)}: ${tileDetails(box.tile)}`}
+                  onMouseEnter={() => setActive(box.index)}
+                  onFocus={() => {
+                    setActive(box.index);
+                    setFocusIndex(box.index);
+                  }}
+                  onBlur={() => setActive(null)}
+                  onKeyDown={(e) => move(e, box.index)}
+                >
+                  {showLabels(box.rect) && <span className="tile-label">{tileLabel(box.row, box.col)}</span>}
+                  {showTokens(box.rect, large) && (
+                    <span className="tile-tokens" data-testid="tile-tokens" aria-hidden="true">
+                      {formatInt(box.tile.tokens)} tokens
+                    </span>
+                  )}
+                </div>
+              ))}
+              {layout.global && (
+                <div
+                  className="tile-global"
+                  data-testid="tile-global"
+                  style={rectStyle(layout.global.rect)}
+                  aria-hidden="true"
+                />
+              )}
+              {layout.global && (
+                <div
+                  className="tile-global-label"
+                  data-testid="tile-global-label"
+                  data-focus={GLOBAL}
+                  tabIndex={tabStop === GLOBAL ? 0 : -1}
+                  role="img"
+                  aria-label={`Global view: ${globalLabel(layout.global.tile)}`}
+                  onMouseEnter={() => setActive(GLOBAL)}
+                  onFocus={() => {
+                    setActive(GLOBAL);
+                    setFocusIndex(GLOBAL);
+                  }}
+                  onBlur={() => setActive(null)}
+                  onKeyDown={(e) => move(e, GLOBAL)}
+                >
+                  {globalLabel(layout.global.tile, displayed.width < 180)}
+                </div>
+              )}
+            </div>
+          )}
+          {!large && caption && active !== null && (
+            <div
+              className={`tile-tooltip${activeBox && activeBox.rect.top < displayed.height / 2 ? ' tile-tooltip-low' : ''}`}
+              aria-hidden="true"
+            >
+              {caption}
+            </div>
+          )}
+          {busy && !plan && (
+            <div className="tile-busy" role="status">
+              <span className="spinner" aria-hidden="true" />
+              {busy}
+            </div>
+          )}
+        </div>,
+      )}
       {caption && large && (
         <figcaption className="tile-caption" data-testid="tile-caption">
           {caption}

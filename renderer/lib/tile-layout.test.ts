@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Tile, TilePlan } from '../../app/tile-plan.ts';
-import { describePlan, fitWithin, layoutPlan, scaleRect } from './tile-layout.ts';
+import { describePlan, enlargedCost, fitReadable, fitWithin, layoutPlan, scaleRect } from './tile-layout.ts';
 
 const tile = (x: number, y: number, width: number, height: number): Tile => ({
   x,
@@ -109,5 +109,54 @@ describe('layoutPlan', () => {
     expect(describePlan(plan)).toBe('2 × 4 tiles + global');
     expect(describePlan({ ...plan, tiles: [] })).toBe('global view only');
     expect(describePlan({ ...plan, tiles: [tile(0, 0, 10, 10)], global: null })).toBe('1 tile');
+  });
+});
+
+describe('fitReadable', () => {
+  it('fits a landscape or square image whole, enlarging a small one', () => {
+    expect(fitReadable({ width: 1920, height: 1080 }, { width: 960, height: 600 })).toEqual({
+      width: 960,
+      height: 540,
+    });
+    expect(fitReadable({ width: 40, height: 40 }, { width: 960, height: 600 })).toEqual({
+      width: 600,
+      height: 600,
+    });
+  });
+
+  it('draws a tall image at least 400 px wide (or the box width), to scroll', () => {
+    expect(fitReadable({ width: 600, height: 2400 }, { width: 960, height: 600 })).toEqual({
+      width: 400,
+      height: 1600,
+    });
+    expect(fitReadable({ width: 600, height: 2400 }, { width: 300, height: 600 })).toEqual({
+      width: 300,
+      height: 1200,
+    });
+  });
+});
+
+describe('enlargedCost', () => {
+  const plan = (w: number, h: number, rw: number, rh: number, promptTokens: number): TilePlan => ({
+    family: 'smolvlm',
+    detail: 'high',
+    original: { width: w, height: h },
+    resized: { width: rw, height: rh },
+    grid: { rows: 1, cols: 1, unit: 'tiles' },
+    tiles: [],
+    global: null,
+    imageTokens: promptTokens,
+    promptTokens,
+  });
+  const low = plan(40, 40, 512, 512, 67);
+
+  it('flags a small image enlarged at a higher cost than Low detail', () => {
+    expect(enlargedCost(plan(40, 40, 2048, 2048, 1091), low)).toBe(true);
+  });
+
+  it('not a screenshot barely padded to the grid, nor an enlargement that costs no more', () => {
+    expect(enlargedCost(plan(1920, 1080, 2048, 1536, 873), low)).toBe(false);
+    expect(enlargedCost(plan(40, 40, 512, 512, 67), low)).toBe(false);
+    expect(enlargedCost(plan(40, 40, 2048, 2048, 1091), undefined)).toBe(false);
   });
 });

@@ -36,6 +36,36 @@ export function fitWithin(size: Size, box: Size, upscale = false): Size {
   return { width: Math.round(size.width * scale), height: Math.round(size.height * scale) };
 }
 
+/** The narrowest an image is drawn in the dialog's Fit zoom (when the dialog is that wide). */
+export const READABLE_WIDTH = 400;
+
+/**
+ * The dialog's Fit zoom: the whole image inside `box` (enlarged if smaller), except that a tall image is
+ * drawn at least READABLE_WIDTH wide (or the box's width, if narrower) and scrolls, so its tiles stay
+ * legible instead of shrinking to a strip.
+ */
+export function fitReadable(size: Size, box: Size): Size {
+  if (size.width <= 0 || size.height <= 0) return { width: 0, height: 0 };
+  const fit = Math.min(box.width / size.width, box.height / size.height);
+  const readable = Math.min(box.width, READABLE_WIDTH) / size.width;
+  const scale = Math.min(box.width / size.width, Math.max(fit, readable));
+  return { width: Math.round(size.width * scale), height: Math.round(size.height * scale) };
+}
+
+/**
+ * A plan that enlarges a small image (its resized size is over 1.5× the original on the longer axis and
+ * larger on both) and so costs more tokens than the other plan given (Low detail's).
+ */
+export function enlargedCost(plan: TilePlan, other: TilePlan | undefined): boolean {
+  const { original, resized } = plan;
+  if (!other || original.width <= 0 || original.height <= 0) return false;
+  const enlarged =
+    resized.width > original.width &&
+    resized.height > original.height &&
+    Math.max(resized.width / original.width, resized.height / original.height) >= 1.5;
+  return enlarged && plan.promptTokens > other.promptTokens;
+}
+
 /** A rectangle in original pixels → displayed pixels, clipped to the displayed image. */
 export function scaleRect(
   rect: Pick<Tile, 'x' | 'y' | 'width' | 'height'>,
