@@ -85,6 +85,34 @@ describe('App', () => {
     expect(view.store.getState().attachments.map((a) => a.name)).toEqual(['drop.png', 'drop.png']);
   });
 
+  it('shows the drop overlay over the whole window while files are dragged anywhere in it', async () => {
+    await app();
+    const data = { types: ['Files'], files: [], items: [] };
+    const sidebar = screen.getByTestId('sidebar');
+    const composer = screen.getByTestId('composer-input');
+    expect(screen.queryByTestId('drop-overlay')).toBeNull();
+    act(() => void fireEvent.dragEnter(sidebar, { dataTransfer: data }));
+    expect(screen.getByTestId('drop-overlay')).toBeTruthy();
+    // Crossing from one element into another: enter the next, then leave the last.
+    act(() => void fireEvent.dragEnter(composer, { dataTransfer: data }));
+    act(() => void fireEvent.dragLeave(sidebar, { dataTransfer: data }));
+    expect(screen.getByTestId('drop-overlay')).toBeTruthy();
+    act(() => void fireEvent.dragLeave(composer, { dataTransfer: data }));
+    expect(screen.queryByTestId('drop-overlay')).toBeNull();
+
+    // Text being dragged is not a drop of files.
+    act(() => void fireEvent.dragEnter(sidebar, { dataTransfer: { types: ['text/plain'] } }));
+    expect(screen.queryByTestId('drop-overlay')).toBeNull();
+
+    // A drop ends it, on the composer as elsewhere.
+    act(() => void fireEvent.dragEnter(composer, { dataTransfer: data }));
+    await act(async () => {
+      fireEvent.drop(composer, { dataTransfer: data });
+      await settle();
+    });
+    expect(screen.queryByTestId('drop-overlay')).toBeNull();
+  });
+
   it('settings: choosing a theme applies it to the page', async () => {
     const view = await app();
     fireEvent.click(screen.getByTestId('header-settings'));

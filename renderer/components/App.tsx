@@ -30,35 +30,63 @@ const isNarrow = () => (globalThis.innerWidth ?? 1200) <= 760;
 
 /**
  * A file dropped anywhere in the window is attached (not only on the composer): otherwise the browser
- * would open the image in place of the app.
+ * would open the image in place of the app. While files are dragged over the window, returns true (the
+ * whole window shows the drop overlay).
  */
-function useWindowDrop(store: AppStore) {
+export function useWindowDrop(store: AppStore): boolean {
+  const [dragging, setDragging] = useState(false);
   useEffect(() => {
     const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
+    // dragenter/dragleave fire for every element crossed; the window is left when they balance out.
+    let depth = 0;
+    const end = () => {
+      depth = 0;
+      setDragging(false);
+    };
+    const onDragEnter = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      depth += 1;
+      setDragging(true);
+    };
+    const onDragLeave = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      depth = Math.max(0, depth - 1);
+      if (depth === 0 || e.relatedTarget === null) end();
+    };
     const onDragOver = (e: DragEvent) => {
-      if (hasFiles(e)) e.preventDefault();
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
     };
     const onDrop = (e: DragEvent) => {
+      end();
       if (!hasFiles(e)) return;
       e.preventDefault();
       // The composer handles its own drops (and prevents the default); this is for the rest.
       if (e.dataTransfer && !(e.target as Element | null)?.closest?.('[data-testid="composer"]'))
         store.getState().addFiles(filesFromTransfer(e.dataTransfer), 'drop');
     };
+    window.addEventListener('dragenter', onDragEnter);
+    window.addEventListener('dragleave', onDragLeave);
     window.addEventListener('dragover', onDragOver);
     window.addEventListener('drop', onDrop);
+    window.addEventListener('dragend', end);
     return () => {
+      window.removeEventListener('dragenter', onDragEnter);
+      window.removeEventListener('dragleave', onDragLeave);
       window.removeEventListener('dragover', onDragOver);
       window.removeEventListener('drop', onDrop);
+      window.removeEventListener('dragend', end);
     };
   }, [store]);
+  return dragging;
 }
 
 export function App() {
   const { store } = useServices();
   useTheme();
   useShortcuts(store);
-  useWindowDrop(store);
+  const dragging = useWindowDrop(store);
   const [sidebarOpen, setSidebarOpen] = useState(() => !isNarrow());
   const currentThreadId = useApp((s) => s.currentThreadId);
   // In a narrow window the sidebar covers the conversation; picking a thread closes it.
@@ -80,6 +108,11 @@ export function App() {
       <Dialogs />
       <Toasts />
       <LiveAnnouncer />
+      {dragging && (
+        <div className="drop-overlay" data-testid="drop-overlay" aria-hidden="true">
+          <div className="drop-overlay-hint">Drop images to attach them</div>
+        </div>
+      )}
     </div>
   );
 }

@@ -3,7 +3,7 @@
  * start encoding while the question is typed), their tile plans and detail, the token estimate, and
  * Send — or Stop while an answer is being written.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import type { ClipboardEvent, DragEvent, KeyboardEvent } from 'react';
 import { filesFromTransfer } from '../lib/attachments.ts';
 import { useActions, useApp, useAppShallow } from '../state/context.tsx';
@@ -39,7 +39,6 @@ export function Composer() {
   const { setDraft, addFiles, send, stop } = useActions();
   const input = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
-  const [dragging, setDragging] = useState(false);
 
   // The first model arrived (the first-run panel, and whatever had the focus in it, is gone): type here.
   const hadNoModels = useRef(noModels);
@@ -72,30 +71,23 @@ export function Composer() {
 
   function onDrop(event: DragEvent) {
     event.preventDefault();
-    setDragging(false);
     addFiles(filesFromTransfer(event.dataTransfer), 'drop');
   }
 
   const sendHint = uploading ? 'Waiting for images to be stored…' : 'Send (Enter)';
   return (
     <form
-      className={`composer${dragging ? ' composer-dragging' : ''}`}
+      className="composer"
       data-testid="composer"
       aria-label="Ask a question"
       onSubmit={(e) => {
         e.preventDefault();
         submit();
       }}
-      onDragEnter={(e) => {
-        if (e.dataTransfer.types.includes('Files')) setDragging(true);
-      }}
       onDragOver={(e) => {
         if (!e.dataTransfer.types.includes('Files')) return;
         e.preventDefault();
         e.dataTransfer.dropEffect = 'copy';
-      }}
-      onDragLeave={(e) => {
-        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
       }}
       onDrop={onDrop}
     >
@@ -179,11 +171,6 @@ export function Composer() {
           </button>
         )}
       </div>
-      {dragging && (
-        <div className="drop-hint" aria-hidden="true">
-          Drop images to attach them
-        </div>
-      )}
     </form>
   );
 }
