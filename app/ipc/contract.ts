@@ -161,6 +161,28 @@ export type DeviceSetting = 'auto' | 'gpu' | 'cpu';
 export const CONTEXT_OVERFLOW = ['stop', 'drop-oldest', 'drop-middle'] as const;
 export type ContextOverflow = (typeof CONTEXT_OVERFLOW)[number];
 
+/**
+ * A named set of a thread's generation settings (LM Studio and Chatbox call them presets): applying one sets
+ * the thread's own values; a field left null keeps the default.
+ */
+export interface Preset {
+  name: string;
+  systemPrompt: string | null;
+  temperature: number | null;
+  topP: number | null;
+  maxTokens: number | null;
+  contextOverflow: ContextOverflow | null;
+}
+
+export const presetSchema = z.object({
+  name: z.string().trim().min(1).max(80),
+  systemPrompt: z.string().max(20_000).nullable(),
+  temperature: z.number().min(0).max(2).nullable(),
+  topP: z.number().min(0.01).max(1).nullable(),
+  maxTokens: z.number().int().min(1).max(1_000_000).nullable(),
+  contextOverflow: z.enum(CONTEXT_OVERFLOW).nullable(),
+});
+
 export interface Settings {
   activeModelId: string | null;
   device: DeviceSetting;
@@ -169,6 +191,8 @@ export interface Settings {
   systemPrompt: string;
   /** When a conversation no longer fits: stop and say so, or leave out earlier turns. */
   contextOverflow: ContextOverflow;
+  /** Named presets of a thread's settings, in the order they were saved; names are unique. */
+  presets: Preset[];
 }
 
 export type EngineState = 'stopped' | 'starting' | 'ready' | 'busy' | 'crashed' | 'restarting';
@@ -357,6 +381,14 @@ export const requests = {
       sampling: samplingSchema.pick({ temperature: true, maxTokens: true, topP: true }).partial().optional(),
       systemPrompt: z.string().max(20_000).optional(),
       contextOverflow: z.enum(CONTEXT_OVERFLOW).optional(),
+      presets: z
+        .array(presetSchema)
+        .max(100)
+        .refine(
+          (list) => new Set(list.map((p) => p.name)).size === list.length,
+          'preset names must be unique',
+        )
+        .optional(),
     }),
     output: z.custom<Settings>(),
   },

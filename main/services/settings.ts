@@ -10,7 +10,15 @@ export function settingsHandlers(ctx: Context): SettingsHandlers {
   const { store } = ctx;
   return {
     'settings.get': async () => store.getSettings(),
-    'settings.update': async ({ activeModelId, device, theme, sampling, systemPrompt, contextOverflow }) => {
+    'settings.update': async ({
+      activeModelId,
+      device,
+      theme,
+      sampling,
+      systemPrompt,
+      contextOverflow,
+      presets,
+    }) => {
       const before = store.getSettings();
       if (activeModelId) ctx.models.get(activeModelId); // NOT_FOUND for an id that is not in the folders
       const changes: SettingsChanges = {};
@@ -19,6 +27,7 @@ export function settingsHandlers(ctx: Context): SettingsHandlers {
       if (theme !== undefined) changes.theme = theme;
       if (systemPrompt !== undefined) changes.systemPrompt = systemPrompt;
       if (contextOverflow !== undefined) changes.contextOverflow = contextOverflow;
+      if (presets !== undefined) changes.presets = presets;
       if (sampling !== undefined) changes.sampling = sampling; // The store merges field by field.
       const after = store.updateSettings(changes);
       if (after.activeModelId !== before.activeModelId || after.device !== before.device) syncEngine(ctx);

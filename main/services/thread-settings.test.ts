@@ -39,6 +39,24 @@ describe("a thread's own settings", () => {
     });
   });
 
+  it('keep named presets in the settings, with unique names', async () => {
+    const preset = {
+      name: 'Terse',
+      systemPrompt: 'Be brief.',
+      temperature: 0.2,
+      topP: null,
+      maxTokens: 64,
+      contextOverflow: null,
+    };
+    expect((await h.call('settings.update', { presets: [preset] })).presets).toEqual([preset]);
+    expect((await h.call('settings.get', {})).presets).toEqual([preset]);
+    expect((await h.fail('settings.update', { presets: [preset, preset] })).code).toBe('BAD_REQUEST');
+    expect((await h.fail('settings.update', { presets: [{ ...preset, name: ' ' }] })).code).toBe(
+      'BAD_REQUEST',
+    );
+    await h.call('settings.update', { presets: [] });
+  });
+
   it('leave out old turns in a thread that says so while the default is to stop', async () => {
     const thread = await h.call('threads.create', {});
     await h.call('threads.update', { id: thread.id, contextOverflow: 'drop-oldest' });

@@ -9,6 +9,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   sampling: Object.freeze({ temperature: 0, maxTokens: 512, topP: 1 }),
   systemPrompt: '',
   contextOverflow: 'stop',
+  presets: Object.freeze([]) as unknown as Settings['presets'],
 });
 
 const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];

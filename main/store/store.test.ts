@@ -168,6 +168,7 @@ describe('settings', () => {
       sampling: { temperature: 0, maxTokens: 512, topP: 1 },
       systemPrompt: '',
       contextOverflow: 'stop',
+      presets: [],
     });
   });
 
@@ -186,6 +187,7 @@ describe('settings', () => {
       sampling: { temperature: 0.5, maxTokens: 512, topP: 1 },
       systemPrompt: '',
       contextOverflow: 'drop-oldest',
+      presets: [],
     });
     expect(store.updateSettings({ activeModelId: null }).activeModelId).toBeNull();
     store.close();

@@ -5,7 +5,7 @@
 import { useId, useState } from 'react';
 import type { ReactNode } from 'react';
 import { familyName } from '../../app/families.ts';
-import type { ContextOverflow, DeviceSetting, Theme } from '../../app/ipc/contract.ts';
+import type { ContextOverflow, DeviceSetting, Preset, Theme, Thread } from '../../app/ipc/contract.ts';
 import { formatInt } from '../lib/format.ts';
 import { useActions, useApp } from '../state/context.tsx';
 import { effectiveModel } from '../state/slices/models.ts';
@@ -102,6 +102,7 @@ function ThreadSection() {
   if (!thread) return null;
   return (
     <Section title={`This thread — “${thread.title}”`} testId="settings-thread">
+      <PresetRow thread={thread} />
       <label className="field">
         <span>Model</span>
         <select
@@ -327,6 +328,96 @@ function SamplingSection() {
         </select>
       </label>
     </Section>
+  );
+}
+
+/**
+ * Named presets of the thread's settings: pick one to apply it to this thread, save the thread's settings
+ * under a name (an existing name is replaced: that is how a preset is edited), or delete one.
+ */
+function PresetRow({ thread }: { thread: Thread }) {
+  const presets = useApp((s) => s.settings?.presets ?? []);
+  const { updateThread, updateSettings } = useActions();
+  const [chosen, setChosen] = useState('');
+  const [name, setName] = useState('');
+  const apply = (preset: Preset) =>
+    void updateThread({
+      systemPrompt: preset.systemPrompt,
+      temperature: preset.temperature,
+      topP: preset.topP,
+      maxTokens: preset.maxTokens,
+      contextOverflow: preset.contextOverflow,
+    });
+  const save = () => {
+    const trimmed = name.trim();
+    if (!trimmed) return;
+    const preset: Preset = {
+      name: trimmed,
+      systemPrompt: thread.systemPrompt,
+      temperature: thread.temperature,
+      topP: thread.topP,
+      maxTokens: thread.maxTokens,
+      contextOverflow: thread.contextOverflow,
+    };
+    void updateSettings({ presets: [...presets.filter((p) => p.name !== trimmed), preset] });
+    setChosen(trimmed);
+    setName('');
+  };
+  return (
+    <div className="field preset-row" data-testid="presets">
+      <label>
+        <span>Preset</span>
+        <select
+          data-testid="preset-select"
+          value={chosen}
+          onChange={(e) => {
+            setChosen(e.target.value);
+            const preset = presets.find((p) => p.name === e.target.value);
+            if (preset) apply(preset);
+          }}
+        >
+          <option value="">{presets.length > 0 ? 'Apply a preset…' : 'No presets yet'}</option>
+          {presets.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      {chosen && (
+        <button
+          type="button"
+          className="button"
+          data-testid="preset-delete"
+          onClick={() => {
+            void updateSettings({ presets: presets.filter((p) => p.name !== chosen) });
+            setChosen('');
+          }}
+        >
+          Delete “{chosen}”
+        </button>
+      )}
+      <form
+        className="input-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          save();
+        }}
+      >
+        <input
+          className="text-input"
+          data-testid="preset-name"
+          aria-label="Save this thread's settings as a preset named"
+          placeholder="Save these settings as…"
+          maxLength={80}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
+        <button type="submit" className="button" data-testid="preset-save" disabled={!name.trim()}>
+          Save preset
+        </button>
+      </form>
+    </div>
   );
 }
 

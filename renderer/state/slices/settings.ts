@@ -49,5 +49,6 @@ function mergeSettings(settings: Settings, patch: SettingsPatch): Settings {
     sampling: { ...settings.sampling, ...patch.sampling },
     systemPrompt: patch.systemPrompt ?? settings.systemPrompt,
     contextOverflow: patch.contextOverflow ?? settings.contextOverflow,
+    presets: patch.presets ?? settings.presets,
   };
 }

@@ -24,6 +24,7 @@ export function settingsHandlers(
       if (patch.theme) settings.theme = patch.theme;
       if (patch.systemPrompt !== undefined) settings.systemPrompt = patch.systemPrompt;
       if (patch.contextOverflow !== undefined) settings.contextOverflow = patch.contextOverflow;
+      if (patch.presets !== undefined) settings.presets = patch.presets;
       if (patch.sampling) settings.sampling = { ...settings.sampling, ...patch.sampling };
       return ok({ ...settings, sampling: { ...settings.sampling } });
     },

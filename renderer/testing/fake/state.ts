@@ -93,6 +93,7 @@ export function createState(options: FakeApiOptions): FakeState {
     sampling: { temperature: 0, maxTokens: 1024, topP: 1 },
     systemPrompt: '',
     contextOverflow: 'stop',
+    presets: [],
   };
   const state: FakeState = {
     options,
