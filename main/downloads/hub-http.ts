@@ -63,14 +63,18 @@ export class HubHttp {
     return all;
   }
 
-  /** A GET through fetch, for answers read into memory. */
-  fetch(url: string, signal?: AbortSignal): Promise<Response> {
-    return fetch(url, {
-      headers: this.headers({}),
-      redirect: 'follow',
-      dispatcher: this.dispatcher,
-      ...(signal ? { signal } : {}),
-    });
+  /** A GET through fetch, for answers read into memory. Network errors become retryable. */
+  async fetch(url: string, signal?: AbortSignal): Promise<Response> {
+    try {
+      return await fetch(url, {
+        headers: this.headers({}),
+        redirect: 'follow',
+        dispatcher: this.dispatcher,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      throw networkError(error, signal, url);
+    }
   }
 
   /**
@@ -94,7 +98,7 @@ export class HubHttp {
       };
       return { status: r.statusCode, header, body: r.body, cancel: () => void r.body.destroy() };
     } catch (error) {
-      throw networkError(error, signal);
+      throw networkError(error, signal, url);
     }
   }
 

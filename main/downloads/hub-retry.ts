@@ -1,6 +1,6 @@
 /** Retries with exponential backoff and jitter, honouring `Retry-After`; an abort ends the wait at once. */
 import { TesseraError } from '../../app/errors.ts';
-import { describe, hubError, isRetryable } from './hub-errors.ts';
+import { describe, hubError, isRefused, isRetryable } from './hub-errors.ts';
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -32,6 +32,10 @@ function delayMs(policy: RetryPolicy, attempt: number, error: unknown): number {
   return backoff / 2 + (Math.random() * backoff) / 2;
 }
 
+/** A refused connection (nothing listens there) is retried this many times, after at most REFUSED_DELAY_MS. */
+const REFUSED_RETRIES = 1;
+const REFUSED_DELAY_MS = 250;
+
 /**
  * Runs `task` until it succeeds, fails with an error that is not retryable (fetch's network failures are
  * TypeErrors, so those are), or runs out of attempts, which is a HUB_ERROR saying how many it made.
@@ -48,10 +52,13 @@ export async function withRetries<T>(
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (!isRetryable(error)) throw error;
-      if (attempt >= policy.retries) {
-        throw hubError(`${describe(error)}; gave up after ${attempt + 1} attempts.`);
+      const refused = isRefused(error);
+      if (attempt >= (refused ? Math.min(policy.retries, REFUSED_RETRIES) : policy.retries)) {
+        const attempts = attempt === 0 ? '1 attempt' : `${attempt + 1} attempts`;
+        throw hubError(`${describe(error)}; gave up after ${attempts}.`);
       }
-      await sleep(delayMs(policy, attempt, error), signal);
+      const delay = delayMs(policy, attempt, error);
+      await sleep(refused ? Math.min(delay, REFUSED_DELAY_MS) : delay, signal);
     }
   }
 }

@@ -175,6 +175,8 @@ describe('downloads through a proxy', () => {
     await proxy.close();
     proxy = await startProxy(); // for afterEach; the old port is closed now
     const client = new HubClient({ endpoint: hub.url, retries: 1, backoffMs: 10, proxy: { httpProxy: url } });
-    await expect(client.snapshot(REPO)).rejects.toThrow(/ECONNREFUSED.*gave up after 2 attempts/);
+    await expect(client.snapshot(REPO)).rejects.toThrow(
+      `Could not connect to ${hub.url} (connection refused at 127.0.0.1:${new URL(url).port}); gave up after 2 attempts.`,
+    );
   });
 });

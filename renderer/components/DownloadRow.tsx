@@ -21,6 +21,21 @@ const STATE_LABELS: Record<DownloadJob['state'], string> = {
   cancelled: 'Cancelled',
 };
 
+/** The Hub could not be reached at its address (main/downloads/hub-errors.ts networkError). */
+const UNREACHABLE = /^Could not connect to /;
+
+/** Moves the focus to the Models page's Hub endpoint field, opening the page first if it is not open. */
+function focusHubEndpoint(openModels: () => void): void {
+  const field = () => document.querySelector<HTMLInputElement>('[data-testid="hub-endpoint"]');
+  if (!field()) openModels();
+  setTimeout(() => {
+    const input = field();
+    input?.scrollIntoView?.({ block: 'center' });
+    input?.focus();
+    input?.select();
+  }, 0);
+}
+
 /** Moves focus to a download's main button (after starting it elsewhere), once it has rendered. */
 export function focusDownload(id: string): void {
   setTimeout(() => {
@@ -35,7 +50,8 @@ export function focusDownload(id: string): void {
 export function DownloadRow({ id, headline = true }: { id: string; headline?: boolean }) {
   const job = useApp((s) => s.downloads[id]);
   const activeModelId = useApp((s) => effectiveModel(s.models, s.settings?.activeModelId, null)?.id ?? null);
-  const { pauseDownload, resumeDownload, cancelDownload, retryDownload, updateSettings } = useActions();
+  const { pauseDownload, resumeDownload, cancelDownload, retryDownload, updateSettings, openDialog } =
+    useActions();
   const [pending, setPending] = useState(false);
   const row = useRef<HTMLDivElement>(null);
   if (!job) return null;
@@ -97,6 +113,7 @@ export function DownloadRow({ id, headline = true }: { id: string; headline?: bo
     facts.push(`${formatDuration(job.etaSeconds)} left`);
   const filesDone = job.files.filter((f) => f.done).length;
   const advice = job.error ? errorAdvice(job.error.code) : null;
+  const unreachable = job.error?.code === 'HUB_ERROR' && UNREACHABLE.test(job.error.message);
 
   return (
     <div
@@ -174,6 +191,16 @@ export function DownloadRow({ id, headline = true }: { id: string; headline?: bo
             {job.error ? describeError(job.error) : 'The download failed.'}
             {advice && <span className="download-advice"> {advice}</span>}
           </span>
+          {unreachable && (
+            <button
+              type="button"
+              className="button small"
+              data-testid="download-change-endpoint"
+              onClick={() => focusHubEndpoint(() => openDialog({ kind: 'models' }))}
+            >
+              Change the Hub endpoint
+            </button>
+          )}
         </div>
       )}
       {job.files.length > 0 && (

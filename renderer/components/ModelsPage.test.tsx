@@ -226,6 +226,26 @@ describe('Models page', () => {
     expect(document.activeElement).toBe(screen.getByTestId('download-pause'));
   });
 
+  it('offers to change the Hub endpoint when the Hub could not be reached, and focuses its field', async () => {
+    const view = await page();
+    const job = await startFromCatalog(view, MEDIUM, 'q4');
+    act(
+      () =>
+        void view.fake.failDownload(job.id, {
+          code: 'HUB_ERROR',
+          message: 'Could not connect to http://127.0.0.1:9 (connection refused); gave up after 2 attempts.',
+        }),
+    );
+    expect(screen.getByTestId('download-error').textContent).toMatch(
+      /Could not connect to http:\/\/127\.0\.0\.1:9 \(connection refused\)/,
+    );
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('download-change-endpoint'));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    });
+    expect(document.activeElement).toBe(screen.getByTestId('hub-endpoint'));
+  });
+
   it('asks before deleting a model, and deletes it on confirmation', async () => {
     const view = await page({ models: [FAKE_MODEL, fakeModel({ id: 'mine', name: 'My folder model' })] });
     const [downloaded, folder] = screen.getAllByTestId('installed-model');
