@@ -1,4 +1,5 @@
 import type { SiblingInfo } from '../state/branch.ts';
+import { rememberAnchor } from '../lib/scroll-anchor.ts';
 import { useActions } from '../state/context.tsx';
 import { ChevronLeftIcon, ChevronRightIcon } from './Icons.tsx';
 import { IconButton } from './IconButton.tsx';
@@ -13,7 +14,11 @@ export function BranchSwitcher({ siblings, disabled }: { siblings: SiblingInfo; 
         label="Previous version"
         testId="branch-previous"
         disabled={disabled || !siblings.previous}
-        onClick={() => siblings.previous && void selectBranch(siblings.previous.id)}
+        onClick={(e) => {
+          if (!siblings.previous) return;
+          rememberAnchor(e.currentTarget, siblings.previous.id);
+          void selectBranch(siblings.previous.id);
+        }}
       >
         <ChevronLeftIcon size={16} />
       </IconButton>
@@ -24,7 +29,11 @@ export function BranchSwitcher({ siblings, disabled }: { siblings: SiblingInfo; 
         label="Next version"
         testId="branch-next"
         disabled={disabled || !siblings.next}
-        onClick={() => siblings.next && void selectBranch(siblings.next.id)}
+        onClick={(e) => {
+          if (!siblings.next) return;
+          rememberAnchor(e.currentTarget, siblings.next.id);
+          void selectBranch(siblings.next.id);
+        }}
       >
         <ChevronRightIcon size={16} />
       </IconButton>

@@ -64,6 +64,7 @@ function Question({
       className="message message-user"
       data-testid="message-item"
       data-role="user"
+      data-message-id={message.id}
       aria-label="Question"
     >
       {images.length > 0 && (
@@ -185,6 +186,7 @@ function Answer({ message, siblings, busy }: { message: Message; siblings: Sibli
       className={`message message-assistant${streaming ? ' is-streaming' : ''}`}
       data-testid="message-item"
       data-role="assistant"
+      data-message-id={message.id}
       data-status={message.status}
       aria-label="Answer"
       aria-busy={streaming}

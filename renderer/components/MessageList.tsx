@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { restoreAnchor } from '../lib/scroll-anchor.ts';
 import { siblingInfo } from '../state/branch.ts';
 import { useApp } from '../state/context.tsx';
 import { selectStreamingId } from '../state/selectors.ts';
@@ -34,7 +35,14 @@ export function MessageList() {
   }
 
   // A new thread, or a new message at the end (a send, a new version): show the end.
+  // A version switch keeps the switcher where it was instead (scroll-anchor.ts).
   useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && restoreAnchor(el)) {
+      stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+      setAtBottom(stick.current);
+      return;
+    }
     stick.current = true;
     setAtBottom(true);
     toBottom();
