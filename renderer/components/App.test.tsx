@@ -115,7 +115,7 @@ describe('App', () => {
 
   it('settings: choosing a theme applies it to the page', async () => {
     const view = await app();
-    fireEvent.click(screen.getByTestId('header-settings'));
+    fireEvent.click(screen.getByTestId('open-settings'));
     const dark = screen.getAllByTestId('theme-option').find((o) => o.textContent === 'Dark');
     await act(async () => {
       fireEvent.click(must(must(dark).querySelector('input')));

@@ -3,7 +3,7 @@ import type { FocusEvent, KeyboardEvent } from 'react';
 import { saveTextFile } from '../lib/download.ts';
 import { describeError } from '../lib/errors.ts';
 import { useActions, useApp, useServices } from '../state/context.tsx';
-import { DownloadIcon } from './Icons.tsx';
+import { ExportIcon } from './Icons.tsx';
 import { IconButton } from './IconButton.tsx';
 
 const FORMATS = [
@@ -74,7 +74,7 @@ export function ExportMenu() {
         disabled={threadId === null}
         onClick={() => setOpen((o) => !o)}
       >
-        <DownloadIcon />
+        <ExportIcon />
       </IconButton>
       {shown && (
         <div className="menu" role="menu" id={menuId} aria-label="Export thread as" onKeyDown={onKeyDown}>

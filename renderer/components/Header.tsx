@@ -3,7 +3,7 @@ import type { AppState } from '../state/store.ts';
 import { useActions, useApp } from '../state/context.tsx';
 import { EngineIndicator } from './EngineIndicator.tsx';
 import { ExportMenu } from './ExportMenu.tsx';
-import { ModelsIcon, SettingsIcon, SidebarIcon } from './Icons.tsx';
+import { ModelsIcon, SidebarIcon } from './Icons.tsx';
 import { IconButton } from './IconButton.tsx';
 import { ModelPicker } from './ModelPicker.tsx';
 
@@ -15,7 +15,6 @@ export function Header({
   sidebarOpen: boolean;
 }) {
   const title = useApp((s) => s.current?.thread.title ?? null);
-  const { openDialog } = useActions();
   return (
     <header className="topbar">
       <IconButton
@@ -33,9 +32,6 @@ export function Header({
       <EngineIndicator />
       <ModelsButton />
       <ExportMenu />
-      <IconButton label="Settings" testId="header-settings" onClick={() => openDialog({ kind: 'settings' })}>
-        <SettingsIcon />
-      </IconButton>
     </header>
   );
 }

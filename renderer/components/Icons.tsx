@@ -53,6 +53,12 @@ export const DownloadIcon = (p: P) => (
     <path d="M12 4.5v10M7.5 10.5l4.5 4.5 4.5-4.5M5 19.5h14" />
   </Icon>
 );
+/** A page with an arrow leaving it: exporting, not downloading a model. */
+export const ExportIcon = (p: P) => (
+  <Icon {...p}>
+    <path d="M14 4.5H7a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V12M13 11l7-7M15 4h5v5" />
+  </Icon>
+);
 export const StopIcon = (p: P) => (
   <Icon {...p}>
     <rect x="7" y="7" width="10" height="10" rx="1.5" fill="currentColor" />

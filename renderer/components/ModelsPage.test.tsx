@@ -410,7 +410,7 @@ describe('opening the Models page', () => {
     expect(screen.getByTestId('models-page')).toBeTruthy();
     fireEvent.click(screen.getByTestId('dialog-close'));
 
-    fireEvent.click(screen.getByTestId('header-settings'));
+    fireEvent.click(screen.getByTestId('open-settings'));
     fireEvent.click(screen.getByTestId('settings-manage-models'));
     expect(screen.queryByTestId('settings-dialog')).toBeNull();
     expect(screen.getByTestId('models-page')).toBeTruthy();
