@@ -132,7 +132,11 @@ describe('planVariant', () => {
         'onnx/decoder_model_merged_q4.onnx; fp32 lacks onnx/vision_encoder.onnx, ' +
         'onnx/decoder_model_merged.onnx).',
     );
-    expect(() => planVariant(broken, 'q4', MODULES, 'a/b')).toThrow(/No variant is complete\.$/);
+    // Asked for one: the variants there are, each with what it lacks.
+    expect(() => planVariant(broken, 'q8', MODULES, 'a/b')).toThrow(
+      'a/b has no q8 variant. No variant is complete (q4 lacks onnx/embed_tokens_q4.onnx, ' +
+        'onnx/decoder_model_merged_q4.onnx; fp32 lacks onnx/vision_encoder.onnx, onnx/decoder_model_merged.onnx).',
+    );
   });
 
   it('refuses a repo without ONNX graphs, pointing at the onnx-community layout', () => {

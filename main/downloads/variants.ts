@@ -101,12 +101,16 @@ export function planVariant(
   }
   const variants = availableVariants(files, modules);
   const complete = variants.filter((v) => v.complete);
-  const available = complete.length > 0 ? `Available: ${complete.map((v) => v.id).join(', ')}.` : '';
+  const gaps = variants.map((v) => `${v.id} lacks ${v.missing.join(', ')}`).join('; ');
+  // Ends by listing what there is to choose (the renderer adds no advice after "Available:").
+  const available =
+    complete.length > 0
+      ? `Available: ${complete.map((v) => v.id).join(', ')}.`
+      : `No variant is complete (${gaps}).`;
   let chosen: VariantInfo | undefined;
   if (variant === undefined) {
     chosen = complete[0];
     if (!chosen) {
-      const gaps = variants.map((v) => `${v.id} lacks ${v.missing.join(', ')}`).join('; ');
       throw new TesseraError(
         'MODEL_UNSUPPORTED',
         variants.length === 0
@@ -118,10 +122,7 @@ export function planVariant(
     chosen = variants.find((v) => v.id === variant);
     if (!chosen?.complete) {
       const why = chosen ? ` (missing ${chosen.missing.join(', ')})` : '';
-      throw new TesseraError(
-        'MODEL_UNSUPPORTED',
-        `${name} has no ${variant} variant${why}. ${available || 'No variant is complete.'}`,
-      );
+      throw new TesseraError('MODEL_UNSUPPORTED', `${name} has no ${variant} variant${why}. ${available}`);
     }
   }
   const wanted = new Set(chosen.files);

@@ -112,7 +112,7 @@ export function DownloadRow({ id, headline = true }: { id: string; headline?: bo
   if (job.state === 'downloading' && job.etaSeconds !== null)
     facts.push(`${formatDuration(job.etaSeconds)} left`);
   const filesDone = job.files.filter((f) => f.done).length;
-  const advice = job.error ? errorAdvice(job.error.code) : null;
+  const advice = job.error ? errorAdvice(job.error) : null;
   const unreachable = job.error?.code === 'HUB_ERROR' && UNREACHABLE.test(job.error.message);
 
   return (

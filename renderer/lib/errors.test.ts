@@ -16,12 +16,25 @@ describe('error texts', () => {
     // A stored answer may carry a code an older Tessera used.
     const old = { code: 'GONE_CODE', message: '' } as unknown as Parameters<typeof describeError>[0];
     expect(describeError(old)).toBe('GONE_CODE');
-    expect(errorAdvice(old.code)).toBeNull();
+    expect(errorAdvice(old)).toBeNull();
   });
 
   it('says an engine crash is being handled, with its reason', () => {
     expect(describeError({ code: 'ENGINE_CRASHED', message: 'exit 9' })).toBe(
       'The engine stopped unexpectedly and is being restarted. Retry the answer. (exit 9)',
+    );
+  });
+
+  it("ends a missing variant's error with the variants there are, not the catalog advice", () => {
+    expect(
+      describeWithAdvice({
+        code: 'MODEL_UNSUPPORTED',
+        message: 'HuggingFaceTB/X has no q8 variant. Available: q4, fp32.',
+      }),
+    ).toBe('HuggingFaceTB/X has no q8 variant. Available: q4, fp32.');
+    // An unsupported model still gets it.
+    expect(describeWithAdvice({ code: 'MODEL_UNSUPPORTED', message: 'a/b has no ONNX graphs.' })).toMatch(
+      /marked as supported\.$/,
     );
   });
 

@@ -14,6 +14,8 @@ export interface ErrorText {
    * it (DISK_FULL messages already say to free space; Hub errors do not point at the token setting).
    */
   advice?: string;
+  /** A message that already says what to do: no advice after it. */
+  adviceUnless?: RegExp;
 }
 
 export const ERROR_TEXTS: Record<ErrorCode, ErrorText> = {
@@ -29,6 +31,8 @@ export const ERROR_TEXTS: Record<ErrorCode, ErrorText> = {
   MODEL_UNSUPPORTED: {
     hint: 'Tessera cannot run this model yet.',
     advice: 'Choose a model from the catalog marked as supported.',
+    // A missing variant's message ends with the variants there are ("Available: q4, fp32."): one of those.
+    adviceUnless: /\bAvailable: /,
   },
   MODEL_GRAPH_MISMATCH: { hint: 'The model’s graphs are not what its family expects.' },
   MODEL_NOT_LOADED: { hint: 'No model is loaded yet.' },
@@ -61,13 +65,15 @@ function textFor(code: ErrorCode): ErrorText | undefined {
   return Object.hasOwn(ERROR_TEXTS, code) ? ERROR_TEXTS[code] : undefined;
 }
 
-export function errorAdvice(code: ErrorCode): string | null {
-  return textFor(code)?.advice ?? null;
+export function errorAdvice(error: Pick<WireError, 'code' | 'message'>): string | null {
+  const text = textFor(error.code);
+  if (text?.adviceUnless?.test(error.message)) return null;
+  return text?.advice ?? null;
 }
 
 /** The error and, where there is one, what to do about it: for toasts. */
 export function describeWithAdvice(error: WireError): string {
-  const advice = errorAdvice(error.code);
+  const advice = errorAdvice(error);
   const text = describeError(error);
   return advice ? `${text} ${advice}` : text;
 }
