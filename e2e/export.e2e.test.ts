@@ -27,7 +27,9 @@ beforeAll(async () => {
 afterAll(() => session?.close());
 
 /** Chooses a format in the Export menu and reads the file Chromium downloaded. */
-async function exportAs(testId: 'export-markdown' | 'export-json'): Promise<{ name: string; text: string }> {
+async function exportAs(
+  testId: 'export-markdown' | 'export-json' | 'export-html',
+): Promise<{ name: string; text: string }> {
   await page.locator(byId('export-menu')).click();
   const [download] = await Promise.all([
     page.waitForEvent('download', { timeout: 30_000 }),
@@ -58,12 +60,16 @@ describe('exporting a thread', () => {
     expect(await page.locator(byId('export-menu')).isEnabled()).toBe(true);
   });
 
-  it('offers Markdown and JSON in the Export menu', async () => {
+  it('offers Markdown, JSON and a web page in the Export menu', async () => {
     await page.locator(byId('export-menu')).click();
     const menu = page.getByRole('menu');
     await menu.waitFor();
     await menu.evaluate((el) => Promise.all(el.getAnimations().map((a) => a.finished)));
-    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Markdown', 'JSON']);
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual([
+      'Markdown',
+      'JSON',
+      'Web page (HTML)',
+    ]);
     await screenshot(page, '09-export');
     await page.keyboard.press('Escape');
     await menu.waitFor({ state: 'detached' });
@@ -79,6 +85,24 @@ describe('exporting a thread', () => {
     expect(text).toContain(QUESTION);
     expect(text).toContain('**Assistant**');
     expect(text).toMatch(/!\[[^\]]*\]\(data:image\/png;base64,[A-Za-z0-9+/]+=*\)/);
+  });
+
+  it('downloads the thread as one self-contained web page that opens offline', async () => {
+    const { name, text } = await exportAs('export-html');
+    expect(name).toMatch(/\.html$/);
+    expect(text).toContain('<!doctype html>');
+    expect(text).toMatch(/<img src="data:image\/png;base64,[A-Za-z0-9+/]+=*"/);
+    expect(text).toContain('<strong>You</strong>');
+    expect(text).not.toContain('<script');
+    // Opened as a file with no network, it shows the question and the image.
+    const context = await session.browser.newContext({ offline: true });
+    const offline = await context.newPage();
+    await offline.setContent(text);
+    expect(await offline.locator('main').textContent()).toContain(QUESTION);
+    expect(
+      await offline.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth),
+    ).toBeGreaterThan(0);
+    await context.close();
   });
 
   it('downloads the thread as JSON with the messages and the image', async () => {

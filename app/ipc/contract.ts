@@ -280,7 +280,7 @@ export const requests = {
   /** Shows another version of a message: the branch through `messageId`, down to its newest leaf. */
   'threads.selectBranch': { input: z.object({ threadId: id, messageId: id }), output: z.custom<Thread>() },
   'threads.export': {
-    input: z.object({ id, format: z.enum(['markdown', 'json']) }),
+    input: z.object({ id, format: z.enum(['markdown', 'json', 'html']) }),
     output: z.custom<{ filename: string; content: string }>(),
   },
   /** Stores an image and starts encoding it for the active model at once. */

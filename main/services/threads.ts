@@ -1,5 +1,6 @@
 /** threads.*: straight to the store, plus the checks and events the UI relies on. */
 import type { Handlers, Thread } from '../../app/ipc/contract.ts';
+import { toHtml } from '../store/export-html.ts';
 import type { ThreadChanges } from '../store/types.ts';
 import type { Context } from './context.ts';
 import { notFound } from './errors.ts';
@@ -67,8 +68,10 @@ export function threadHandlers(ctx: Context, queue: GenerationQueue): ThreadHand
       return changed(store.setCurrentLeaf(threadId, messageId));
     },
     'threads.export': async ({ id, format }) => {
-      detail(id);
-      return format === 'markdown' ? store.exportMarkdown(id) : store.exportJson(id);
+      const { thread } = detail(id);
+      if (format === 'json') return store.exportJson(id);
+      const markdown = store.exportMarkdown(id);
+      return format === 'html' ? toHtml(markdown, thread.title) : markdown;
     },
   };
 }

@@ -9,6 +9,7 @@ import { IconButton } from './IconButton.tsx';
 const FORMATS = [
   { format: 'markdown', label: 'Markdown', type: 'text/markdown', testId: 'export-markdown' },
   { format: 'json', label: 'JSON', type: 'application/json', testId: 'export-json' },
+  { format: 'html', label: 'Web page (HTML)', type: 'text/html', testId: 'export-html' },
 ] as const;
 
 type Choice = (typeof FORMATS)[number];
