@@ -77,14 +77,14 @@ describe('ExportMenu', () => {
     expect(screen.queryByRole('menu')).toBeNull();
   });
 
-  it('offers Markdown and JSON, keyboard included', async () => {
+  it('offers Markdown, JSON and a web page, keyboard included', async () => {
     await withThread();
     const button = screen.getByRole('button', { name: 'Export thread' });
     expect(button.getAttribute('aria-haspopup')).toBe('menu');
     fireEvent.click(button);
     expect(button.getAttribute('aria-expanded')).toBe('true');
     const items = screen.getAllByRole('menuitem');
-    expect(items.map((i) => i.textContent)).toEqual(['Markdown', 'JSON']);
+    expect(items.map((i) => i.textContent)).toEqual(['Markdown', 'JSON', 'Web page (HTML)']);
     expect(document.activeElement).toBe(items[0]);
     fireEvent.keyDown(must(items[0]), { key: 'ArrowDown' });
     expect(document.activeElement).toBe(screen.getByRole('menuitem', { name: 'JSON' }));
@@ -96,8 +96,14 @@ describe('ExportMenu', () => {
   it.each([
     ['export-markdown', 'markdown', 'text/markdown', 'login-error.md'],
     ['export-json', 'json', 'application/json', 'login-error.json'],
+    ['export-html', 'html', 'text/html', 'login-error.html'],
   ] as const)('%s exports the open thread and downloads it', async (testId, format, type, filename) => {
-    const content = format === 'json' ? '{"format":"tessera-thread"}\n' : '# Login error\n';
+    const content =
+      format === 'json'
+        ? '{"format":"tessera-thread"}\n'
+        : format === 'html'
+          ? '<!doctype html>\n'
+          : '# Login error\n';
     const view = await withThread({
       handlers: { 'threads.export': () => ({ ok: true, value: { filename, content } }) },
     });
