@@ -135,12 +135,10 @@ async function countWithEngine(
 ): Promise<number | null> {
   const { engine, store } = ctx;
   if (engine.target?.dir !== dir || !['ready', 'busy'].includes(engine.status.state)) return null;
-  const messages = chatMessages(path, systemPrompt, null, (id) => (id ? store.tokenIdsOf(id) : null));
+  // The draft has no id yet, so no token ids of its own.
+  const tokenIds = (id: string) => (id ? store.tokenIdsOf(id) : null);
   try {
-    const { promptTokens } = await engine.withEngine((client) =>
-      client.request('countTokens', { messages, sizes: imageSizes(path) }),
-    );
-    return promptTokens;
+    return await engine.withEngine((client) => countPrompt(client, path, systemPrompt, tokenIds));
   } catch (error) {
     ctx.log('counting tokens with the engine failed; showing the estimate', error);
     return null;
@@ -165,11 +163,7 @@ function prepare(ctx: Context, messageId: string): PreparedJob {
   // Room for an answer: the prompt leaves a share of the window, up to the answer's maximum length.
   const room = Math.max(1, Math.min(request.sampling.maxTokens ?? 512, Math.floor(contextLength / 4)));
   const fit = async (client: EngineClient) => {
-    const count = async (kept: readonly Message[]) => {
-      const counted = chatMessages(kept, systemPrompt, null, tokenIds);
-      return (await client.request('countTokens', { messages: counted, sizes: imageSizes(kept) }))
-        .promptTokens;
-    };
+    const count = (kept: readonly Message[]) => countPrompt(client, kept, systemPrompt, tokenIds);
     const fitted = await fitToContext(path, policy, contextLength - room, count);
     if (fitted.dropped.length === 0) return { request, dropped: [] };
     return {
@@ -178,6 +172,17 @@ function prepare(ctx: Context, messageId: string): PreparedJob {
     };
   };
   return { request, target: targetFor(ctx, thread), fit };
+}
+
+/** The prompt the engine would build for `path`, in tokens: images go by hash and size, never by bytes. */
+async function countPrompt(
+  client: EngineClient,
+  path: ReadonlyArray<Pick<Message, 'id' | 'role' | 'parts'>>,
+  systemPrompt: string,
+  tokenIds: (messageId: string) => number[] | null,
+): Promise<number> {
+  const messages = chatMessages(path, systemPrompt, null, tokenIds);
+  return (await client.request('countTokens', { messages, sizes: imageSizes(path) })).promptTokens;
 }
 
 /** The oriented size of every image in the messages, by hash: all the engine needs to plan them. */
