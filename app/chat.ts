@@ -40,6 +40,9 @@ export const samplingSchema = z.object({
   topP: z.number().gt(0).max(1).optional(),
   minP: z.number().min(0).max(1).optional(),
   repetitionPenalty: z.number().positive().optional(),
+  /** OpenAI's penalties over the answer's own tokens (models/runtime/sampling.ts). */
+  frequencyPenalty: z.number().min(-2).max(2).optional(),
+  presencePenalty: z.number().min(-2).max(2).optional(),
   seed: z
     .number()
     .int()

@@ -41,6 +41,37 @@ describe('Sampler', () => {
     expect(new Sampler({ repetitionPenalty: 2 }).next(negative, [0])).toBe(1);
   });
 
+  it('frequency penalty subtracts penalty × count of each generated token', () => {
+    // Greedy: id1 (3) first; then 3 − 0.4 = 2.6 still beats id2 (2.5); after two picks 3 − 0.8 = 2.2 loses.
+    const sampler = new Sampler({ frequencyPenalty: 0.4 });
+    expect([1, 2, 3].map(() => sampler.next(logits(), []))).toEqual([1, 1, 2]);
+    const adjusted = logits();
+    sampler.next(adjusted, []);
+    // Counts now: id1 twice, id2 once.
+    expect(Array.from(adjusted)).toEqual([1, 3 - 0.8, 2.5 - 0.4, -1, 0].map(Math.fround));
+  });
+
+  it('presence penalty subtracts once per token seen, whatever its count', () => {
+    const sampler = new Sampler({ presencePenalty: 0.4 });
+    // id1 (3 − 0.4 = 2.6) still wins the second time: presence does not grow with repeats.
+    expect([1, 2, 3].map(() => sampler.next(logits(), []))).toEqual([1, 1, 1]);
+    const adjusted = logits();
+    sampler.next(adjusted, []);
+    expect(Array.from(adjusted)).toEqual([1, 3 - 0.4, 2.5, -1, 0].map(Math.fround));
+  });
+
+  it('both penalties add up, count only generated tokens (not the prompt) and may be negative', () => {
+    const sampler = new Sampler({ frequencyPenalty: 0.5, presencePenalty: 0.25 });
+    expect(sampler.next(logits(), [2, 2, 2])).toBe(1); // The prompt's id2 is not penalised.
+    const adjusted = logits();
+    sampler.next(adjusted, []);
+    expect(adjusted[1]).toBeCloseTo(3 - 0.5 - 0.25);
+    const eager = new Sampler({ frequencyPenalty: -1 });
+    const first = eager.next(Float32Array.from([2, 1.5]), []);
+    expect(first).toBe(0);
+    expect(eager.next(Float32Array.from([1.5, 2]), [])).toBe(0); // 1.5 + 1 beats 2.
+  });
+
   it('seededRandom stays in [0, 1)', () => {
     const random = seededRandom(42);
     for (let i = 0; i < 1000; i++) {

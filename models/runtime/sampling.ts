@@ -1,6 +1,8 @@
 /**
  * Next-token choice from logits, in the order Hugging Face applies its processors: repetition penalty,
  * temperature, top-k, top-p, min-p, then a draw from a seeded generator so a seed reproduces an answer.
+ * OpenAI's frequency and presence penalties (for the API server) come first, over the tokens this sampler
+ * has chosen: one Sampler serves one answer.
  */
 export interface SamplingOptions {
   /** 0 (the default) is greedy decoding. */
@@ -10,6 +12,12 @@ export interface SamplingOptions {
   minP?: number;
   /** Above 1 discourages tokens already in the context (CTRL-style, as in transformers). */
   repetitionPenalty?: number;
+  /**
+   * OpenAI's penalties, over the generated tokens only (not the prompt): a token's logit goes down by
+   * `frequencyPenalty × count + presencePenalty × (count > 0)`. Negative values encourage repeats.
+   */
+  frequencyPenalty?: number;
+  presencePenalty?: number;
   seed?: number;
 }
 
@@ -40,6 +48,8 @@ export function argmax(logits: Float32Array): number {
 
 export class Sampler {
   private readonly random: () => number;
+  /** How often each token id was chosen so far (the penalties' counts). */
+  private readonly counts = new Map<number, number>();
 
   constructor(private readonly options: SamplingOptions) {
     this.random = seededRandom(options.seed ?? Math.floor(Math.random() * 2 ** 32));
@@ -47,10 +57,18 @@ export class Sampler {
 
   /** Chooses a token. `logits` is modified in place. `context` is every token id seen so far. */
   next(logits: Float32Array, context: Iterable<number>): number {
-    const { repetitionPenalty = 1, temperature = 0 } = this.options;
+    const {
+      repetitionPenalty = 1,
+      temperature = 0,
+      frequencyPenalty = 0,
+      presencePenalty = 0,
+    } = this.options;
+    if (frequencyPenalty !== 0 || presencePenalty !== 0)
+      applyOpenAiPenalties(logits, this.counts, frequencyPenalty, presencePenalty);
     if (repetitionPenalty !== 1) applyRepetitionPenalty(logits, context, repetitionPenalty);
-    if (temperature <= 0) return argmax(logits);
-    return this.sample(logits, temperature);
+    const id = temperature <= 0 ? argmax(logits) : this.sample(logits, temperature);
+    this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
+    return id;
   }
 
   private sample(logits: Float32Array, temperature: number): number {
@@ -89,5 +107,17 @@ function applyRepetitionPenalty(logits: Float32Array, context: Iterable<number>,
     const v = logits[id];
     if (v === undefined) continue;
     logits[id] = v < 0 ? v * penalty : v / penalty;
+  }
+}
+
+function applyOpenAiPenalties(
+  logits: Float32Array,
+  counts: ReadonlyMap<number, number>,
+  frequency: number,
+  presence: number,
+): void {
+  for (const [id, count] of counts) {
+    const v = logits[id];
+    if (v !== undefined) logits[id] = v - frequency * count - presence;
   }
 }
