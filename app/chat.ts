@@ -100,6 +100,11 @@ export interface GenerationStats {
    * setting), in conversation order; absent when everything was sent.
    */
   dropped?: string[];
+  /**
+   * Questions whose images were sent at Low detail instead of their own, because the thread sends earlier
+   * images at Low detail to fit the context window (`Thread.earlierImagesLow`); absent when none were.
+   */
+  lowered?: string[];
 }
 
 export interface AnswerModel {

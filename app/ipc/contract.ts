@@ -31,6 +31,11 @@ export interface Thread {
   topP: number | null;
   maxTokens: number | null;
   contextOverflow: ContextOverflow | null;
+  /**
+   * Images before the newest question go to the model at Low detail (each keeps its own detail in the
+   * history): what the user chose when the conversation no longer fit (main/services/earlier-images.ts).
+   */
+  earlierImagesLow: boolean;
 }
 
 export interface ThreadSummary {
@@ -233,6 +238,11 @@ export interface TokenEstimate {
    * meet); false for the quick estimate used while the engine has not loaded that model.
    */
   exact: boolean;
+  /**
+   * Only when the prompt does not fit and earlier images could go at Low detail: the prompt counted that
+   * way (as exactly as `promptTokens`), so the UI offers it only where it would make the prompt fit.
+   */
+  earlierAtLow?: { promptTokens: number; fits: boolean };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -271,6 +281,7 @@ export const requests = {
       topP: z.number().min(0.01).max(1).nullable().optional(),
       maxTokens: z.number().int().min(1).max(1_000_000).nullable().optional(),
       contextOverflow: z.enum(CONTEXT_OVERFLOW).nullable().optional(),
+      earlierImagesLow: z.boolean().optional(),
     }),
     output: z.custom<Thread>(),
   },

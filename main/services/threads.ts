@@ -40,6 +40,7 @@ export function threadHandlers(ctx: Context, queue: GenerationQueue): ThreadHand
       topP,
       maxTokens,
       contextOverflow,
+      earlierImagesLow,
     }) => {
       detail(id);
       if (modelId) ctx.models.get(modelId);
@@ -50,6 +51,7 @@ export function threadHandlers(ctx: Context, queue: GenerationQueue): ThreadHand
       if (topP !== undefined) changes.topP = topP;
       if (maxTokens !== undefined) changes.maxTokens = maxTokens;
       if (contextOverflow !== undefined) changes.contextOverflow = contextOverflow;
+      if (earlierImagesLow !== undefined) changes.earlierImagesLow = earlierImagesLow;
       return changed(store.updateThread(id, changes));
     },
     'threads.delete': async ({ id }) => {

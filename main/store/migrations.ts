@@ -167,6 +167,14 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE threads ADD COLUMN context_overflow TEXT;
       `),
   },
+  {
+    name: 'per-thread choice to send earlier images at low detail',
+    up: (db) =>
+      db.exec(`
+        -- 1: images before the newest question go to the model at Low detail (their stored detail stays).
+        ALTER TABLE threads ADD COLUMN earlier_images_low INTEGER NOT NULL DEFAULT 0;
+      `),
+  },
 ];
 
 /**

@@ -71,6 +71,20 @@ describe('threads', () => {
     expect(store.getThread(thread.id)?.thread).toEqual(cleared);
   });
 
+  it('keeps the choice to send earlier images at Low detail, off by default', () => {
+    const { store, dir } = tempStore();
+    const thread = store.createThread();
+    expect(thread.earlierImagesLow).toBe(false);
+    expect(store.updateThread(thread.id, { earlierImagesLow: true }).earlierImagesLow).toBe(true);
+    // Other changes leave it alone.
+    expect(store.updateThread(thread.id, { temperature: 0.2 }).earlierImagesLow).toBe(true);
+    store.close();
+    const again = openStore(dir);
+    expect(again.getThread(thread.id)?.thread.earlierImagesLow).toBe(true);
+    expect(again.updateThread(thread.id, { earlierImagesLow: false }).earlierImagesLow).toBe(false);
+    again.close();
+  });
+
   it('lists most recently updated first, with a limit', () => {
     const { store } = tempStore({ now: tickingClock() });
     const a = store.createThread('a');

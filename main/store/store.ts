@@ -84,6 +84,7 @@ interface ThreadRow {
   top_p: number | null;
   max_tokens: number | null;
   context_overflow: string | null;
+  earlier_images_low: number;
   deleted_at: number | null;
 }
 
@@ -97,7 +98,7 @@ interface ImageRow {
 }
 
 const THREAD_COLUMNS =
-  'id, title, created_at, updated_at, current_leaf_id, model_id, system_prompt, temperature, top_p, max_tokens, context_overflow, deleted_at';
+  'id, title, created_at, updated_at, current_leaf_id, model_id, system_prompt, temperature, top_p, max_tokens, context_overflow, earlier_images_low, deleted_at';
 const MESSAGE_COLUMNS = 'id, thread_id, parent_id, role, parts, tail, status, created_at, stats, error';
 
 function toThread(row: ThreadRow): Thread {
@@ -115,6 +116,7 @@ function toThread(row: ThreadRow): Thread {
     contextOverflow: (CONTEXT_OVERFLOW as readonly string[]).includes(row.context_overflow ?? '')
       ? (row.context_overflow as ContextOverflow)
       : null,
+    earlierImagesLow: row.earlier_images_low === 1,
   };
 }
 
@@ -140,9 +142,11 @@ function prepare(db: Database.Database) {
       topP: number | null;
       maxTokens: number | null;
       contextOverflow: string | null;
+      earlierImagesLow: number;
     }>(
       `UPDATE threads SET model_id = @modelId, system_prompt = @systemPrompt, temperature = @temperature,
-       top_p = @topP, max_tokens = @maxTokens, context_overflow = @contextOverflow WHERE id = @id`,
+       top_p = @topP, max_tokens = @maxTokens, context_overflow = @contextOverflow,
+       earlier_images_low = @earlierImagesLow WHERE id = @id`,
     ),
     setDeleted: s<[number | null, string]>('UPDATE threads SET deleted_at = ? WHERE id = ?'),
     setLeaf: s<[string, string]>('UPDATE threads SET current_leaf_id = ? WHERE id = ?'),
@@ -295,6 +299,8 @@ class SqliteStore implements Store {
         maxTokens: changes.maxTokens === undefined ? row.max_tokens : changes.maxTokens,
         contextOverflow:
           changes.contextOverflow === undefined ? row.context_overflow : changes.contextOverflow,
+        earlierImagesLow:
+          changes.earlierImagesLow === undefined ? row.earlier_images_low : changes.earlierImagesLow ? 1 : 0,
       });
       return toThread(this.liveThread(id));
     });

@@ -19,7 +19,10 @@ import type {
 
 /** A thread's own settings; absent: unchanged, null: back to the settings' default. */
 export type ThreadChanges = Partial<
-  Pick<Thread, 'modelId' | 'systemPrompt' | 'temperature' | 'topP' | 'maxTokens' | 'contextOverflow'>
+  Pick<
+    Thread,
+    'modelId' | 'systemPrompt' | 'temperature' | 'topP' | 'maxTokens' | 'contextOverflow' | 'earlierImagesLow'
+  >
 >;
 
 export interface NewMessage {

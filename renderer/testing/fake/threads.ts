@@ -94,6 +94,7 @@ export function threadHandlers(state: FakeState): HandlersOf<ThreadRequests> {
         topP: null,
         maxTokens: null,
         contextOverflow: null,
+        earlierImagesLow: false,
       };
       threads.set(thread.id, thread);
       return ok(thread);
@@ -123,6 +124,7 @@ export function threadHandlers(state: FakeState): HandlersOf<ThreadRequests> {
       if (changes.topP !== undefined) next.topP = changes.topP;
       if (changes.maxTokens !== undefined) next.maxTokens = changes.maxTokens;
       if (changes.contextOverflow !== undefined) next.contextOverflow = changes.contextOverflow;
+      if (changes.earlierImagesLow !== undefined) next.earlierImagesLow = changes.earlierImagesLow;
       threads.set(threadId, next);
       return ok(next);
     },
