@@ -11,6 +11,7 @@ import { chatMessages, estimateTokens, samplingOf, systemPromptOf, textOf } from
 import { badRequest, notFound } from './errors.ts';
 import type { EngineClient } from '../../models/engine/client.ts';
 import { fitToContext } from './context-fit.ts';
+import { earlierImagesAtLow, withEarlierAtLow } from './earlier-images.ts';
 import { GenerationQueue } from './generation.ts';
 import type { PreparedJob } from './generation.ts';
 
@@ -101,22 +102,27 @@ export function chatHandlers(ctx: Context): { handlers: ChatHandlers; queue: Gen
       const model = ctx.models.resolve(t.modelId ?? store.getSettings().activeModelId);
       const draft = { id: '', role: 'user' as const, parts: toParts(ctx, content) };
       const systemPrompt = systemPromptOf(t, store.getSettings());
-      const exact = await countWithEngine(ctx, model.dir, [...path, draft], systemPrompt);
-      if (exact !== null) {
-        return {
-          promptTokens: exact,
-          contextLength: model.contextLength,
-          fits: exact < model.contextLength,
-          exact: true,
-        };
-      }
-      const family = ctx.families.get(model.dir);
-      return estimateTokens(
-        [...path, draft],
-        systemPrompt,
-        (size, detail) => family.planImage({ width: size.width, height: size.height }, detail),
-        model.contextLength,
-      );
+      const measure = async (messages: ReadonlyArray<Pick<Message, 'id' | 'role' | 'parts'>>) => {
+        const exact = await countWithEngine(ctx, model.dir, messages, systemPrompt);
+        if (exact !== null) {
+          return {
+            promptTokens: exact,
+            contextLength: model.contextLength,
+            fits: exact < model.contextLength,
+            exact: true,
+          };
+        }
+        const family = ctx.families.get(model.dir);
+        return estimateTokens(
+          messages,
+          systemPrompt,
+          (size, detail) => family.planImage({ width: size.width, height: size.height }, detail),
+          model.contextLength,
+        );
+      };
+      // Counted as a send will build it; where it does not fit, also with earlier images at Low detail.
+      if (t.earlierImagesLow) return measure(earlierImagesAtLow([...path, draft]).path);
+      return withEarlierAtLow([...path, draft], measure);
     },
   };
   return { handlers, queue };
@@ -151,14 +157,17 @@ function prepare(ctx: Context, messageId: string): PreparedJob {
   const answer = store.getMessage(messageId) ?? raise(notFound('The answer'));
   const thread = store.getThread(answer.threadId)?.thread ?? raise(notFound('The thread'));
   const settings = store.getSettings();
-  const path = answer.parentId ? store.pathTo(answer.parentId) : [];
+  const stored = answer.parentId ? store.pathTo(answer.parentId) : [];
+  const { path, lowered } = thread.earlierImagesLow
+    ? earlierImagesAtLow(stored)
+    : { path: stored, lowered: [] };
   const systemPrompt = systemPromptOf(thread, settings);
   const bytes = (sha: string) => store.getImageBytes(sha);
   const tokenIds = (id: string) => store.tokenIdsOf(id);
   const messages = chatMessages(path, systemPrompt, bytes, tokenIds);
   const request = { threadId: thread.id, messages, sampling: samplingOf(thread, settings, ctx.sampling) };
   const policy = thread.contextOverflow ?? settings.contextOverflow;
-  if (policy === 'stop') return { request, target: targetFor(ctx, thread) };
+  if (policy === 'stop') return { request, target: targetFor(ctx, thread), lowered };
   const { contextLength } = ctx.models.resolve(thread.modelId ?? settings.activeModelId);
   // Room for an answer: the prompt leaves a share of the window, up to the answer's maximum length.
   const room = Math.max(1, Math.min(request.sampling.maxTokens ?? 512, Math.floor(contextLength / 4)));
@@ -171,7 +180,7 @@ function prepare(ctx: Context, messageId: string): PreparedJob {
       dropped: fitted.dropped,
     };
   };
-  return { request, target: targetFor(ctx, thread), fit };
+  return { request, target: targetFor(ctx, thread), fit, lowered };
 }
 
 /** The prompt the engine would build for `path`, in tokens: images go by hash and size, never by bytes. */

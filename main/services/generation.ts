@@ -25,6 +25,8 @@ export interface PreparedJob {
    * have the target's model loaded); absent when nothing may be left out.
    */
   fit?: (client: EngineClient) => Promise<{ request: GenerateRequest; dropped: string[] }>;
+  /** Questions whose images the request sends at Low detail (the thread's choice), for the stats. */
+  lowered?: string[];
 }
 
 interface Job {
@@ -102,7 +104,7 @@ export class GenerationQueue {
     const signal = job.controller.signal;
     try {
       if (store.getMessage(messageId)?.status !== 'streaming') return; // Finished elsewhere meanwhile.
-      const { request, target, fit } = this.prepare(messageId);
+      const { request, target, fit, lowered = [] } = this.prepare(messageId);
       const stoppedNow = () => this.finish(job, this.closing ? 'interrupted' : 'stopped', null, null);
       // A model still loading is not waited for once the answer is stopped.
       if ((await unlessStopped(engine.setTarget(target), signal, 0)) === ABANDONED) return stoppedNow();
@@ -121,7 +123,13 @@ export class GenerationQueue {
       const stopped = result.finishReason === 'aborted';
       const status = stopped ? (this.closing ? 'interrupted' : 'stopped') : 'complete';
       const model = { id: target.modelId, name: target.name, family: target.family };
-      const stats = { ...result.stats, model, ...(dropped.length > 0 ? { dropped } : {}) };
+      const sentLow = lowered.filter((id) => !dropped.includes(id));
+      const stats = {
+        ...result.stats,
+        model,
+        ...(dropped.length > 0 ? { dropped } : {}),
+        ...(sentLow.length > 0 ? { lowered: sentLow } : {}),
+      };
       this.finish(job, status, stats, null, result.tokenIds);
     } catch (error) {
       const wire = toWireError(error);
