@@ -17,7 +17,7 @@ const USAGE = `Usage:
   tessera ask --model DIR [--device auto|webgpu|cuda|dml|coreml|cpu] [--dtype D] [--max-tokens N]
               [--seed S] [--temperature T] [--detail low|high] IMAGE... -- "QUESTION"
   tessera plan --model DIR [--detail low|high] (IMAGE | --size WIDTHxHEIGHT)
-  tessera make-model --family smolvlm|llava|llava-onevision|fastvlm|gemma3|qwen2-vl|qwen2.5-vl|phi3-v|lfm2-vl [--size tiny|realistic] [--dtype fp32|q4|q8[,…]] [--seed N] --out DIR
+  tessera make-model --family smolvlm|llava|llava-onevision|fastvlm|gemma3|qwen2-vl|qwen2.5-vl|phi3-v|lfm2-vl [--size tiny|realistic] [--dtype fp32|q4|q8[,…]] [--attention plain|gqa] [--seed N] --out DIR
   tessera serve [--port P] [--host H] [--model-dir DIR]... [--data-dir DIR] [--hub-endpoint URL]
                 [--renderer-dir DIR]
       Runs the app in the browser: prints http://127.0.0.1:PORT/?token=… and serves until Ctrl-C.

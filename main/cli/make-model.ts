@@ -9,6 +9,9 @@ export async function makeModelCommand(args: string[]): Promise<void> {
     dtype: { type: 'string', default: 'fp32' },
     seed: { type: 'string', default: '0' },
     out: { type: 'string' },
+    // `--attention gqa`: the decoder as current onnx-community exports write it (GroupQueryAttention, no
+    // position_ids, num_logits_to_keep), for the families that have it.
+    attention: { type: 'string', default: 'plain' },
   });
   const started = performance.now();
   // `--dtype q4,q8`: every graph in each variant, in one folder, as a Hub repo ships them.
@@ -22,6 +25,7 @@ export async function makeModelCommand(args: string[]): Promise<void> {
     extraDtypes,
     seed: intOption(values.seed, 'seed') ?? 0,
     outDir: required(values.out, 'out'),
+    attention: oneOf(values.attention, 'attention', ['plain', 'gqa'] as const) ?? 'plain',
   });
   console.error(
     `wrote ${result.files.length} files to ${result.dir} in ${Math.round(performance.now() - started)} ms`,

@@ -43,7 +43,8 @@ export function presentOutputs(g: GraphBuilder, t: KvDims): void {
 
 /**
  * `logits` = lm_head(h), with the columns of `silentIds` zeroed: their logit is exactly 0 while ordinary tokens
- * spread around it, so greedy decoding writes text instead of image or end-of-turn markers.
+ * spread around it, so greedy decoding writes text instead of image or end-of-turn markers. `rows` names the
+ * logits' position dim (a GQA-form decoder keeps `num_logits_to_keep` positions).
  */
 export function silencedLmHead(
   nn: Layers,
@@ -51,13 +52,14 @@ export function silencedLmHead(
   lmHead: string,
   t: { hidden: number; vocabSize: number },
   silentIds: readonly number[],
+  rows = 'sequence_length',
 ): void {
   const g = nn.g;
   const silence = (w: Float32Array) => {
     for (let r = 0; r < t.hidden; r++) for (const id of silentIds) w[r * t.vocabSize + id] = 0;
   };
   g.op('Identity', [nn.linear(h, lmHead, t.hidden, t.vocabSize, { adjust: silence })], undefined, 'logits');
-  g.output('logits', 'float32', ['batch_size', 'sequence_length', t.vocabSize]);
+  g.output('logits', 'float32', ['batch_size', rows, t.vocabSize]);
 }
 
 /** cos/sin of (positions / scaling) · inv_freq, halves repeated (Llama's cat(freqs, freqs)). */

@@ -13,9 +13,9 @@ import { generateFastVlm } from './families/fastvlm/generate.ts';
 import { generatePhi3v } from './families/phi3-v/generate.ts';
 import { generateQwen25Vl, generateQwen2Vl } from './families/qwen2-vl/generate.ts';
 import { generateSmolVlm } from './families/smolvlm/generate.ts';
-import type { FamilyGenerator, ModelDType, ModelSize } from './types.ts';
+import type { AttentionForm, FamilyGenerator, ModelDType, ModelSize } from './types.ts';
 
-export type { ModelDType, ModelSize } from './types.ts';
+export type { AttentionForm, ModelDType, ModelSize } from './types.ts';
 
 const FAMILIES = {
   smolvlm: generateSmolVlm,
@@ -31,6 +31,8 @@ const FAMILIES = {
 
 export type GeneratedFamily = keyof typeof FAMILIES;
 export const GENERATED_FAMILIES = Object.keys(FAMILIES) as GeneratedFamily[];
+/** Families whose generator can also write the GQA-form decoder (their onnx-community exports use it). */
+export const GQA_FAMILIES: readonly GeneratedFamily[] = ['gemma3'];
 
 export interface MakeModelOptions {
   family: GeneratedFamily;
@@ -45,6 +47,8 @@ export interface MakeModelOptions {
   externalData?: boolean;
   /** Overrides max_position_embeddings (so tests can run past the context window cheaply). */
   contextLength?: number;
+  /** The decoder's attention form (default plain; gqa only for GQA_FAMILIES). */
+  attention?: AttentionForm;
 }
 
 /**
@@ -55,6 +59,12 @@ export async function makeModel(options: MakeModelOptions): Promise<{ dir: strin
   const generate: FamilyGenerator | undefined = FAMILIES[options.family];
   if (!generate) {
     throw new TesseraError('BAD_REQUEST', `makeModel: unknown family '${options.family}'`);
+  }
+  if (options.attention === 'gqa' && !GQA_FAMILIES.includes(options.family)) {
+    throw new TesseraError(
+      'BAD_REQUEST',
+      `makeModel: no GQA-form decoder for '${options.family}' (only ${GQA_FAMILIES.join(', ')})`,
+    );
   }
   if (!Number.isInteger(options.seed)) {
     throw new TesseraError('BAD_REQUEST', `makeModel: seed must be an integer, got ${options.seed}`);
@@ -76,6 +86,7 @@ export async function makeModel(options: MakeModelOptions): Promise<{ dir: strin
       seed: options.seed,
       externalData: options.externalData ?? options.size === 'realistic',
       contextLength: options.contextLength,
+      attention: options.attention,
     });
     await assertEmptyOrMissing(dir);
     // rename() cannot replace a directory on every platform, so an empty outDir is removed first.

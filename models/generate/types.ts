@@ -3,6 +3,12 @@
 export type ModelSize = 'tiny' | 'realistic';
 /** fp32; q4: MatMulNBits (transformers.js `_q4`); q8: dynamic int8 MatMulInteger (`_quantized`). */
 export type ModelDType = 'fp32' | 'q4' | 'q8';
+/**
+ * How the decoder's attention is written: `plain` ops with a `position_ids` input (every family), or `gqa`, the
+ * form newer onnx-community exports use (fused `com.microsoft.GroupQueryAttention` with in-graph rotary, no
+ * `position_ids`, a `num_logits_to_keep` input); families with a GQA-form builder list it in GQA_FAMILIES.
+ */
+export type AttentionForm = 'plain' | 'gqa';
 
 /** What a family generator is asked to write. */
 export interface GenerateContext {
@@ -17,6 +23,8 @@ export interface GenerateContext {
   externalData: boolean;
   /** Overrides the size's `max_position_embeddings`. */
   contextLength?: number;
+  /** The decoder's attention form (default plain). */
+  attention?: AttentionForm;
 }
 
 /** Writes a complete model folder; returns the paths written, relative to `ctx.dir`. */

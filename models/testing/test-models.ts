@@ -8,7 +8,7 @@ import { readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GeneratedFamily, makeModel } from '../generate/index.ts';
-import type { ModelDType, ModelSize } from '../generate/types.ts';
+import type { AttentionForm, ModelDType, ModelSize } from '../generate/types.ts';
 
 export interface TestModelOptions {
   family?: GeneratedFamily;
@@ -19,6 +19,8 @@ export interface TestModelOptions {
   seed?: number;
   externalData?: boolean;
   contextLength?: number;
+  /** The decoder's attention form (default plain). */
+  attention?: AttentionForm;
   /** Where models are kept; default `<repo>/.cache/test-models`. */
   cacheRoot?: string;
 }
@@ -46,6 +48,7 @@ export function testModelDir(options: TestModelOptions = {}): Promise<string> {
       `s${seed}`,
       externalData ? 'ext' : '',
       context,
+      options.attention === 'gqa' ? 'gqa' : '',
     ];
     const name = parts.filter((p) => p !== '').join('-');
     const dest = join(root, `${name}-${await generatorVersion(family)}`);
@@ -59,6 +62,7 @@ export function testModelDir(options: TestModelOptions = {}): Promise<string> {
       seed,
       externalData,
       contextLength: options.contextLength,
+      attention: options.attention,
       outDir: temp,
     });
     await installModel(temp, dest);
@@ -73,6 +77,7 @@ export function testModelDir(options: TestModelOptions = {}): Promise<string> {
     seed,
     externalData,
     options.contextLength,
+    options.attention,
     root,
   ]);
   let promise = inFlight.get(memoKey);
@@ -117,9 +122,9 @@ async function generatorVersion(family: string): Promise<string> {
       .sort()
       .map((name) => join(dir, name));
   sources.push(...(await listTs(join(REPO_ROOT, 'models', 'generate'), () => true)));
-  sources.push(
-    ...(await listTs(join(REPO_ROOT, 'models', 'families', family), (n) => n.startsWith('generate'))),
-  );
+  // The family's own generator folder (models/generate/families/<family>/); qwen2.5-vl shares qwen2-vl's.
+  const folder = join(REPO_ROOT, 'models', 'generate', 'families', family.replace('qwen2.5-vl', 'qwen2-vl'));
+  sources.push(...(await listTs(folder, () => true)));
   const hash = createHash('sha256');
   for (const file of sources) hash.update(file.slice(REPO_ROOT.length)).update(await readFile(file));
   return hash.digest('hex').slice(0, 12);

@@ -4,6 +4,8 @@
  * Gemma3Processor processor_config, the Gemma 3 chat template), a byte-level BPE tokenizer with Gemma's special
  * tokens (pad, eos, bos, unk, turn markers first; `<start_of_image>`, `<end_of_image>`, `<image_soft_token>` last,
  * the soft token the last tokenizer id as in Gemma's 262 144), and the three ONNX graphs with seeded weights.
+ * `attention: 'gqa'` writes the decoder in the GQA form of the current onnx-community exports
+ * (generate-decoder-gqa.ts) with the same weights.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +21,7 @@ import { type TokenizerFiles, buildTokenizer, tokenIdOf } from '../../tokenizer.
 import type { GenerateContext } from '../../types.ts';
 import { BOI_TOKEN, EOI_TOKEN, IMAGE_TOKEN } from '../../../families/gemma3/config.ts';
 import { buildGemma3Decoder, buildGemma3EmbedTokens } from './generate-decoder.ts';
+import { buildGemma3GqaDecoder } from './generate-decoder-gqa.ts';
 import { type Gemma3Dims, gemma3Dims, isGlobalLayer } from './generate-dims.ts';
 import { buildGemma3VisionEncoder } from './generate-vision.ts';
 
@@ -158,10 +161,11 @@ export async function generateGemma3(ctx: GenerateContext): Promise<string[]> {
   const dims = gemma3Dims(ctx.size, { contextLength: ctx.contextLength });
   const tokenizer = gemma3Tokenizer(dims, ctx.seed);
   const silentIds = gemma3SilentIds(dims, tokenizer);
+  const buildDecoder = ctx.attention === 'gqa' ? buildGemma3GqaDecoder : buildGemma3Decoder;
   const written = await writeModelFolder(ctx, gemma3JsonFiles(dims, tokenizer, ctx), {
     vision_encoder: (nn) => buildGemma3VisionEncoder(nn, dims),
     embed_tokens: (nn) => buildGemma3EmbedTokens(nn, dims.text),
-    decoder_model_merged: (nn) => buildGemma3Decoder(nn, dims.text, silentIds),
+    decoder_model_merged: (nn) => buildDecoder(nn, dims.text, silentIds),
   });
   // transformers.js's Gemma3Processor reads the template from chat_template.jinja only (uses_chat_template_file).
   await writeFile(join(ctx.dir, 'chat_template.jinja'), GEMMA3_CHAT_TEMPLATE);
