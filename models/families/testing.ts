@@ -368,6 +368,20 @@ export const VLM: Readonly<Record<string, readonly VlmConformance[]>> = {
         },
       },
     },
+    // The same weights in the GQA form (make-model --attention gqa): GroupQueryAttention with in-graph rotary, no
+    // position_ids; the cache is BNSH and copied each step (the runtime's appended cache needs the plain form).
+    {
+      label: 'Gemma 3 (GQA form)',
+      model: { family: 'gemma3', attention: 'gqa' },
+      images: photoAndOther,
+      family: 'gemma3',
+      visionInputNames: ['pixel_values'],
+      contextLength: 4096,
+      prompt: { imageTokens: 16, firstToken: '<bos>', around: ['<start_of_image>', '<end_of_image>'] },
+      incremental: { heads: [5, 12], minPromptLength: 25 },
+      followUp: 'whole',
+      twoImages: { atLeast: 18 },
+    },
   ],
 };
 
@@ -555,6 +569,22 @@ export const ORACLE: Readonly<Record<string, readonly OracleConformance[] | NotC
         },
       },
       quantized: { q4: tiny('gemma3', 'q4') },
+      followUp: { cachedTokens: 'firstPrompt' },
+    },
+    // The same weights in the GQA form of current onnx-community exports (make-model --attention gqa):
+    // transformers.js feeds it no position_ids and num_logits_to_keep, as Tessera does.
+    {
+      label: 'Gemma 3 (GQA form)',
+      model: { ...tiny('gemma3'), attention: 'gqa' },
+      images: () => ({ photo: noiseImage(224, 224, 11) }),
+      detail: 'low',
+      feed: {},
+      question: {
+        prompt:
+          '<bos><start_of_turn>user\n<start_of_image>What is in this image?<end_of_turn>\n<start_of_turn>model\n',
+        imageTokens: 16,
+      },
+      quantized: { q4: { ...tiny('gemma3', 'q4'), attention: 'gqa' } },
       followUp: { cachedTokens: 'firstPrompt' },
     },
   ],

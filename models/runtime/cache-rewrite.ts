@@ -96,6 +96,11 @@ function rewriteGraph(model: ModelProto): number {
   if (opset < 14) fail(`opset ${opset} is older than 14 (Reshape's allowzero)`);
   const layers = pastInputs(graph);
   if (layers.length === 0) fail('no past_key_values.<i>.key/value inputs');
+  if (graph.node.some((n) => n.opType === 'GroupQueryAttention' && n.domain === MS_DOMAIN)) {
+    // Its kernel concatenates past and new into `present` itself; with past and present one buffer it would
+    // write in place, but onnxruntime-node copies every output out again (docs/ARCHITECTURE.md, the engine).
+    fail('fused GroupQueryAttention returns the whole cache as present');
+  }
   const edit = new GraphEdit(graph);
   const shared = edit.sharedShapes(layers[0]?.key ?? '');
   for (const layer of layers) {
