@@ -8,6 +8,7 @@ import { useActions, useApp } from '../state/context.tsx';
 import { BranchSwitcher } from './BranchSwitcher.tsx';
 import { isSendKey } from './Composer.tsx';
 import { CopyButton } from './CopyButton.tsx';
+import { LowerAndRetry } from './EarlierImages.tsx';
 import { AlertIcon, PencilIcon, RefreshIcon } from './Icons.tsx';
 import { IconButton } from './IconButton.tsx';
 import { Markdown } from './Markdown.tsx';
@@ -19,6 +20,7 @@ export const MessageItem = memo(function MessageItem({
   siblings,
   busy,
   leftOut = false,
+  sentLow = false,
   firstImage = 1,
 }: {
   message: Message;
@@ -27,6 +29,8 @@ export const MessageItem = memo(function MessageItem({
   busy: boolean;
   /** The latest answer's prompt left this message out to fit the context window. */
   leftOut?: boolean;
+  /** The latest answer's prompt had this question's images at Low detail (the thread's choice). */
+  sentLow?: boolean;
   /** The number of this message's first image, counted across the thread as the model sees them. */
   firstImage?: number;
 }) {
@@ -36,6 +40,16 @@ export const MessageItem = memo(function MessageItem({
     ) : (
       <Answer message={message} siblings={siblings} busy={busy} />
     );
+  if (sentLow && !leftOut) {
+    return (
+      <div className="sent-low" data-testid="sent-low">
+        <p className="sent-low-note">
+          Images sent at Low detail in the latest answer’s prompt, to fit the context window
+        </p>
+        {item}
+      </div>
+    );
+  }
   if (!leftOut) return item;
   return (
     <div className="left-out" data-testid="left-out">
@@ -210,6 +224,7 @@ function Answer({ message, siblings, busy }: { message: Message; siblings: Sibli
           >
             Retry
           </button>
+          <LowerAndRetry answer={message} />
         </div>
       )}
       {!streaming && (

@@ -62,6 +62,7 @@ export function MessageList() {
   // Messages the latest answer's prompt left out to fit the context window: marked, never hidden.
   const lastAnswer = [...items].reverse().find((i) => i.message.role === 'assistant')?.message;
   const leftOut = new Set(lastAnswer?.stats?.dropped ?? []);
+  const sentLow = new Set(lastAnswer?.stats?.lowered ?? []);
   // Images are numbered across the branch shown, in the order the model reads them.
   const firstImage = new Map<string, number>();
   let imagesBefore = 0;
@@ -95,6 +96,7 @@ export function MessageList() {
             siblings={siblings}
             busy={streamingId !== null}
             leftOut={leftOut.has(message.id)}
+            sentLow={sentLow.has(message.id)}
             firstImage={firstImage.get(message.id) ?? 1}
           />
         ))}

@@ -1,8 +1,10 @@
 import { useEffect } from 'react';
+import type { TokenEstimate } from '../../app/ipc/contract.ts';
 import { formatInt } from '../lib/format.ts';
 import { buildContent } from '../state/slices/composer.ts';
 import { useActions, useApp } from '../state/context.tsx';
 import type { AppState } from '../state/store.ts';
+import { EarlierImagesNote, LowerEarlierImagesButton } from './EarlierImages.tsx';
 
 /** What an estimate depends on, as one string, so the effect below re-runs only when it changes. */
 function estimateKey(state: AppState): string {
@@ -12,6 +14,7 @@ function estimateKey(state: AppState): string {
     state.current?.messages.length ?? 0,
     buildContent(state),
     state.settings?.activeModelId ?? null,
+    state.current?.thread.earlierImagesLow ?? false,
   ]);
 }
 
@@ -34,10 +37,10 @@ export function TokenMeter() {
 
   const value = estimate.value;
   if (!value) {
-    if (imageTokens === 0) return <div className="token-meter" data-testid="token-estimate" />;
     return (
       <div className="token-meter" data-testid="token-estimate">
-        ≈ {formatInt(imageTokens)} tokens for images
+        <EarlierImagesNote />
+        {imageTokens > 0 && <>≈ {formatInt(imageTokens)} tokens for images</>}
       </div>
     );
   }
@@ -58,12 +61,31 @@ export function TokenMeter() {
         {value.exact ? '' : '≈ '}
         {formatInt(value.promptTokens)} / {formatInt(value.contextLength)} tokens
       </span>
-      {!value.fits && (
-        <span className="token-warning" role="alert" data-testid="token-warning">
+      {value.fits ? <EarlierImagesNote /> : <OverLimit value={value} />}
+    </div>
+  );
+}
+
+/**
+ * Why the draft will not be sent whole, and what to do: lowering the earlier images' detail where the
+ * services counted that it makes the prompt fit, otherwise the draft's own images, or a new thread.
+ */
+function OverLimit({ value }: { value: TokenEstimate }) {
+  const lowered = value.earlierAtLow;
+  return (
+    <span className="token-warning" role="alert" data-testid="token-warning">
+      {lowered?.fits ? (
+        <>
+          Will not fit the model’s context window; with earlier images at Low detail it takes{' '}
+          {formatInt(lowered.promptTokens)} tokens.{' '}
+          <LowerEarlierImagesButton promptTokens={lowered.promptTokens} />
+        </>
+      ) : (
+        <>
           Will not fit the model’s context window. Set an image to Low detail, remove an image, or start a new
           thread.
-        </span>
+        </>
       )}
-    </div>
+    </span>
   );
 }

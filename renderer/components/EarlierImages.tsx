@@ -1,0 +1,116 @@
+/**
+ * "Lower the detail of earlier images": when a conversation no longer fits, the thread can send the images
+ * of its earlier questions at Low detail (`Thread.earlierImagesLow`; each keeps its own detail in the
+ * history). Offered only where the services counted that it would make the prompt fit
+ * (`TokenEstimate.earlierAtLow`): in the meter's over-limit message and beside a failed answer's context
+ * error. While it is on, the composer says so with a way to undo it.
+ */
+import { useEffect, useState } from 'react';
+import type { Message, RequestInput } from '../../app/ipc/contract.ts';
+import { formatInt } from '../lib/format.ts';
+import { useActions, useApp, useServices } from '../state/context.tsx';
+
+export const LOWER_LABEL = 'Lower the detail of earlier images';
+
+/** Turns the thread's choice on and says whether it took (a failed save has already shown a toast). */
+function useLowerEarlierImages(): () => Promise<boolean> {
+  const { store } = useServices();
+  const { updateThread } = useActions();
+  return async () => {
+    await updateThread({ earlierImagesLow: true });
+    return store.getState().current?.thread.earlierImagesLow === true;
+  };
+}
+
+/** The meter's button: the draft fits once earlier images go at Low detail (`promptTokens` then). */
+export function LowerEarlierImagesButton({ promptTokens }: { promptTokens: number }) {
+  const lower = useLowerEarlierImages();
+  const { refreshEstimate } = useActions();
+  return (
+    <button
+      type="button"
+      className="button small"
+      data-testid="lower-earlier-images"
+      title={`With earlier images at Low detail the prompt takes ${formatInt(promptTokens)} tokens`}
+      onClick={() => void lower().then((done) => (done ? refreshEstimate() : undefined))}
+    >
+      {LOWER_LABEL}
+    </button>
+  );
+}
+
+/** While the thread sends earlier images at Low detail: says so, and undoes it. */
+export function EarlierImagesNote() {
+  const on = useApp((s) => s.current?.thread.earlierImagesLow === true);
+  const { updateThread, refreshEstimate } = useActions();
+  if (!on) return null;
+  return (
+    <span className="earlier-images-note" data-testid="earlier-images-note">
+      Earlier images go to the model at Low detail to fit the context window.
+      <button
+        type="button"
+        className="link-button"
+        data-testid="earlier-images-undo"
+        onClick={() => void updateThread({ earlierImagesLow: false }).then(() => refreshEstimate())}
+      >
+        Send them at their own detail
+      </button>
+    </span>
+  );
+}
+
+/** The question's parts as a request's content (images by hash, at the detail they were sent with). */
+function contentOf(question: Message): RequestInput<'chat.estimate'>['content'] {
+  return question.parts.map((part) =>
+    part.type === 'text'
+      ? { type: 'text', text: part.text }
+      : { type: 'image', image: { sha256: part.image.sha256, detail: part.image.detail } },
+  );
+}
+
+/**
+ * Beside a failed answer's "does not fit" error: "Lower the detail of earlier images and retry", shown only
+ * when the services count that its question then fits.
+ */
+export function LowerAndRetry({ answer }: { answer: Message }) {
+  const { api } = useServices();
+  const { retry } = useActions();
+  const lower = useLowerEarlierImages();
+  const thread = useApp((s) => s.current?.thread ?? null);
+  // The question as one string, so a rebuilt tree with the same question does not count it again.
+  const asked = useApp((s) => {
+    const question = answer.parentId ? s.current?.tree.byId.get(answer.parentId) : undefined;
+    return question ? JSON.stringify({ parentId: question.parentId, content: contentOf(question) }) : null;
+  });
+  const [fitsAt, setFitsAt] = useState<number | null>(null);
+  const tooLong = answer.status === 'failed' && answer.error?.code === 'PROMPT_TOO_LONG';
+  const threadId = thread?.id ?? null;
+  const alreadyLow = thread?.earlierImagesLow === true;
+
+  useEffect(() => {
+    setFitsAt(null);
+    if (!tooLong || !threadId || alreadyLow || !asked) return;
+    let live = true;
+    const { parentId, content } = JSON.parse(asked) as Omit<RequestInput<'chat.estimate'>, 'threadId'>;
+    void api['chat.estimate']({ threadId, parentId, content }).then((result) => {
+      const lowered = result.ok ? result.value.earlierAtLow : undefined;
+      if (live && lowered?.fits) setFitsAt(lowered.promptTokens);
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, tooLong, threadId, alreadyLow, asked]);
+
+  if (fitsAt === null) return null;
+  return (
+    <button
+      type="button"
+      className="button"
+      data-testid="lower-and-retry"
+      title={`With earlier images at Low detail the prompt takes ${formatInt(fitsAt)} tokens`}
+      onClick={() => void lower().then((done) => (done ? retry(answer.id) : undefined))}
+    >
+      {LOWER_LABEL} and retry
+    </button>
+  );
+}
