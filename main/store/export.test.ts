@@ -199,6 +199,34 @@ describe('the model that wrote each answer', () => {
   });
 });
 
+describe('earlier images sent at Low detail', () => {
+  it('keeps each image as attached and says which answer got them at Low', () => {
+    const { store } = tempStore({ now: tickingClock() });
+    const { t, sha256, ids } = conversation(store);
+    const [first, , , second] = ids as [string, string, string, string, string];
+    const a = store.addMessage({
+      threadId: t,
+      parentId: second,
+      role: 'assistant',
+      parts: [],
+      status: 'streaming',
+    });
+    store.appendText(a.id, 'A blue one.');
+    store.finishMessage(a.id, { status: 'complete', stats: { ...statsBy(), lowered: [first] } });
+    store.setCurrentLeaf(t, a.id);
+
+    const blocks = store.exportMarkdown(t).content.trimEnd().split('\n\n');
+    expect(blocks.slice(-2)).toEqual([
+      'A blue one.',
+      '*(Sent with the images of 1 earlier question at Low detail, to fit the context window.)*',
+    ]);
+    const doc = JSON.parse(store.exportJson(t).content) as { messages: Message[] };
+    const image = doc.messages.find((m) => m.id === first)?.parts.find((p) => p.type === 'image');
+    expect(image).toMatchObject({ image: { sha256, detail: 'high' } });
+    expect(doc.messages.find((m) => m.id === a.id)?.stats?.lowered).toEqual([first]);
+  });
+});
+
 describe('slugify', () => {
   it('makes safe file names from any title', () => {
     expect(slugify('Café au lait — ¿por qué?')).toBe('cafe-au-lait-por-que');

@@ -61,6 +61,12 @@ export function toMarkdown(thread: Thread, branch: Message[], image: ImageLookup
         ? `*(Failed: ${message.error?.message ?? 'unknown error'})*`
         : STATUS_NOTE[message.status];
     if (note) blocks.push(note);
+    const lowered = message.stats?.lowered?.length ?? 0;
+    if (lowered > 0) {
+      // Each image above shows as attached; this answer got the earlier ones at Low (the thread's choice).
+      const questions = lowered === 1 ? '1 earlier question' : `${lowered} earlier questions`;
+      blocks.push(`*(Sent with the images of ${questions} at Low detail, to fit the context window.)*`);
+    }
   }
   return { filename: `${slugify(title)}.md`, content: blocks.join('\n\n') + '\n' };
 }
