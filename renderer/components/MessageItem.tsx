@@ -1,10 +1,15 @@
 import { memo, useState } from 'react';
 import type { ImageRef, Message } from '../../app/ipc/contract.ts';
+import { attachCrop } from '../lib/crop.ts';
+import { cropRect, type ImageBox } from '../lib/boxes/map.ts';
+import { useAnswerBoxes, useAnswerOf, useBoxesShown, useQuestionOf } from '../lib/boxes/use-answer-boxes.ts';
 import { describeError } from '../lib/errors.ts';
 import { useImageUrl } from '../lib/use-image-url.ts';
 import { messageText } from '../state/branch.ts';
 import type { SiblingInfo } from '../state/branch.ts';
 import { useActions, useApp } from '../state/context.tsx';
+import { BoxesNote } from './BoxesNote.tsx';
+import { BoxOverlay } from './BoxOverlay.tsx';
 import { BranchSwitcher } from './BranchSwitcher.tsx';
 import { isSendKey } from './Composer.tsx';
 import { CopyButton } from './CopyButton.tsx';
@@ -38,7 +43,7 @@ export const MessageItem = memo(function MessageItem({
     message.role === 'user' ? (
       <Question message={message} siblings={siblings} busy={busy} firstImage={firstImage} />
     ) : (
-      <Answer message={message} siblings={siblings} busy={busy} />
+      <Answer message={message} siblings={siblings} busy={busy} firstImage={firstImage} />
     );
   if (sentLow && !leftOut) {
     return (
@@ -73,6 +78,11 @@ function Question({
   const [editing, setEditing] = useState(false);
   const text = messageText(message);
   const images = message.parts.flatMap((p) => (p.type === 'image' ? [p.image] : []));
+  // Boxes the answer shown below found go on the first image (lib/boxes/answer-boxes.ts).
+  const answer = useAnswerOf(message.id);
+  const found = useAnswerBoxes(answer, message);
+  const boxesShown = useBoxesShown(answer?.id);
+  const boxes = found && boxesShown && found.boxes.length > 0 ? found.boxes : null;
   return (
     <article
       className="message message-user"
@@ -85,7 +95,7 @@ function Question({
         <ol className="message-images" aria-label="Images">
           {images.map((image, i) => (
             <li key={`${image.sha256}-${i}`}>
-              <MessageImage image={image} label={`Image ${firstImage + i}`} />
+              <MessageImage image={image} label={`Image ${firstImage + i}`} boxes={i === 0 ? boxes : null} />
             </li>
           ))}
         </ol>
@@ -113,10 +123,18 @@ function Question({
   );
 }
 
-function MessageImage({ image, label }: { image: ImageRef; label: string }) {
+function MessageImage({
+  image,
+  label,
+  boxes = null,
+}: {
+  image: ImageRef;
+  label: string;
+  boxes?: readonly ImageBox[] | null;
+}) {
   const url = useImageUrl(image.sha256, image.mime);
-  const { openDialog } = useActions();
-  return (
+  const { openDialog, addFiles, pushToast } = useActions();
+  const thumbnail = (
     <button
       type="button"
       className="message-image"
@@ -130,6 +148,23 @@ function MessageImage({ image, label }: { image: ImageRef; label: string }) {
         {label} · {image.detail === 'high' ? 'High' : 'Low'}
       </span>
     </button>
+  );
+  if (!boxes || !url) return thumbnail;
+  // Clicking a box attaches its region, cut from the original pixels, to the next question.
+  function crop(box: ImageBox) {
+    if (!url) return;
+    const region = cropRect(box, image);
+    attachCrop(addFiles, { url, image }, region).then(
+      () =>
+        pushToast({ message: `Attached ${region.width}×${region.height} from ${label}: ask about it below` }),
+      () => pushToast({ message: `Could not crop ${label}`, tone: 'error' }),
+    );
+  }
+  return (
+    <div className="message-image-frame">
+      {thumbnail}
+      <BoxOverlay image={image} boxes={boxes} imageLabel={label} onCrop={crop} />
+    </div>
   );
 }
 
@@ -189,7 +224,19 @@ const STATUS_NOTES: Partial<Record<Message['status'], string>> = {
   failed: 'Failed',
 };
 
-function Answer({ message, siblings, busy }: { message: Message; siblings: SiblingInfo; busy: boolean }) {
+function Answer({
+  message,
+  siblings,
+  busy,
+  firstImage,
+}: {
+  message: Message;
+  siblings: SiblingInfo;
+  busy: boolean;
+  firstImage: number;
+}) {
+  const question = useQuestionOf(message);
+  const found = useAnswerBoxes(message, question);
   const streamed = useApp((s) => (message.status === 'streaming' ? s.streamText[message.id] : undefined));
   const { regenerate, retry } = useActions();
   const streaming = message.status === 'streaming';
@@ -251,6 +298,14 @@ function Answer({ message, siblings, busy }: { message: Message; siblings: Sibli
             <span className="status-note" data-testid="dropped-note">
               {message.stats.dropped.length} earlier messages left out to fit the context
             </span>
+          )}
+          {found && question && (
+            <BoxesNote
+              answerId={message.id}
+              found={found}
+              // The answer comes right after its question, so its first number is past the question's images.
+              imageNumber={firstImage - question.parts.filter((p) => p.type === 'image').length}
+            />
           )}
           {message.stats && <StatsLine stats={message.stats} />}
         </footer>
