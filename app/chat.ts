@@ -3,6 +3,7 @@
  * the UI and CLI build requests from the same types.
  */
 import { z } from 'zod';
+import type { TilePlan } from './tile-plan.ts';
 
 export const detailSchema = z.enum(['low', 'high']);
 
@@ -75,6 +76,24 @@ export interface ModulePlacement {
   cache?: string;
 }
 
+/** What the vision encoder did for one image of the prompt. */
+export interface ImageEncodeStats {
+  sha256: string;
+  /** The image's tile plan as the engine ran it: its views, their tokens, the resized size. */
+  plan: TilePlan;
+  /** Its features came from the cache (encoded when attached, or for an earlier turn), not for this answer. */
+  cached: boolean;
+  /** When the features were made, whenever that was. */
+  preprocessMs: number;
+  encodeMs: number;
+}
+
+/** Decode speed over an answer: tokens per second in consecutive windows of `window` tokens (the last shorter). */
+export interface DecodeRates {
+  window: number;
+  tokensPerSecond: number[];
+}
+
 export interface GenerationStats {
   promptTokens: number;
   /** Prompt tokens served from the thread's kept KV cache instead of being prefilled. */
@@ -89,6 +108,12 @@ export interface GenerationStats {
   decodeTokensPerSecond: number;
   /** Milliseconds per decoded token spent outside session.run (sampling, embedding copies, streaming). */
   overheadMsPerToken: number;
+  /** At most 64 windows (models/runtime/decode-rates.ts); absent in older and remote answers. */
+  decodeRates?: DecodeRates;
+  /** Per image of the prompt, in prompt order; absent in older and remote answers. */
+  images?: ImageEncodeStats[];
+  /** The graph file each part ran (`vision_encoder_q8.onnx`); absent in older and remote answers. */
+  graphs?: { vision: string; embed: string; decoder: string };
   providers: { vision: ModulePlacement; embed: ModulePlacement; decoder: ModulePlacement };
   /**
    * The model that wrote the answer, filled by the services from the job's target (the engine does not

@@ -7,6 +7,7 @@ import type { FinishReason, GenerationStats, Sampling } from '../../app/chat.ts'
 import type { TilePlan } from '../../app/tile-plan.ts';
 import type { TensorData } from '../tensor.ts';
 import { TextStream } from '../text/text-stream.ts';
+import { DecodeRateRecorder } from './decode-rates.ts';
 import type { KvCache } from './kv-cache.ts';
 import type { LoadedParts } from './load.ts';
 import type { Feeds, GraphSession } from './onnx.ts';
@@ -141,6 +142,7 @@ async function generateWith(stepper: DecoderStepper, input: GenerationInput): Pr
   let finishReason: FinishReason = 'length';
   const decodeStart = performance.now();
   const runMsAtDecodeStart = stepper.runMs;
+  const rates = new DecodeRateRecorder(decodeStart);
 
   while (tokenIds.length < input.maxTokens) {
     if (signal?.aborted) {
@@ -166,6 +168,7 @@ async function generateWith(stepper: DecoderStepper, input: GenerationInput): Pr
     }
     if (tokenIds.length >= input.maxTokens) break;
     logits = await stepper.feed([id], await embedTokens(parts.embed.session, [id]));
+    rates.tick();
   }
   const tail = finishReason === 'stop' || finishReason === 'aborted' ? '' : stream.flush();
   if (tail) {
@@ -189,6 +192,7 @@ async function generateWith(stepper: DecoderStepper, input: GenerationInput): Pr
       decodeTokensPerSecond: decodeSteps > 0 ? (decodeSteps * 1000) / decodeMs : 0,
       overheadMsPerToken:
         decodeSteps > 0 ? (decodeMs - (stepper.runMs - runMsAtDecodeStart)) / decodeSteps : 0,
+      decodeRates: rates.result(),
     },
   };
 }

@@ -182,7 +182,7 @@ export class Vlm {
     const parts = request.messages.flatMap((m) =>
       m.content.filter((p): p is ImagePart => p.type === 'image'),
     );
-    const images: Array<PromptImage & { features: ImageFeatures; fresh: boolean }> = [];
+    const images: Array<PromptImage & { sha256: string; features: ImageFeatures; fresh: boolean }> = [];
     // Every image is checked before any work, so a caller told IMAGE_NOT_HELD can resend and lose nothing.
     const hashes = this.rememberImages(parts);
     for (const [i, part] of parts.entries()) {
@@ -191,7 +191,7 @@ export class Vlm {
       const key = `${sha256}:${detail}`;
       const fresh = this.features.get(key) === undefined;
       const features = await this.featuresFor(sha256, detail, onStage);
-      images.push({ key, plan: features.plan, features, fresh });
+      images.push({ key, sha256, plan: features.plan, features, fresh });
     }
     const prompt = buildPrompt(request.messages, images, family, watchedTextModel(text, onStage));
     if (prompt.ids.length >= contextLength) {
@@ -235,6 +235,19 @@ export class Vlm {
         preprocessMs: fresh.reduce((s, i) => s + i.features.preprocessMs, 0),
         visionEncodeMs: fresh.reduce((s, i) => s + i.features.encodeMs, 0),
         providers: this.info.providers,
+        // For the answer's anatomy (renderer/components/AnatomyPanel.tsx).
+        images: images.map((i) => ({
+          sha256: i.sha256,
+          plan: i.plan,
+          cached: !i.fresh,
+          preprocessMs: i.features.preprocessMs,
+          encodeMs: i.features.encodeMs,
+        })),
+        graphs: {
+          vision: graphName(this.parts.vision),
+          embed: graphName(this.parts.embed),
+          decoder: graphName(this.parts.decoder),
+        },
       },
     };
   }
@@ -323,4 +336,9 @@ export class Vlm {
     this.features.set(key, features, rows.byteLength);
     return features;
   }
+}
+
+/** The file name of a part's graph, without its folder (which names the user's disk). */
+function graphName(part: Placed): string {
+  return part.session.path.split(/[\\/]/).pop() ?? part.session.path;
 }
