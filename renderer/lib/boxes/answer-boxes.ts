@@ -24,6 +24,9 @@ export interface BoxesSource {
   /** The detail the image was sent at (Low where the thread sent earlier images at Low). */
   detail: Detail;
   raw: RawBox[];
+  /** The resized size the engine recorded for the image with the answer (`GenerationStats.images`). */
+  resized: Size | null;
+  /** The boxes count pixels of the resized input and the answer did not record it: ask for the plan. */
   needsResized: boolean;
 }
 
@@ -37,16 +40,24 @@ export function boxesSource(answer: Message | undefined, question: Message | und
   const raw = parseBoxes(messageText(answer), family);
   if (raw.length === 0) return null;
   const lowered = answer.stats?.lowered?.includes(question.id) ?? false;
-  return { family, image, detail: lowered ? 'low' : image.detail, raw, needsResized: needsResized(raw) };
+  const resized = answer.stats?.images?.find((i) => i.sha256 === image.sha256)?.plan.resized ?? null;
+  return {
+    family,
+    image,
+    detail: lowered ? 'low' : image.detail,
+    raw,
+    resized,
+    needsResized: !resized && needsResized(raw),
+  };
 }
 
 /**
- * Places the boxes. `resized` is the resized size of the answering model's plan for the image, or null when
- * the plan at hand is another family's (Qwen2.5-VL's pixel boxes are then left unplaced).
+ * Places the boxes. `planned` is the resized size from the active model's plan where the answer did not
+ * record its own; null when that plan is another family's (Qwen2.5-VL's pixel boxes are then left unplaced).
  */
-export function placeBoxes(source: BoxesSource, resized: Size | null): AnswerBoxes {
+export function placeBoxes(source: BoxesSource, planned: Size | null): AnswerBoxes {
   const { image, raw } = source;
-  const boxes = mapBoxes(raw, { width: image.width, height: image.height }, resized);
+  const boxes = mapBoxes(raw, { width: image.width, height: image.height }, source.resized ?? planned);
   return { image, boxes, unplaced: raw.length - boxes.length };
 }
 

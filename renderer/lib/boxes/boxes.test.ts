@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { GenerationStats } from '../../../app/chat.ts';
+import type { Message } from '../../../app/ipc/contract.ts';
+import type { TilePlan } from '../../../app/tile-plan.ts';
+import { boxesSource, placeBoxes } from './answer-boxes.ts';
 import { cropRect, labelColours, mapBoxes } from './map.ts';
 import { parseBoxes, parseLocTokens, parseQwenJson, parseQwenTuples } from './parse.ts';
 
@@ -133,5 +137,81 @@ describe('crop rectangles and colours', () => {
     const colours = labelColours([{ label: 'cat' }, { label: 'dog' }, { label: 'Cat' }]);
     expect(colours.size).toBe(2);
     expect(colours.get('cat')).not.toBe(colours.get('dog'));
+  });
+});
+
+describe('an answer’s boxes on its question’s image', () => {
+  const image = {
+    sha256: 'a'.repeat(64),
+    name: 'photo.png',
+    mime: 'image/png',
+    width: 1000,
+    height: 700,
+    detail: 'high' as const,
+  };
+  const question: Message = {
+    id: 'q',
+    threadId: 't',
+    parentId: null,
+    role: 'user',
+    parts: [
+      { type: 'image', image },
+      { type: 'text', text: 'Where is the cat?' },
+    ],
+    status: 'complete',
+    createdAt: 0,
+    stats: null,
+    error: null,
+  };
+  const stats = (extra: Partial<GenerationStats>): GenerationStats => ({
+    ...{
+      promptTokens: 1,
+      cachedTokens: 0,
+      generatedTokens: 1,
+      imagesEncoded: 0,
+      imagesFromCache: 1,
+      preprocessMs: 0,
+      visionEncodeMs: 0,
+      prefillMs: 0,
+      timeToFirstTokenMs: 0,
+      decodeTokensPerSecond: 0,
+      overheadMsPerToken: 0,
+      providers: {
+        vision: { provider: 'cpu', dtype: 'q8' },
+        embed: { provider: 'cpu', dtype: 'q4' },
+        decoder: { provider: 'cpu', dtype: 'q4' },
+      },
+      model: { id: 'm', name: 'Qwen2.5-VL-3B', family: 'qwen2_vl' },
+    },
+    ...extra,
+  });
+  const answer = (extra: Partial<GenerationStats>): Message => ({
+    ...question,
+    id: 'a',
+    parentId: 'q',
+    role: 'assistant',
+    parts: [{ type: 'text', text: '```json\n[{"bbox_2d": [56, 28, 280, 196], "label": "cat"}]\n```' }],
+    stats: stats(extra),
+  });
+
+  it('uses the resized size the answer recorded, without asking for a plan', () => {
+    const plan = { resized: { width: 560, height: 392 } } as TilePlan;
+    const recorded = [{ sha256: image.sha256, plan, cached: true, preprocessMs: 1, encodeMs: 2 }];
+    const source = boxesSource(answer({ images: recorded }), question);
+    expect(source?.needsResized).toBe(false);
+    expect(source && placeBoxes(source, null).boxes).toEqual([
+      { label: 'cat', x: 100, y: 50, width: 400, height: 300 },
+    ]);
+  });
+
+  it('asks for the plan when the answer recorded none, and leaves the boxes unplaced without it', () => {
+    const source = boxesSource(answer({}), question);
+    expect(source?.needsResized).toBe(true);
+    expect(source && placeBoxes(source, null)).toMatchObject({ boxes: [], unplaced: 1 });
+  });
+
+  it('draws nothing for answers that do not name their model, or still streaming', () => {
+    expect(boxesSource(answer({ model: undefined }), question)).toBeNull();
+    expect(boxesSource({ ...answer({}), status: 'streaming' }, question)).toBeNull();
   });
 });
