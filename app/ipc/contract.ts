@@ -211,6 +211,44 @@ export interface EngineStatus {
   restarts: number;
 }
 
+/** The OpenAI-compatible API server's settings (Settings → Local API server; main/api/). */
+export interface ApiServerSettings {
+  enabled: boolean;
+  port: number;
+  /** Listen on every network interface instead of this machine only. */
+  allowNetwork: boolean;
+  /** The one web origin allowed to call it from a browser (CORS); empty: none. */
+  corsOrigin: string;
+  /** Fetch http(s) image URLs in requests (off: only data: URLs, so the server never fetches addresses). */
+  fetchImageUrls: boolean;
+}
+
+export const DEFAULT_API_PORT = 4891;
+
+export const apiServerSettingsSchema = z.object({
+  enabled: z.boolean(),
+  port: z.number().int().min(1).max(65_535),
+  allowNetwork: z.boolean(),
+  corsOrigin: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(300)]),
+  fetchImageUrls: z.boolean(),
+});
+
+export interface ApiServerStatus {
+  settings: ApiServerSettings;
+  /** `listening`: serving at `url`; `failed`: could not listen (`error` says why, e.g. the port is in use). */
+  state: 'off' | 'listening' | 'failed';
+  /** The base URL clients use (`http://127.0.0.1:PORT/v1`) while listening. */
+  url: string | null;
+  /** The bearer key every request must carry. */
+  key: string;
+  /** Where the key comes from: the stored one, or TESSERA_API_KEY (then it cannot be regenerated here). */
+  keySource: 'stored' | 'env';
+  error: string | null;
+  /** API requests generating now (0 or 1) and waiting behind it and the app's answers. */
+  running: number;
+  waiting: number;
+}
+
 export interface AttachResult {
   image: ImageRef;
   /** The active model's tile plan for the image at its detail. */
@@ -383,6 +421,12 @@ export const requests = {
     }),
     output: z.custom<HubSettings>(),
   },
+  /** The local OpenAI-compatible API server: its settings, key, address and queue. */
+  'api.status': { input: z.object({}), output: z.custom<ApiServerStatus>() },
+  /** Changes its settings; it starts, stops or moves to the new address as they say. */
+  'api.configure': { input: apiServerSettingsSchema.partial(), output: z.custom<ApiServerStatus>() },
+  /** A new key: the old one stops working at once. */
+  'api.regenerateKey': { input: z.object({}), output: z.custom<ApiServerStatus>() },
   'settings.get': { input: z.object({}), output: z.custom<Settings>() },
   'settings.update': {
     input: z.object({
@@ -420,6 +464,8 @@ export interface Events {
   'downloads.progress': DownloadJob;
   /** Models were installed or deleted: reload `models.list`. */
   'models.changed': Record<string, never>;
+  /** The API server started, stopped or failed, or its queue changed. */
+  'api.status': ApiServerStatus;
 }
 
 export type RequestName = keyof typeof requests;
@@ -435,6 +481,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'threads.changed',
   'downloads.progress',
   'models.changed',
+  'api.status',
 ];
 
 // ---------------------------------------------------------------------------------------------------------

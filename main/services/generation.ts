@@ -8,6 +8,11 @@
  * stats); an engine still loading a model, or stuck in a step it cannot interrupt (encoding an image), is
  * not waited for. The answer ends as stopped with the text it has, and the engine's watchdog deals with an
  * engine that is truly stuck.
+ *
+ * The queue also runs external jobs (the OpenAI-compatible API's requests, main/api/): they touch no store
+ * and run themselves when their turn comes. The app's own answers go first: a waiting answer starts before
+ * any waiting external job, and nothing running is pre-empted, so the app's chat waits at most for the one
+ * job in flight.
  */
 import type { GenerateRequest } from '../../app/chat.ts';
 import type { GenerationStats } from '../../app/chat.ts';
@@ -37,6 +42,19 @@ interface Job {
   ended: boolean;
 }
 
+/** A job that is not a stored answer (an API request): the queue only orders it and can stop it. */
+export interface ExternalJob {
+  /** Runs when its turn comes; `signal` aborts when it is cancelled or the queue closes. */
+  run(signal: AbortSignal): Promise<void>;
+  /** It will never run: cancelled while waiting, or the queue closed. */
+  dropped(): void;
+}
+
+interface ExternalEntry {
+  job: ExternalJob;
+  controller: AbortController;
+}
+
 export interface QueueOptions {
   /** How long a stopped answer waits for the engine to confirm before it ends anyway. */
   stopGraceMs?: number;
@@ -47,6 +65,9 @@ const ABANDONED = Symbol('abandoned');
 export class GenerationQueue {
   private readonly waiting: Job[] = [];
   private running: Job | null = null;
+  private readonly externalWaiting: ExternalEntry[] = [];
+  private externalRunning: ExternalEntry | null = null;
+  private draining = false;
   private idle: Promise<void> = Promise.resolve();
   private closing = false;
 
@@ -59,7 +80,30 @@ export class GenerationQueue {
 
   enqueue(messageId: string, threadId: string): void {
     this.waiting.push({ messageId, threadId, controller: new AbortController(), ended: false });
-    if (!this.running) this.idle = this.drain();
+    this.wake();
+  }
+
+  /**
+   * Queues an external job behind every waiting answer. `cancel` drops it while it waits (calling its
+   * `dropped`) or aborts its signal while it runs; the queue moves on at most `stopGraceMs` after that.
+   */
+  enqueueExternal(job: ExternalJob): { cancel(): void } {
+    const entry: ExternalEntry = { job, controller: new AbortController() };
+    if (this.closing) {
+      job.dropped();
+      return { cancel: () => {} };
+    }
+    this.externalWaiting.push(entry);
+    this.wake();
+    return {
+      cancel: () => {
+        const index = this.externalWaiting.indexOf(entry);
+        if (index >= 0) {
+          this.externalWaiting.splice(index, 1);
+          job.dropped();
+        } else entry.controller.abort();
+      },
+    };
   }
 
   /** Stops a running answer (it keeps its text) or drops a waiting one. False if it is neither. */
@@ -86,15 +130,48 @@ export class GenerationQueue {
   async close(): Promise<void> {
     this.closing = true;
     this.running?.controller.abort();
+    this.externalRunning?.controller.abort();
     for (const job of this.waiting.splice(0)) this.finish(job, 'interrupted', null, null);
+    for (const entry of this.externalWaiting.splice(0)) entry.job.dropped();
     await this.idle;
   }
 
+  private wake(): void {
+    if (!this.draining) this.idle = this.drain();
+  }
+
+  /** Answers first, then external jobs, one at a time, until both queues are empty. */
   private async drain(): Promise<void> {
-    for (let job = this.waiting.shift(); job; job = this.waiting.shift()) {
-      this.running = job;
-      await this.run(job);
-      this.running = null;
+    this.draining = true;
+    try {
+      for (;;) {
+        const job = this.waiting.shift();
+        if (job) {
+          this.running = job;
+          await this.run(job);
+          this.running = null;
+          continue;
+        }
+        const external = this.externalWaiting.shift();
+        if (!external) break;
+        this.externalRunning = external;
+        await this.runExternal(external);
+        this.externalRunning = null;
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async runExternal({ job, controller }: ExternalEntry): Promise<void> {
+    try {
+      // Its own errors are its own to report; the queue only needs it to settle, or to be let go of.
+      const run = job.run(controller.signal).catch((error: unknown) => {
+        this.ctx.log('an external generation job failed', error);
+      });
+      await unlessStopped(run, controller.signal, this.options.stopGraceMs ?? 3_000);
+    } catch (error) {
+      this.ctx.log('an external generation job failed', error);
     }
   }
 

@@ -23,6 +23,9 @@ import type { EventSource } from './events.ts';
 import { imageHandlers } from './images.ts';
 import { FamilyCache, ModelCatalog, modelId } from './models.ts';
 import { settingsHandlers } from './settings.ts';
+import { ApiController } from '../api/controller.ts';
+import type { ApiOverrides } from '../api/controller.ts';
+import { apiHandlers } from './api.ts';
 import { threadHandlers } from './threads.ts';
 
 export interface ServicesOptions {
@@ -35,6 +38,8 @@ export interface ServicesOptions {
   log?: Logger;
   /** Model downloads; without it, downloads.* and catalog.get answer that they are not set up. */
   downloads?: DownloadsOptions;
+  /** The local OpenAI-compatible API server: a command line's choices over the stored settings. */
+  api?: ApiOverrides;
 }
 
 export interface DownloadsOptions {
@@ -53,6 +58,8 @@ export interface DownloadsOptions {
 export interface Services {
   handlers: Handlers;
   events: EventSource;
+  /** The local OpenAI-compatible API server (started when its settings say so). */
+  api: ApiController;
   /** Stops downloads (to resume later) and answers (marked interrupted), stops the engine, purges threads. */
   dispose(): Promise<void>;
 }
@@ -112,6 +119,7 @@ export function createServices(options: ServicesOptions): Services {
     ctx.downloads = { manager, modelsDir };
   }
   const chat = chatHandlers(ctx);
+  const api = new ApiController(ctx, chat.queue, options.api);
   const handlers: Handlers = {
     ...threadHandlers(ctx, chat.queue),
     ...imageHandlers(ctx),
@@ -119,19 +127,23 @@ export function createServices(options: ServicesOptions): Services {
     'chat.send': sendClearingDraft(store, chat.handlers['chat.send']),
     ...draftHandlers(ctx),
     ...settingsHandlers(ctx),
+    ...apiHandlers(api),
     ...downloadHandlers(ctx),
   };
   // Load the model now, so the first question does not wait for it.
   syncEngine(ctx);
+  void api.sync(); // Failures (a port in use) are its status, shown in Settings.
 
   let disposed: Promise<void> | null = null;
   return {
     handlers,
     events,
+    api,
     dispose: () =>
       (disposed ??= (async () => {
         // Downloads stop where they are and resume at the next start (not marked failed).
         await manager?.dispose();
+        await api.close(); // Its streams end; their generations stop with the queue below.
         await chat.queue.close();
         await options.engine.dispose();
         stopStatus();

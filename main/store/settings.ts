@@ -1,4 +1,6 @@
 /** App settings: defaults, overridden key by key by what is stored. */
+import { z } from 'zod';
+import { apiServerSettingsSchema } from '../../app/ipc/contract.ts';
 import type { Settings } from '../../app/ipc/contract.ts';
 import type { LocalSettings, SettingsChanges } from './types.ts';
 
@@ -42,7 +44,16 @@ function defined<T extends object>(value: T): Partial<T> {
 export const LOCAL_KEYS: Readonly<Record<keyof LocalSettings, string>> = Object.freeze({
   hubEndpoint: 'hub.endpoint',
   modelFolders: 'models.folders',
+  apiServer: 'api.server',
 });
+
+const storedApiServerSchema = apiServerSettingsSchema.extend({ key: z.string().min(1).max(200).nullable() });
+
+/** The API server's stored settings, or nothing where they are missing or unreadable (defaults apply). */
+function apiServerFrom(value: unknown): Pick<LocalSettings, 'apiServer'> {
+  const parsed = storedApiServerSchema.safeParse(value);
+  return parsed.success ? { apiServer: parsed.data } : {};
+}
 
 /** Local settings from stored keys; a value of the wrong type (hand-edited database) counts as unset. */
 export function localSettingsFrom(stored: Map<string, unknown>): LocalSettings {
@@ -51,5 +62,6 @@ export function localSettingsFrom(stored: Map<string, unknown>): LocalSettings {
   return {
     hubEndpoint: typeof endpoint === 'string' && endpoint !== '' ? endpoint : null,
     modelFolders: Array.isArray(folders) ? folders.filter((f): f is string => typeof f === 'string') : [],
+    ...apiServerFrom(stored.get(LOCAL_KEYS.apiServer)),
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { GenerationStats } from '../../app/chat.ts';
 import type {
+  ApiServerSettings,
   DownloadJob,
   Draft,
   ImageRef,
@@ -47,6 +48,12 @@ export interface LocalSettings {
   hubEndpoint: string | null;
   /** Absolute paths, in the order they were added. */
   modelFolders: string[];
+  /** The local API server's settings and key (main/api/); absent until first changed or a key is made. */
+  apiServer?: StoredApiServer;
+}
+
+export interface StoredApiServer extends ApiServerSettings {
+  key: string | null;
 }
 
 /** A download as stored: the contract's job without the live figures, plus the variant asked for. */

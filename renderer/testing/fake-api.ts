@@ -25,6 +25,7 @@ import { type DownloadControls, downloads } from './fake/downloads.ts';
 import { draftHandlers, sendClearingDraft } from './fake/drafts.ts';
 import { imageHandlers } from './fake/images.ts';
 import { modelHandlers } from './fake/models.ts';
+import { apiHandlers } from './fake/api.ts';
 import { settingsHandlers } from './fake/settings.ts';
 import { type FakeApiOptions, type HandlersOf, createState } from './fake/state.ts';
 import { threadHandlers } from './fake/threads.ts';
@@ -72,6 +73,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
     ...modelHandlers(state),
     ...download.handlers,
     ...settingsHandlers(state),
+    ...apiHandlers(state),
   };
   const calls: FakeApi['calls'] = [];
 

@@ -8,6 +8,7 @@ import { EngineHost } from '../engine-host.ts';
 import type { RestartPolicy } from '../engine-host.ts';
 import { forkEngineProcess } from '../../../models/engine/fork.ts';
 import type { Deadlines } from '../../../models/engine/watchdog.ts';
+import type { ApiOverrides } from '../../api/controller.ts';
 import type { AnyEvent } from '../events.ts';
 import { createServices } from '../index.ts';
 import type { DownloadsOptions, Services } from '../index.ts';
@@ -47,6 +48,8 @@ export function startHarness(options: {
   restart?: Partial<RestartPolicy>;
   deadlines?: Partial<Deadlines>;
   downloads?: DownloadsOptions;
+  /** The API server's command-line choices (tests: port 0). */
+  api?: ApiOverrides;
 }): Harness {
   // A real SQLite store in a temporary folder unless the test brings its own.
   const dataDir = options.store ? null : mkdtempSync(join(tmpdir(), 'tessera-services-'));
@@ -66,6 +69,7 @@ export function startHarness(options: {
     sampling: { ignoreEos: true, seed: 1 },
     log: () => {},
     ...(options.downloads ? { downloads: options.downloads } : {}),
+    ...(options.api ? { api: options.api } : {}),
   });
   const events: AnyEvent[] = [];
   const waiters = new Set<() => void>();

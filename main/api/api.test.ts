@@ -1,0 +1,339 @@
+/**
+ * The OpenAI-compatible server on a real port, driven by the official `openai` SDK, over the services with a
+ * real engine process on a generated tiny model: models, answers streamed and not, images as data: URLs,
+ * a client that aborts mid-stream, the queue shared with the app's own answers, and every refusal in
+ * OpenAI's error shape as the SDK's error classes read it.
+ */
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiServerStatus } from '../../app/ipc/contract.ts';
+import { noiseImage } from '../../models/testing/images.ts';
+import { testModelDir } from '../../models/testing/test-models.ts';
+import { startHarness } from '../services/testing/harness.ts';
+import type { Harness } from '../services/testing/harness.ts';
+import type { ChatCompletion, ChatCompletionChunk } from './schemas.ts';
+
+let h: Harness;
+let status: ApiServerStatus;
+let client: OpenAI;
+let model: string;
+
+beforeAll(async () => {
+  // A long context, so an answer asked for 30,000 tokens is still running whenever a test stops it.
+  const dir = await testModelDir({
+    family: 'smolvlm',
+    size: 'tiny',
+    dtype: 'fp32',
+    seed: 1,
+    contextLength: 32_768,
+  });
+  h = startHarness({ modelDirs: [dir], api: { port: 0 } });
+  status = await h.call('api.configure', { enabled: true });
+  client = new OpenAI({ baseURL: status.url as string, apiKey: status.key, maxRetries: 0 });
+  model = (await client.models.list()).data[0]?.id as string;
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const ask = (content: OpenAI.Chat.ChatCompletionUserMessageParam['content']) => [
+  { role: 'user' as const, content },
+];
+
+/** The SDK's error for a request expected to fail. */
+async function refusal(request: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+  try {
+    await request;
+  } catch (error) {
+    if (error instanceof OpenAI.APIError) return error;
+    throw error;
+  }
+  throw new Error('the request succeeded but was expected to fail');
+}
+
+/** The next api.status event (from now on) that passes `test`. */
+function apiStatus(test: (s: ApiServerStatus) => boolean): Promise<ApiServerStatus> {
+  return h.next('api.status', test, h.events.length);
+}
+
+describe('the OpenAI-compatible server', () => {
+  it('listens on loopback with a generated key and lists the installed models with their JSON files', async () => {
+    expect(status).toMatchObject({ state: 'listening', keySource: 'stored', running: 0, waiting: 0 });
+    expect(status.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    expect(status.key).toMatch(/^tsk-[\w-]{32}$/);
+    const list = await client.models.list();
+    expect(list.data).toHaveLength(1);
+    const [entry] = list.data as (OpenAI.Models.Model & { tessera?: Record<string, unknown> })[];
+    const installed = await h.call('models.list', {});
+    expect(entry).toMatchObject({ id: installed[0]?.name, object: 'model', owned_by: 'tessera' });
+    expect(entry?.tessera).toMatchObject({
+      family: 'smolvlm',
+      context_length: 32_768,
+      model_json: { config: { model_type: 'smolvlm' }, processor_config: expect.anything() },
+    });
+    expect(Object.keys((entry?.tessera?.model_json as object) ?? {})).toEqual([
+      'config',
+      'preprocessor_config',
+      'processor_config',
+    ]);
+    expect((await client.models.retrieve(model)).id).toBe(model);
+  });
+
+  it('answers in one JSON object with usage from the engine and the tessera timings', async () => {
+    const answer = (await client.chat.completions.create({
+      model,
+      messages: [{ role: 'system', content: 'Be brief.' }, ...ask('What is this?')],
+      max_tokens: 5,
+    })) as unknown as ChatCompletion;
+    expect(answer.object).toBe('chat.completion');
+    expect(answer.id).toMatch(/^chatcmpl-/);
+    expect(answer.model).toBe(model);
+    expect(answer.choices).toHaveLength(1);
+    expect(answer.choices[0]).toMatchObject({
+      index: 0,
+      finish_reason: 'length',
+      message: { role: 'assistant' },
+    });
+    expect(answer.choices[0]?.message.content.length).toBeGreaterThan(0);
+    expect(answer.usage.completion_tokens).toBe(5);
+    expect(answer.usage.prompt_tokens).toBeGreaterThan(5);
+    expect(answer.usage.total_tokens).toBe(answer.usage.prompt_tokens + 5);
+    expect(answer.tessera).toMatchObject({ plans: [], model: { family: 'smolvlm' } });
+    expect(answer.tessera?.timings.prefill_ms).toBeGreaterThan(0);
+  });
+
+  it('streams chunks, then the finish, then usage with no choices when include_usage is asked', async () => {
+    const messages = ask('Tell me about tiles.');
+    const whole = await client.chat.completions.create({ model, messages, max_tokens: 6 });
+    const stream = await client.chat.completions.create({
+      model,
+      messages,
+      max_tokens: 6,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const chunks: ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk as unknown as ChatCompletionChunk);
+    expect(chunks[0]?.choices[0]?.delta.role).toBe('assistant');
+    const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+    // Greedy (the settings' temperature 0): the same answer as the one-object request.
+    expect(text).toBe(whole.choices[0]?.message.content);
+    const finish = chunks.at(-2);
+    expect(finish?.choices[0]?.finish_reason).toBe('length');
+    const last = chunks.at(-1);
+    expect(last?.choices).toEqual([]);
+    expect(last?.usage).toMatchObject({ completion_tokens: 6, prompt_tokens: whole.usage?.prompt_tokens });
+    expect(last?.tessera?.model.family).toBe('smolvlm');
+    for (const chunk of chunks.slice(0, -1)) expect(chunk.usage).toBeNull();
+  });
+
+  it('takes an image as a data: URL and answers with its tile plan', async () => {
+    const png = Buffer.from(await noiseImage(150, 100, 4)).toString('base64');
+    const answer = (await client.chat.completions.create({
+      model,
+      messages: ask([
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${png}`, detail: 'low' } },
+        { type: 'text', text: 'What is in the picture?' },
+      ]),
+      max_tokens: 3,
+    })) as unknown as ChatCompletion;
+    const plans = answer.tessera?.plans ?? [];
+    expect(plans).toHaveLength(1);
+    expect(plans[0]).toMatchObject({
+      family: 'smolvlm',
+      detail: 'low',
+      original: { width: 150, height: 100 },
+    });
+    // The image's tokens are in the prompt.
+    expect(answer.usage.prompt_tokens).toBeGreaterThan(plans[0]?.promptTokens as number);
+    const auto = (await client.chat.completions.create({
+      model,
+      messages: ask([{ type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }]),
+      max_tokens: 1,
+    })) as unknown as ChatCompletion;
+    expect(auto.tessera?.plans[0]?.detail).toBe('high'); // SmolVLM's default detail
+  });
+
+  it('stops the generation when the client aborts mid-stream, and serves the next request and the app', async () => {
+    const stream = await client.chat.completions.create({
+      model,
+      messages: ask('Go on and on.'),
+      max_tokens: 30_000,
+      stream: true,
+    });
+    let chunks = 0;
+    const idle = apiStatus((s) => s.running === 0 && s.waiting === 0);
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.content) chunks++;
+      if (chunks === 3) stream.controller.abort();
+    }
+    expect(chunks).toBe(3);
+    await idle;
+    // Counted as running until the engine returned: it stopped rather than generate 30,000 tokens.
+    expect(h.engine.status.state).toBe('ready');
+    const next = await client.chat.completions.create({ model, messages: ask('Next.'), max_tokens: 2 });
+    expect(next.usage?.completion_tokens).toBe(2);
+    const thread = await h.call('threads.create', {});
+    const sent = await h.call('chat.send', {
+      threadId: thread.id,
+      parentId: null,
+      content: [{ type: 'text', text: 'And the app?' }],
+    });
+    expect((await h.done(sent.assistantMessage.id)).status).toBe('complete');
+  });
+
+  it('lets a waiting app answer go before waiting API requests, and never pre-empts the one running', async () => {
+    const order: string[] = [];
+    const running = await client.chat.completions.create({
+      model,
+      messages: ask('A long answer.'),
+      max_tokens: 30_000,
+      stream: true,
+    });
+    const iterator = running[Symbol.asyncIterator]();
+    await iterator.next(); // It runs: the role chunk came with its first text.
+    const queued = apiStatus((s) => s.running === 1 && s.waiting === 1);
+    const waitingApi = client.chat.completions
+      .create({ model, messages: ask('Me next?'), max_tokens: 2 })
+      .then((answer) => (order.push('api'), answer));
+    await queued;
+    const thread = await h.call('threads.create', {});
+    const sent = await h.call('chat.send', {
+      threadId: thread.id,
+      parentId: null,
+      content: [{ type: 'text', text: 'The app asks after the API request.' }],
+    });
+    const appDone = h.done(sent.assistantMessage.id).then((message) => (order.push('app'), message));
+    // The running stream still streams: nothing took its turn.
+    expect((await iterator.next()).done).toBe(false);
+    expect(order).toEqual([]);
+    running.controller.abort();
+    const [answer, message] = await Promise.all([waitingApi, appDone]);
+    expect(order).toEqual(['app', 'api']);
+    expect(message.status).toBe('complete');
+    expect(answer.usage?.completion_tokens).toBe(2);
+  });
+});
+
+describe('refusals in OpenAI’s error shape', () => {
+  it('401 without a key or with a wrong one', async () => {
+    const noKey = new OpenAI({
+      baseURL: status.url as string,
+      apiKey: 'unused',
+      maxRetries: 0,
+      fetch: (url, init) => {
+        const headers = new Headers(init?.headers);
+        headers.delete('authorization');
+        return fetch(url, { ...init, headers });
+      },
+    });
+    const missing = await refusal(noKey.models.list());
+    expect(missing).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(missing.status).toBe(401);
+    expect(missing.code).toBe('invalid_api_key');
+    expect(missing.message).toContain('Authorization: Bearer');
+    const wrong = new OpenAI({ baseURL: status.url as string, apiKey: `${status.key}x`, maxRetries: 0 });
+    const refused = await refusal(wrong.chat.completions.create({ model, messages: ask('hi') }));
+    expect(refused).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(refused.code).toBe('invalid_api_key');
+  });
+
+  it('404 model_not_found for a model that is not installed', async () => {
+    const error = await refusal(client.chat.completions.create({ model: 'gpt-4o', messages: ask('hi') }));
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(error).toMatchObject({ status: 404, code: 'model_not_found', param: 'model' });
+    expect(error.message).toContain(model);
+  });
+
+  it('400 naming the parameter for n, tools, response_format and logprobs', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ n: 2 }, 'n'],
+      [{ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }] }, 'tools'],
+      [{ response_format: { type: 'json_object' } }, 'response_format'],
+      [{ logprobs: true }, 'logprobs'],
+    ];
+    for (const [extra, param] of cases) {
+      const error = await refusal(
+        client.chat.completions.create({ model, messages: ask('hi'), ...extra } as never),
+      );
+      expect(error, param).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(error).toMatchObject({ status: 400, param, code: 'unsupported_parameter' });
+      expect(error.error).toMatchObject({ type: 'invalid_request_error' });
+    }
+    // A plain text format is what Tessera does anyway.
+    const text = await client.chat.completions.create({
+      model,
+      messages: ask('hi'),
+      max_tokens: 1,
+      response_format: { type: 'text' },
+    });
+    expect(text.choices).toHaveLength(1);
+  });
+
+  it('400 for a body that is not JSON, and for a field of the wrong type', async () => {
+    const garbling = new OpenAI({
+      baseURL: status.url as string,
+      apiKey: status.key,
+      maxRetries: 0,
+      fetch: (url, init) => fetch(url, { ...init, body: '{"model": "x", "messages": [' }),
+    });
+    const error = await refusal(garbling.chat.completions.create({ model, messages: ask('hi') }));
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error.code).toBe('invalid_json');
+    const typed = await refusal(
+      client.chat.completions.create({ model, messages: ask('hi'), temperature: 'hot' } as never),
+    );
+    expect(typed).toMatchObject({ status: 400, param: 'temperature' });
+  });
+
+  it('413 for a body over 64 MiB', async () => {
+    const error = await refusal(
+      client.chat.completions.create({ model, messages: ask('x'.repeat(65 * 1024 * 1024)) }),
+    );
+    expect(error.status).toBe(413);
+    expect(error.code).toBe('request_too_large');
+  });
+
+  it('400 for an http image URL (not fetched) and for image data that is not an image', async () => {
+    const remote = await refusal(
+      client.chat.completions.create({
+        model,
+        messages: ask([{ type: 'image_url', image_url: { url: 'http://127.0.0.1:9/cat.png' } }]),
+      }),
+    );
+    expect(remote).toMatchObject({
+      status: 400,
+      code: 'image_url_not_allowed',
+      param: 'messages[0].content[0].image_url',
+    });
+    expect(remote.message).toContain('data: URL');
+    const notImage = await refusal(
+      client.chat.completions.create({
+        model,
+        messages: ask([
+          { type: 'text', text: 'What is it?' },
+          {
+            type: 'image_url',
+            image_url: { url: `data:image/png;base64,${Buffer.from('not a png').toString('base64')}` },
+          },
+        ]),
+      }),
+    );
+    expect(notImage).toMatchObject({
+      status: 400,
+      code: 'invalid_image_format',
+      param: 'messages[0].content[1].image_url',
+    });
+    const truncated = Buffer.from(await noiseImage(64, 64, 2))
+      .subarray(0, 200)
+      .toString('base64');
+    const cut = await refusal(
+      client.chat.completions.create({
+        model,
+        messages: ask([{ type: 'image_url', image_url: { url: `data:image/png;base64,${truncated}` } }]),
+      }),
+    );
+    expect(cut).toMatchObject({ status: 400, code: 'invalid_image' });
+  });
+});
