@@ -36,6 +36,8 @@ export interface ContextResult {
   /** Per depth: median ms per decode step, and the prefill that built the cache. */
   depths: Array<{ cached: number; msPerToken: number; prefillTokensPerSecond: number }>;
   loadMs: number;
+  /** How the decoder's KV cache was kept (`providers.decoder.cache`: appended in place, or why it is copied). */
+  decoderCache?: string;
 }
 
 /** Tessera only: a process that loads the model and stops (after the page cache was dropped: a cold load). */

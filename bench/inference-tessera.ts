@@ -143,8 +143,9 @@ export async function measureContext(job: ContextJob): Promise<ContextResult> {
     stepper.cache.dispose();
     depths.push({ cached: ids.length, msPerToken: median(times), prefillTokensPerSecond });
   }
+  const decoderCache = vlm.parts.decoder.cache;
   await vlm.dispose();
-  return { depths, loadMs };
+  return { depths, loadMs, decoderCache };
 }
 
 function argmax(values: Float32Array): number {

@@ -44,7 +44,8 @@ const QUESTIONS: [string, string] = [
 /** Decode at ≥ 60 % of the CPU roofline (no target on a GPU, where the bandwidth probe is the host's). */
 const CPU_ROOFLINE_TARGET = 0.6;
 
-function child(script: string, arg: unknown): Promise<{ stdout: string; wallMs: number }> {
+/** Runs a bench child script (`tsx`) with one JSON argument; rejects with the end of its stderr. */
+export function child(script: string, arg: unknown): Promise<{ stdout: string; wallMs: number }> {
   return new Promise((resolve, reject) => {
     const began = performance.now();
     const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
@@ -65,7 +66,7 @@ function child(script: string, arg: unknown): Promise<{ stdout: string; wallMs: 
   });
 }
 
-const lastLine = <T>(stdout: string) => JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as T;
+export const lastLine = <T>(stdout: string) => JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as T;
 
 /** Bytes of the decoder graph (the .onnx and its external data) and of one embedding row. */
 function weightBytes(dir: string) {

@@ -21,10 +21,11 @@ import { fileURLToPath } from 'node:url';
 import { downloads } from './downloads.ts';
 import { inference } from './inference.ts';
 import { decodeProfile } from './decode-profile.ts';
+import { attentionForms } from './attention-forms.ts';
 import { type Suite, type SuiteResult, formatTable } from './lib.ts';
 
 /** In the order they run. */
-const SUITES: Suite[] = [downloads, inference, decodeProfile];
+const SUITES: Suite[] = [downloads, inference, decodeProfile, attentionForms];
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
