@@ -114,6 +114,8 @@ export interface GenerationStats {
   images?: ImageEncodeStats[];
   /** The graph file each part ran (`vision_encoder_q8.onnx`); absent in older and remote answers. */
   graphs?: { vision: string; embed: string; decoder: string };
+  /** The vision encoder's patch side in pixels (config's vision_config.patch_size), where it states one. */
+  patchSize?: number;
   providers: { vision: ModulePlacement; embed: ModulePlacement; decoder: ModulePlacement };
   /**
    * The model that wrote the answer, filled by the services from the job's target (the engine does not

@@ -42,6 +42,8 @@ describe('the stats behind an answer’s anatomy', () => {
     expect(image?.encodeMs).toBeGreaterThan(0);
     expect(first.stats.graphs?.vision).toMatch(/^vision_encoder.*\.onnx$/);
     expect(first.stats.graphs?.decoder).toMatch(/^decoder_model_merged.*\.onnx$/);
+    // The tiny SmolVLM's vision_config.patch_size.
+    expect(first.stats.patchSize).toBe(8);
 
     const again = await ask(content, 4);
     expect(again.stats.images?.[0]).toEqual({ ...image, cached: true });

@@ -16,6 +16,7 @@ import type { LoadOptions, LoadedParts, Placed } from './load.ts';
 import { loadParts } from './load.ts';
 import { DeviceSlicer } from './device-slice.ts';
 import { KvCache } from './kv-cache.ts';
+import { readModelJson } from './model-folder.ts';
 import { ByteLru } from './lru.ts';
 import type { ImageSpan, PromptImage } from './prompt.ts';
 import { buildPrompt, reusablePrefix } from './prompt.ts';
@@ -60,6 +61,8 @@ export class Vlm {
   private readonly imageBytes = new ByteLru<Uint8Array>(256 * MiB);
   private queue: Promise<unknown> = Promise.resolve();
   private readonly slicer: DeviceSlicer;
+  /** The vision encoder's patch side (vision_config.patch_size), where the config states it. */
+  private readonly patchSize: number | undefined;
 
   private constructor(
     readonly parts: LoadedParts,
@@ -68,6 +71,7 @@ export class Vlm {
     this.threads = new ByteLru<ThreadCache>(options.kvBudgetBytes ?? 1024 * MiB, (t) => t.kv.dispose());
     this.features = new ByteLru<ImageFeatures>(options.featureBudgetBytes ?? 256 * MiB);
     this.slicer = new DeviceSlicer(parts.decoder.provider);
+    this.patchSize = patchSizeOf(parts.dir);
   }
 
   static async load(dir: string, options: VlmOptions = {}): Promise<Vlm> {
@@ -243,6 +247,7 @@ export class Vlm {
           preprocessMs: i.features.preprocessMs,
           encodeMs: i.features.encodeMs,
         })),
+        ...(this.patchSize ? { patchSize: this.patchSize } : {}),
         graphs: {
           vision: graphName(this.parts.vision),
           embed: graphName(this.parts.embed),
@@ -341,4 +346,14 @@ export class Vlm {
 /** The file name of a part's graph, without its folder (which names the user's disk). */
 function graphName(part: Placed): string {
   return part.session.path.split(/[\\/]/).pop() ?? part.session.path;
+}
+
+function patchSizeOf(dir: string): number | undefined {
+  try {
+    const vision = readModelJson(dir).config.vision_config as { patch_size?: unknown } | undefined;
+    const size = vision?.patch_size;
+    return typeof size === 'number' && Number.isInteger(size) && size > 0 ? size : undefined;
+  } catch {
+    return undefined; // the anatomy then shows pixels per token alone
+  }
 }
