@@ -1,9 +1,10 @@
 /**
- * `tessera` command line: ask, plan, make-model, serve, pull, inspect, models, rm. Each command exits non-zero
+ * `tessera` command line: ask, plan, make-model, serve, api, pull, inspect, models, rm. Each command exits non-zero
  * with a one-line reason on bad input; answers stream to stdout and timings go to stderr so the answer can be
  * piped.
  */
 import { hasCode } from '../../app/errors.ts';
+import { apiCommand } from './api.ts';
 import { askCommand } from './ask.ts';
 import { inspectCommand } from './inspect.ts';
 import { makeModelCommand } from './make-model.ts';
@@ -19,9 +20,14 @@ const USAGE = `Usage:
   tessera plan --model DIR [--detail low|high] (IMAGE | --size WIDTHxHEIGHT)
   tessera make-model --family smolvlm|llava|llava-onevision|fastvlm|gemma3|qwen2-vl|qwen2.5-vl|phi3-v|lfm2-vl [--size tiny|realistic] [--dtype fp32|q4|q8[,…]] [--attention plain|gqa] [--seed N] --out DIR
   tessera serve [--port P] [--host H] [--model-dir DIR]... [--data-dir DIR] [--hub-endpoint URL]
-                [--renderer-dir DIR]
+                [--renderer-dir DIR] [--api [--api-port P]]
       Runs the app in the browser: prints http://127.0.0.1:PORT/?token=… and serves until Ctrl-C.
       --host other than loopback exposes it to the network (token still required).
+      --api: the OpenAI-compatible API too (default port: the setting's, 4891), on loopback.
+  tessera api [--port P] [--host H] [--model-dir DIR]... [--data-dir DIR]
+      The OpenAI-compatible API alone (no web UI): prints "OpenAI-compatible API at http://127.0.0.1:P/v1"
+      and "API key: …" (on stderr), and serves until Ctrl-C. The key: TESSERA_API_KEY, else the stored one.
+      --host other than loopback exposes it to the network (key still required).
       --model-dir: a model folder, or a folder of model folders (default: DATA_DIR/models).
       --data-dir: threads and images (default: ~/.local/share/tessera or the OS equivalent).
   tessera pull REPO_ID[@REVISION] [--variant q4|q8|fp16|fp32|q4f16|…] [--endpoint URL] [--models-dir DIR]
@@ -38,6 +44,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   plan: planCommand,
   'make-model': makeModelCommand,
   serve: serveCommand,
+  api: apiCommand,
   pull: pullCommand,
   inspect: inspectCommand,
   models: modelsCommand,

@@ -1,7 +1,8 @@
 /**
  * `tessera serve`: the whole app without Electron. Opens the store, starts the services (engine in a
  * child process) and the HTTP + WebSocket server, prints the address with its access token on stdout,
- * and runs until SIGINT or SIGTERM, then shuts down in order: server, answers, engine, database.
+ * and runs until SIGINT or SIGTERM, then shuts down in order: server, answers, engine, database. With
+ * `--api` the OpenAI-compatible API runs beside it (main/api/), its address on stdout and key on stderr.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -13,7 +14,8 @@ import { forkEngineProcess } from '../../models/engine/fork.ts';
 import { memoryTokenStore } from '../services/hub-config.ts';
 import { createServices } from '../services/index.ts';
 import { openStore } from '../store/store.ts';
-import { UsageError, intOption, parse } from './args.ts';
+import { announceApi, portOption } from './announce-api.ts';
+import { UsageError, parse } from './args.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -32,10 +34,13 @@ export async function serveCommand(args: string[]): Promise<void> {
     'data-dir': { type: 'string' },
     'hub-endpoint': { type: 'string' },
     'renderer-dir': { type: 'string' },
+    api: { type: 'boolean' },
+    'api-port': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}".`);
-  const port = intOption(values.port, 'port') ?? 0;
-  if (port > 65_535) throw new UsageError(`--port must be at most 65535, got "${port}".`);
+  const port = portOption(values.port, 'port') ?? 0;
+  const apiPort = portOption(values['api-port'], 'api-port');
+  if (apiPort !== undefined && !values.api) throw new UsageError('--api-port goes with --api.');
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
   // Downloads go to <data-dir>/models, which is always scanned too, beside any --model-dir.
   const modelsDir = join(dataDir, 'models');
@@ -63,6 +68,12 @@ export async function serveCommand(args: string[]): Promise<void> {
       // No keychain here: the token lives in memory, from HF_TOKEN or the Models page.
       tokenStore: memoryTokenStore(process.env.HF_TOKEN || null),
     },
+    // --api turns the OpenAI-compatible API on for this run; without it the stored setting decides.
+    api: {
+      ...(values.api ? { enabled: true } : {}),
+      ...(apiPort !== undefined ? { port: apiPort } : {}),
+      ...(process.env.TESSERA_API_KEY ? { key: process.env.TESSERA_API_KEY } : {}),
+    },
   });
   const shutdown = async () => {
     await services.dispose();
@@ -84,6 +95,16 @@ export async function serveCommand(args: string[]): Promise<void> {
   }
 
   console.log(`Tessera is running at ${server.url}`);
+  try {
+    if (values.api || services.api.settings().enabled) await announceApi(services);
+  } catch (error) {
+    if (values.api) {
+      await server.close();
+      await shutdown();
+      throw error;
+    }
+    console.error(error instanceof Error ? error.message : String(error)); // The app runs on without it.
+  }
   if (values.host !== undefined) {
     console.error(
       `Listening on ${values.host}: anyone who can reach it and has the token can use Tessera (plain HTTP).`,
@@ -103,7 +124,7 @@ export async function serveCommand(args: string[]): Promise<void> {
 }
 
 /** Resolves on the first SIGINT or SIGTERM; a second one quits at once. */
-function untilSignal(): Promise<NodeJS.Signals> {
+export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       process.off('SIGINT', onSignal);
