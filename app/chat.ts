@@ -140,6 +140,8 @@ export interface AnswerModel {
   name: string;
   /** Its family id (`app/families.ts` has the display names). */
   family: string;
+  /** The remote server that wrote it (main/remote/); absent for the local engine. */
+  server?: { name: string; baseUrl: string };
 }
 
 export interface GenerateResult {

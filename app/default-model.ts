@@ -7,10 +7,11 @@
 import { DEFAULT_MODEL_REPO } from './catalog.ts';
 import type { ModelEntry } from './ipc/contract.ts';
 
-type Candidate = Pick<ModelEntry, 'source' | 'bytes' | 'problem'>;
+type Candidate = Pick<ModelEntry, 'source' | 'bytes' | 'problem' | 'remote'>;
 
 export function defaultModel<T extends Candidate>(models: readonly T[]): T | null {
-  const usable = models.filter((model) => model.problem === undefined);
+  // A remote model is used only when chosen: its server may be far away, slow or paid for.
+  const usable = models.filter((model) => model.problem === undefined && model.remote === undefined);
   const isDefault = (model: T) => model.source?.repo.toLowerCase() === DEFAULT_MODEL_REPO.toLowerCase();
   const pool = usable.some(isDefault) ? usable.filter(isDefault) : usable;
   // The first of equal sizes wins, so ties keep the list's order (by name).

@@ -65,6 +65,16 @@ export const ERROR_CODES = [
   /** A download stopped for another reason (network, files); resuming it tries again. */
   'DOWNLOAD_FAILED',
 
+  // ---- remote servers (main/remote/)
+  /** A remote OpenAI-compatible server could not be reached (refused, no such host, no answer in time). */
+  'REMOTE_UNREACHABLE',
+  /** A remote server refused the request: a wrong API key (401/403), an unknown model, a bad request. */
+  'REMOTE_REFUSED',
+  /** A remote server is overloaded (429, 5xx) and asked to wait longer than Tessera waits, or kept failing. */
+  'REMOTE_BUSY',
+  /** A remote server's answer broke off mid-stream (a dropped connection, a malformed event, a stall). */
+  'REMOTE_STREAM_BROKEN',
+
   // ---- the renderer's transport
   /** The WebSocket to `tessera serve` closed before the answer came (renderer/api/websocket-transport.ts). */
   'DISCONNECTED',

@@ -27,5 +27,7 @@ export function familyName(id: string): string {
  */
 export function answerModelLabel(stats: Pick<GenerationStats, 'model' | 'providers'>): string | null {
   if (!stats.model) return null;
+  const { server } = stats.model;
+  if (server) return `${stats.model.name} (remote: ${server.name}, ${server.baseUrl})`;
   return `${stats.model.name} (${familyName(stats.model.family)}, ${stats.providers.decoder.dtype})`;
 }

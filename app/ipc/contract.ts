@@ -9,6 +9,7 @@ import type { GenerationStats } from '../chat.ts';
 import type { CatalogEntry } from '../catalog.ts';
 import type { Detail, TilePlan } from '../tile-plan.ts';
 import type { WireError } from '../errors.ts';
+import type { RemoteModelRef, RemoteServerView } from '../remote.ts';
 
 const id = z.string().min(1).max(100);
 /** Image bytes accepted over IPC: 40 MiB is far above any screenshot and keeps a bad paste bounded. */
@@ -91,6 +92,8 @@ export interface ModelEntry {
   bytes: number;
   /** Whether `models.delete` may remove it: only models Tessera downloaded into its models folder. */
   removable: boolean;
+  /** A model on a remote OpenAI-compatible server (its `dir` is empty, its id `remote:…`). */
+  remote?: RemoteModelRef;
   /**
    * Why this model cannot run now, in one line that says what to do (a Git LFS pointer instead of a graph, a
    * config Tessera cannot use, …); absent when nothing is known to be wrong. Such a model is never the default.
@@ -251,8 +254,8 @@ export interface ApiServerStatus {
 
 export interface AttachResult {
   image: ImageRef;
-  /** The active model's tile plan for the image at its detail. */
-  plan: TilePlan;
+  /** The active model's tile plan for the image at its detail; null for a remote model of unknown family. */
+  plan: TilePlan | null;
 }
 
 /** A thread's unsent question, kept so a reload or a crash does not lose it. */
@@ -276,6 +279,11 @@ export interface TokenEstimate {
    * meet); false for the quick estimate used while the engine has not loaded that model.
    */
   exact: boolean;
+  /**
+   * Why the count is unknown (a remote model whose family Tessera does not know, so its images' cost cannot
+   * be planned): then `promptTokens` counts nothing and the meter says so instead of guessing.
+   */
+  unknown?: string;
   /**
    * Only when the prompt does not fit and earlier images could go at Low detail: the prompt counted that
    * way (as exactly as `promptTokens`), so the UI offers it only where it would make the prompt fit.
@@ -421,6 +429,20 @@ export const requests = {
     }),
     output: z.custom<HubSettings>(),
   },
+  /** The remote OpenAI-compatible servers added (keys never included: `hasKey`). */
+  'remote.list': { input: z.object({}), output: z.custom<RemoteServerView[]>() },
+  /** Adds a server after listing its `/models` (refused with the reason when it does not answer as an API). */
+  'remote.add': {
+    input: z.object({
+      baseUrl: z.string().trim().min(1).max(500),
+      apiKey: z.string().trim().max(1000).nullable().optional(),
+      name: z.string().trim().max(200).nullable().optional(),
+    }),
+    output: z.custom<RemoteServerView>(),
+  },
+  'remote.remove': { input: z.object({ id }), output: z.custom<{ id: string }>() },
+  /** Lists one server's models again (all servers without an id); a failure becomes its `problem`. */
+  'remote.refresh': { input: z.object({ id: id.optional() }), output: z.custom<RemoteServerView[]>() },
   /** The local OpenAI-compatible API server: its settings, key, address and queue. */
   'api.status': { input: z.object({}), output: z.custom<ApiServerStatus>() },
   /** Changes its settings; it starts, stops or moves to the new address as they say. */

@@ -4,16 +4,25 @@
  * through GenerationQueue. The engine's KV cache is keyed by the thread id: it matches token prefixes
  * itself, so switching branches only costs the part that differs.
  */
-import type { Handlers, Message, MessagePart, RequestInput } from '../../app/ipc/contract.ts';
+import type {
+  Handlers,
+  Message,
+  MessagePart,
+  ModelEntry,
+  RequestInput,
+  TokenEstimate,
+} from '../../app/ipc/contract.ts';
 import type { Context } from './context.ts';
-import { targetFor } from './context.ts';
+import { familyOf, targetFor } from './context.ts';
 import { chatMessages, estimateTokens, samplingOf, systemPromptOf, textOf } from './conversation.ts';
 import { badRequest, notFound } from './errors.ts';
 import type { EngineClient } from '../../models/engine/client.ts';
 import { fitToContext } from './context-fit.ts';
 import { earlierImagesAtLow, withEarlierAtLow } from './earlier-images.ts';
 import { GenerationQueue } from './generation.ts';
-import type { PreparedJob } from './generation.ts';
+import type { PreparedJob, RemoteJob } from './generation.ts';
+import { remoteJob } from '../remote/remote-job.ts';
+import { unknownPlanReason } from '../remote/plan.ts';
 
 type Content = RequestInput<'chat.send'>['content'];
 type ChatHandlers = Pick<
@@ -102,6 +111,7 @@ export function chatHandlers(ctx: Context): { handlers: ChatHandlers; queue: Gen
       const model = ctx.models.resolve(t.modelId ?? store.getSettings().activeModelId);
       const draft = { id: '', role: 'user' as const, parts: toParts(ctx, content) };
       const systemPrompt = systemPromptOf(t, store.getSettings());
+      if (model.remote) return estimateRemote(ctx, model, [...path, draft], systemPrompt);
       const measure = async (messages: ReadonlyArray<Pick<Message, 'id' | 'role' | 'parts'>>) => {
         const exact = await countWithEngine(ctx, model.dir, messages, systemPrompt);
         if (exact !== null) {
@@ -152,7 +162,7 @@ async function countWithEngine(
 }
 
 /** The engine request for an answer: the path to its question, with the thread's settings. */
-function prepare(ctx: Context, messageId: string): PreparedJob {
+function prepare(ctx: Context, messageId: string): PreparedJob | RemoteJob {
   const { store } = ctx;
   const answer = store.getMessage(messageId) ?? raise(notFound('The answer'));
   const thread = store.getThread(answer.threadId)?.thread ?? raise(notFound('The thread'));
@@ -166,6 +176,12 @@ function prepare(ctx: Context, messageId: string): PreparedJob {
   const tokenIds = (id: string) => store.tokenIdsOf(id);
   const messages = chatMessages(path, systemPrompt, bytes, tokenIds);
   const request = { threadId: thread.id, messages, sampling: samplingOf(thread, settings, ctx.sampling) };
+  const chosen = ctx.models.resolve(thread.modelId ?? settings.activeModelId);
+  if (chosen.remote) {
+    // The server counts and fits its own context; what cannot fit it refuses, and the answer says so.
+    const remote = ctx.remote.find(chosen.id, ctx.models.listLocal()) ?? raise(notFound('The remote model'));
+    return remoteJob(ctx.remote, remote, messages, request.sampling);
+  }
   const policy = thread.contextOverflow ?? settings.contextOverflow;
   if (policy === 'stop') return { request, target: targetFor(ctx, thread), lowered };
   const { contextLength } = ctx.models.resolve(thread.modelId ?? settings.activeModelId);
@@ -181,6 +197,36 @@ function prepare(ctx: Context, messageId: string): PreparedJob {
     };
   };
   return { request, target: targetFor(ctx, thread), fit, lowered };
+}
+
+/**
+ * A remote model's prompt, estimated with its family's plans where Tessera knows the family (the server's
+ * own tokenizer is out of reach: never exact); otherwise the count is unknown and the meter says so.
+ */
+function estimateRemote(
+  ctx: Context,
+  model: ModelEntry,
+  messages: ReadonlyArray<Pick<Message, 'id' | 'role' | 'parts'>>,
+  systemPrompt: string,
+): TokenEstimate {
+  const family = familyOf(ctx, model);
+  if (!family) {
+    return {
+      promptTokens: 0,
+      contextLength: model.contextLength,
+      fits: true,
+      exact: false,
+      unknown: unknownPlanReason(model),
+    };
+  }
+  const estimate = estimateTokens(
+    messages,
+    systemPrompt,
+    (size, detail) => family.planImage(size, detail),
+    model.contextLength,
+  );
+  // A server that did not say its context length: nothing to compare with, so nothing is refused here.
+  return model.contextLength > 0 ? estimate : { ...estimate, fits: true };
 }
 
 /** The prompt the engine would build for `path`, in tokens: images go by hash and size, never by bytes. */

@@ -1,6 +1,7 @@
 /** What every group of handlers shares. */
 import type { Sampling } from '../../app/chat.ts';
-import type { Thread } from '../../app/ipc/contract.ts';
+import type { ModelEntry, Thread } from '../../app/ipc/contract.ts';
+import type { FamilyGeometry } from '../../models/families/family.ts';
 import type { DownloadManager } from '../downloads/manager.ts';
 import type { Store } from '../store/types.ts';
 import type { Logger } from './dispatch.ts';
@@ -8,6 +9,8 @@ import type { HubConfig } from './hub-config.ts';
 import type { EngineHost, EngineTarget } from './engine-host.ts';
 import type { EventHub } from './events.ts';
 import type { FamilyCache, ModelCatalog } from './models.ts';
+import { TesseraError } from '../../app/errors.ts';
+import type { RemoteServers } from '../remote/servers.ts';
 
 export interface Context {
   store: Store;
@@ -20,6 +23,8 @@ export interface Context {
   sampling: Partial<Sampling>;
   /** The Hub endpoint and token in effect. */
   hub: HubConfig;
+  /** Remote OpenAI-compatible servers, whose models the catalog lists beside the local ones. */
+  remote: RemoteServers;
   /** Model downloads and the folder they go to; null when the services run without one. */
   downloads: { manager: DownloadManager; modelsDir: string } | null;
 }
@@ -28,6 +33,13 @@ export interface Context {
 export function targetFor(ctx: Context, thread?: Thread): EngineTarget {
   const settings = ctx.store.getSettings();
   const model = ctx.models.resolve(thread?.modelId ?? settings.activeModelId);
+  if (model.remote) {
+    // Callers that may meet a remote model ask `model.remote` first; the rest (the settings' engine) load none.
+    throw new TesseraError(
+      'BAD_REQUEST',
+      `${model.name} runs on ${model.remote.serverName}, not in the local engine.`,
+    );
+  }
   return {
     modelId: model.id,
     dir: model.dir,
@@ -35,6 +47,15 @@ export function targetFor(ctx: Context, thread?: Thread): EngineTarget {
     name: model.name,
     family: model.family,
   };
+}
+
+/**
+ * The family geometry a model's images are planned with: a local model's folder; a remote model's family when
+ * Tessera knows it (main/remote/servers.ts), else null: its tile plan and token cost are unknown.
+ */
+export function familyOf(ctx: Context, model: ModelEntry): FamilyGeometry | null {
+  if (!model.remote) return ctx.families.get(model.dir);
+  return ctx.remote.geometry(model.id, ctx.models.listLocal(), (dir) => ctx.families.get(dir));
 }
 
 /** Keeps the engine's model in step with the settings; failures show in the engine status. */

@@ -174,7 +174,7 @@ describe('getting models through the services', () => {
 describe('hub settings', () => {
   it('take the endpoint from the flag, then the setting, then HF_ENDPOINT, then huggingface.co', () => {
     let hubEndpoint: string | null = null;
-    const store = { getLocalSettings: () => ({ hubEndpoint, modelFolders: [] }) };
+    const store = { getLocalSettings: () => ({ hubEndpoint, modelFolders: [], remoteServers: [] }) };
     const saved = process.env.HF_ENDPOINT;
     try {
       delete process.env.HF_ENDPOINT;

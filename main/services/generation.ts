@@ -34,6 +34,18 @@ export interface PreparedJob {
   lowered?: string[];
 }
 
+/**
+ * An answer from a remote OpenAI-compatible server instead of the local engine (main/remote/remote-job.ts):
+ * it streams through `onText` and ends complete, stopped (the signal aborted) or failed, never throwing for
+ * what the server does.
+ */
+export interface RemoteJob {
+  remote: (
+    signal: AbortSignal,
+    onText: (text: string) => void,
+  ) => Promise<{ stopped: boolean; stats: GenerationStats; error: WireError | null }>;
+}
+
 interface Job {
   messageId: string;
   threadId: string;
@@ -74,7 +86,7 @@ export class GenerationQueue {
   constructor(
     private readonly ctx: Context,
     /** Builds the engine request for a message when its turn comes. */
-    private readonly prepare: (messageId: string) => PreparedJob,
+    private readonly prepare: (messageId: string) => PreparedJob | RemoteJob,
     private readonly options: QueueOptions = {},
   ) {}
 
@@ -181,7 +193,9 @@ export class GenerationQueue {
     const signal = job.controller.signal;
     try {
       if (store.getMessage(messageId)?.status !== 'streaming') return; // Finished elsewhere meanwhile.
-      const { request, target, fit, lowered = [] } = this.prepare(messageId);
+      const prepared = this.prepare(messageId);
+      if ('remote' in prepared) return await this.runRemote(job, prepared);
+      const { request, target, fit, lowered = [] } = prepared;
       const stoppedNow = () => this.finish(job, this.closing ? 'interrupted' : 'stopped', null, null);
       // A model still loading is not waited for once the answer is stopped.
       if ((await unlessStopped(engine.setTarget(target), signal, 0)) === ABANDONED) return stoppedNow();
@@ -213,6 +227,18 @@ export class GenerationQueue {
       if (wire.code === 'INTERNAL') this.ctx.log(`generating ${messageId} failed`, error);
       this.finish(job, this.closing ? 'interrupted' : 'failed', null, wire);
     }
+  }
+
+  /** A remote server's answer: the local engine is not involved; Stop aborts its HTTP request. */
+  private async runRemote(job: Job, prepared: RemoteJob): Promise<void> {
+    const result = await prepared.remote(job.controller.signal, (text) => this.delta(job, text));
+    const ended = result.error ? 'failed' : result.stopped ? 'stopped' : 'complete';
+    this.finish(
+      job,
+      this.closing && ended !== 'complete' ? 'interrupted' : ended,
+      result.stats,
+      result.error,
+    );
   }
 
   /** Runs inside the engine client's message handler, so it must not throw. */

@@ -8,22 +8,24 @@
 import type { Handlers } from '../../app/ipc/contract.ts';
 import { readVerifiedImageSize } from '../../models/image/decode.ts';
 import type { Context } from './context.ts';
-import { targetFor } from './context.ts';
+import { familyOf, targetFor } from './context.ts';
 import { notFound } from './errors.ts';
+import { unknownPlan } from '../remote/plan.ts';
 
 type ImageHandlers = Pick<Handlers, 'images.attach' | 'images.plan' | 'images.get'>;
 
 export function imageHandlers(ctx: Context): ImageHandlers {
   const { store } = ctx;
-  const activeFamily = () => ctx.families.get(ctx.models.resolve(store.getSettings().activeModelId).dir);
+  const activeModel = () => ctx.models.resolve(store.getSettings().activeModelId);
 
   return {
     'images.attach': async ({ name, data, detail }) => {
       // IMAGE_INVALID (truncated or corrupt too) / IMAGE_TOO_LARGE, with a message for the user's card
       const size = await readVerifiedImageSize(data);
-      const family = activeFamily();
-      const chosen = detail ?? family.defaultDetail;
-      const plan = family.planImage(size, chosen);
+      // A remote model of a family Tessera does not know has no plan: the image goes as it is.
+      const family = familyOf(ctx, activeModel());
+      const chosen = detail ?? family?.defaultDetail ?? 'high';
+      const plan = family ? family.planImage(size, chosen) : null;
       const mime = sniffMime(data);
       const { sha256 } = store.putImage(data, { name, mime, width: size.width, height: size.height });
       prepareInBackground(ctx, data, sha256, chosen);
@@ -31,7 +33,9 @@ export function imageHandlers(ctx: Context): ImageHandlers {
     },
     'images.plan': async ({ sha256, detail }) => {
       const meta = store.getImageMeta(sha256) ?? raise(notFound('The image'));
-      return activeFamily().planImage({ width: meta.width, height: meta.height }, detail);
+      const model = activeModel();
+      const family = familyOf(ctx, model) ?? raise(unknownPlan(model));
+      return family.planImage({ width: meta.width, height: meta.height }, detail);
     },
     'images.get': async ({ sha256 }) => store.getImageBytes(sha256) ?? raise(notFound('The image')),
   };
@@ -44,7 +48,7 @@ function prepareInBackground(ctx: Context, data: Uint8Array, sha256: string, det
   try {
     target = targetFor(ctx);
   } catch {
-    return;
+    return; // No model, or a remote one: nothing to encode here.
   }
   if (ctx.engine.target?.dir !== target.dir) return;
   ctx.engine

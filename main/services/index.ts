@@ -26,6 +26,9 @@ import { settingsHandlers } from './settings.ts';
 import { ApiController } from '../api/controller.ts';
 import type { ApiOverrides } from '../api/controller.ts';
 import { apiHandlers } from './api.ts';
+import { RemoteServers } from '../remote/servers.ts';
+import type { RemoteOptions } from '../remote/servers.ts';
+import { remoteHandlers } from './remote.ts';
 import { threadHandlers } from './threads.ts';
 
 export interface ServicesOptions {
@@ -40,6 +43,8 @@ export interface ServicesOptions {
   downloads?: DownloadsOptions;
   /** The local OpenAI-compatible API server: a command line's choices over the stored settings. */
   api?: ApiOverrides;
+  /** Remote servers: where their API keys are kept (default: memory) and their time limits. */
+  remote?: RemoteOptions;
 }
 
 export interface DownloadsOptions {
@@ -69,6 +74,7 @@ export function createServices(options: ServicesOptions): Services {
   const { store } = options;
   const modelsDir = options.downloads ? resolve(options.downloads.modelsDir) : null;
   let manager: DownloadManager | null = null;
+  const remote = new RemoteServers(store, options.remote);
   const models = new ModelCatalog({
     // The downloads folder and the folders the user added, beside the configured ones.
     dirs: () => [
@@ -79,6 +85,7 @@ export function createServices(options: ServicesOptions): Services {
     ...(modelsDir ? { managedDir: modelsDir } : {}),
     busy: (dir) => manager?.isBusy(dir) ?? false,
     runProblem: (dir) => options.engine.problemOf(dir),
+    remote: (local) => remote.entries(local),
   });
   const hub = new HubConfig(
     store,
@@ -95,6 +102,7 @@ export function createServices(options: ServicesOptions): Services {
     log: options.log ?? ((message, error) => console.error(`tessera: ${message}`, error ?? '')),
     sampling: options.sampling ?? {},
     hub,
+    remote,
     downloads: null,
   };
   // Start-up: nothing is generating yet, so answers still 'streaming' were cut off by the last exit.
@@ -129,10 +137,18 @@ export function createServices(options: ServicesOptions): Services {
     ...settingsHandlers(ctx),
     ...apiHandlers(api),
     ...downloadHandlers(ctx),
+    ...remoteHandlers(ctx),
   };
   // Load the model now, so the first question does not wait for it.
   syncEngine(ctx);
   void api.sync(); // Failures (a port in use) are its status, shown in Settings.
+  // The servers' lists may have changed since the last run; an unreachable one keeps its models, marked.
+  if (remote.list().length > 0) {
+    void remote.refreshAll().then(
+      () => events.emit('models.changed', {}),
+      (error: unknown) => ctx.log('refreshing the remote servers failed', error),
+    );
+  }
 
   let disposed: Promise<void> | null = null;
   return {

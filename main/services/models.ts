@@ -9,6 +9,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { defaultModel } from '../../app/default-model.ts';
 import type { ModelEntry } from '../../app/ipc/contract.ts';
+import { isRemoteModelId } from '../../app/remote.ts';
 import type { FamilyGeometry } from '../../models/families/family.ts';
 import { bindFolder } from '../../models/families/plan-folder.ts';
 import { SUPPORTED_MODEL_TYPES, familyForModelType } from '../../models/families/registry.ts';
@@ -198,6 +199,8 @@ export interface CatalogOptions extends Omit<ScanOptions, 'sizes'> {
   dirs: () => readonly string[];
   /** A problem found by running the model (the engine hung on one of its files), beside the scan's own. */
   runProblem?: (dir: string) => string | null;
+  /** The remote servers' models, listed after the local ones (`local` lets them borrow a family by name). */
+  remote?: (local: readonly ModelEntry[]) => ModelEntry[];
 }
 
 /** The model folders, read on demand, and which model a thread or the settings mean. */
@@ -214,6 +217,12 @@ export class ModelCatalog {
   }
 
   list(): ModelEntry[] {
+    const local = this.listLocal();
+    return this.options.remote ? [...local, ...this.options.remote(local)] : local;
+  }
+
+  /** The model folders' models alone. */
+  listLocal(): ModelEntry[] {
     const entries = scanModels(this.dirs, { ...this.options, sizes: this.sizes });
     const runProblem = this.options.runProblem;
     if (!runProblem) return entries;
@@ -258,7 +267,9 @@ export class ModelCatalog {
     if (!model) {
       throw new TesseraError(
         'NO_MODEL',
-        'The chosen model is no longer in the model folders (moved or deleted). Choose another one in settings.',
+        isRemoteModelId(chosen)
+          ? 'The chosen remote model is no longer listed (its server was removed, or no longer lists it). Choose another model.'
+          : 'The chosen model is no longer in the model folders (moved or deleted). Choose another one in settings.',
       );
     }
     return model;

@@ -64,17 +64,22 @@ describe('downloads table', () => {
 describe('local settings', () => {
   it('keeps the hub endpoint and model folders beside the settings, and clears the endpoint with null', () => {
     const { store, dir } = tempStore();
-    expect(store.getLocalSettings()).toEqual({ hubEndpoint: null, modelFolders: [] });
+    expect(store.getLocalSettings()).toEqual({ hubEndpoint: null, modelFolders: [], remoteServers: [] });
     store.updateLocalSettings({ hubEndpoint: 'http://hub.local', modelFolders: ['/m/a'] });
     store.updateSettings({ theme: 'dark' });
     store.close();
 
     const reopened = openStore(dir);
-    expect(reopened.getLocalSettings()).toEqual({ hubEndpoint: 'http://hub.local', modelFolders: ['/m/a'] });
+    expect(reopened.getLocalSettings()).toEqual({
+      hubEndpoint: 'http://hub.local',
+      modelFolders: ['/m/a'],
+      remoteServers: [],
+    });
     expect(reopened.getSettings().theme).toBe('dark');
     expect(reopened.updateLocalSettings({ hubEndpoint: null })).toEqual({
       hubEndpoint: null,
       modelFolders: ['/m/a'],
+      remoteServers: [],
     });
     reopened.close();
   });

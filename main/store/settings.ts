@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { apiServerSettingsSchema } from '../../app/ipc/contract.ts';
 import type { Settings } from '../../app/ipc/contract.ts';
+import { remoteServerRecordSchema } from '../../app/remote.ts';
 import type { LocalSettings, SettingsChanges } from './types.ts';
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -45,6 +46,7 @@ export const LOCAL_KEYS: Readonly<Record<keyof LocalSettings, string>> = Object.
   hubEndpoint: 'hub.endpoint',
   modelFolders: 'models.folders',
   apiServer: 'api.server',
+  remoteServers: 'remote.servers',
 });
 
 const storedApiServerSchema = apiServerSettingsSchema.extend({ key: z.string().min(1).max(200).nullable() });
@@ -63,5 +65,15 @@ export function localSettingsFrom(stored: Map<string, unknown>): LocalSettings {
     hubEndpoint: typeof endpoint === 'string' && endpoint !== '' ? endpoint : null,
     modelFolders: Array.isArray(folders) ? folders.filter((f): f is string => typeof f === 'string') : [],
     ...apiServerFrom(stored.get(LOCAL_KEYS.apiServer)),
+    remoteServers: remoteServersFrom(stored.get(LOCAL_KEYS.remoteServers)),
   };
+}
+
+/** The stored servers; one that does not read as a server (hand-edited, from another version) is left out. */
+function remoteServersFrom(value: unknown): LocalSettings['remoteServers'] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item) => {
+    const parsed = remoteServerRecordSchema.safeParse(item);
+    return parsed.success ? [parsed.data] : [];
+  });
 }

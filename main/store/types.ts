@@ -3,6 +3,7 @@
  * services depend on this interface only.
  */
 import type { GenerationStats } from '../../app/chat.ts';
+import type { RemoteServerRecord } from '../../app/remote.ts';
 import type {
   ApiServerSettings,
   DownloadJob,
@@ -50,6 +51,8 @@ export interface LocalSettings {
   modelFolders: string[];
   /** The local API server's settings and key (main/api/); absent until first changed or a key is made. */
   apiServer?: StoredApiServer;
+  /** Remote OpenAI-compatible servers, in the order they were added (their keys are kept apart). */
+  remoteServers: RemoteServerRecord[];
 }
 
 export interface StoredApiServer extends ApiServerSettings {

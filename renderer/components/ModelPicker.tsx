@@ -6,9 +6,8 @@
  */
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FocusEvent, KeyboardEvent } from 'react';
-import { familyName } from '../../app/families.ts';
 import type { ModelEntry } from '../../app/ipc/contract.ts';
-import { formatBytes } from '../lib/format.ts';
+import { modelFacts, modelTitle } from '../lib/models.ts';
 import { useActions, useApp } from '../state/context.tsx';
 import { effectiveModel } from '../state/slices/models.ts';
 
@@ -71,7 +70,7 @@ export function ModelPicker() {
   }
 
   const title = model
-    ? `${model.name} (${familyName(model.family)}, ${model.contextLength} tokens of context)${overridden ? ' — this thread’s model' : ''}`
+    ? `${modelTitle(model)}${overridden ? ' — this thread’s model' : ''}`
     : 'Choose a model';
   return (
     <div
@@ -93,6 +92,7 @@ export function ModelPicker() {
         onKeyDown={onChipKeyDown}
       >
         {model?.name ?? 'Choose a model'}
+        {model?.remote && <span className="model-chip-note model-remote-mark">remote</span>}
         {overridden && <span className="model-chip-note">thread</span>}
       </button>
       {open && (
@@ -132,7 +132,10 @@ export function ModelPicker() {
   );
 }
 
-/** One model: its name, then family, size and variant, or why it cannot run. */
+/**
+ * One model: its name, then family, size and variant, or why it cannot run. A remote model is marked so, with
+ * its server's name; an unreachable server's models stay choosable, with the problem, since it may be back.
+ */
 function ModelItem({
   model,
   checked,
@@ -142,7 +145,8 @@ function ModelItem({
   checked: boolean;
   onChoose: () => void;
 }) {
-  const facts = [familyName(model.family), formatBytes(model.bytes), model.source?.variant].filter(Boolean);
+  const facts = modelFacts(model);
+  const disabled = Boolean(model.problem) && !model.remote;
   return (
     <button
       type="button"
@@ -150,18 +154,32 @@ function ModelItem({
       tabIndex={-1}
       aria-checked={checked}
       // aria-disabled, not disabled: the item stays focusable, so its reason can be read (APG).
-      aria-disabled={model.problem ? true : undefined}
+      aria-disabled={disabled ? true : undefined}
       className="menu-item model-menu-item"
       data-testid="model-picker-item"
       data-model-id={model.id}
-      onClick={() => !model.problem && onChoose()}
+      onClick={() => !disabled && onChoose()}
     >
       <span className="model-menu-check" aria-hidden="true">
         {checked ? '✓' : ''}
       </span>
       <span className="model-menu-text">
-        <strong>{model.name}</strong>
-        {model.problem ? (
+        <strong>
+          {model.name}
+          {model.remote && (
+            <span className="model-remote-mark" data-testid="model-remote-mark">
+              remote
+            </span>
+          )}
+        </strong>
+        {model.remote && model.problem ? (
+          <>
+            <span className="muted">{facts.join(' · ')}</span>
+            <span className="model-problem" data-testid="model-picker-problem">
+              {model.problem}
+            </span>
+          </>
+        ) : model.problem ? (
           <span className="model-problem" data-testid="model-picker-problem">
             Cannot run: {model.problem}
           </span>

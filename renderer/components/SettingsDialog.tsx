@@ -9,7 +9,9 @@ import type { ContextOverflow, DeviceSetting, Preset, Theme, Thread } from '../.
 import { formatInt } from '../lib/format.ts';
 import { useActions, useApp } from '../state/context.tsx';
 import { effectiveModel } from '../state/slices/models.ts';
+import { ApiServerSection } from './ApiServerSection.tsx';
 import { Modal } from './Modal.tsx';
+import { RemoteServersSection } from './RemoteServersSection.tsx';
 import { providerName } from './StatsLine.tsx';
 
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
@@ -18,8 +20,10 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
       <div className="settings">
         <ModelSection />
         <ThreadSection />
+        <RemoteServersSection />
         <DeviceSection />
         <SamplingSection />
+        <ApiServerSection />
         <ThemeSection />
       </div>
     </Modal>

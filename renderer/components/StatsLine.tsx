@@ -28,10 +28,14 @@ export function StatsLine({ stats }: { stats: GenerationStats }) {
         {model && <span data-testid="message-model">{model}</span>}
         <span>{formatMs(stats.timeToFirstTokenMs)} to first token</span>
         <span>{formatRate(stats.decodeTokensPerSecond)} tokens/s</span>
-        <span className={visionOnCpu ? 'stats-warn' : undefined}>
-          vision {providerName(stats.providers.vision)}
-        </span>
-        <span>decoder {providerName(stats.providers.decoder)}</span>
+        {!stats.model?.server && (
+          <>
+            <span className={visionOnCpu ? 'stats-warn' : undefined}>
+              vision {providerName(stats.providers.vision)}
+            </span>
+            <span>decoder {providerName(stats.providers.decoder)}</span>
+          </>
+        )}
       </summary>
       <dl className="stats-grid">
         <dt>Prompt</dt>

@@ -44,6 +44,14 @@ export function TokenMeter() {
       </div>
     );
   }
+  if (value.unknown) {
+    // A remote model of a family Tessera does not know: its server decides the images' cost.
+    return (
+      <div className="token-meter" data-testid="token-estimate" title={value.unknown}>
+        <span data-testid="token-unknown">Token count unknown: the tile plan is unknown for this server</span>
+      </div>
+    );
+  }
   const share = value.contextLength > 0 ? value.promptTokens / value.contextLength : 0;
   const level = !value.fits ? 'over' : share > 0.8 ? 'near' : 'ok';
   return (

@@ -53,6 +53,16 @@ export const ERROR_TEXTS: Record<ErrorCode, ErrorText> = {
       'Check the network, the Hub endpoint and — for a gated or private repo — the access token under Hub access, then retry.',
   },
   DOWNLOAD_FAILED: { hint: 'The download failed. Resume it to try again.' },
+  REMOTE_UNREACHABLE: {
+    hint: 'The remote server could not be reached.',
+    advice: 'Check that it is running and its address under Remote servers in Settings, then retry.',
+  },
+  REMOTE_REFUSED: {
+    hint: 'The remote server refused the request.',
+    advice: 'Check the API key and the model under Remote servers in Settings.',
+  },
+  REMOTE_BUSY: { hint: 'The remote server is busy. Retry in a moment.' },
+  REMOTE_STREAM_BROKEN: { hint: 'The remote server’s answer broke off. Retry to ask again.' },
   DISCONNECTED: {
     hint: 'Not connected to Tessera.',
     advice: 'Tessera reconnects on its own; retry once it is back.',

@@ -1,5 +1,8 @@
-/** Pure helpers for the Models page and the first run: names and labels for catalog data. */
+/** Pure helpers for the Models page, the model picker and the first run: names and labels for models. */
 import type { ProviderKind } from '../../app/catalog.ts';
+import { familyName } from '../../app/families.ts';
+import type { ModelEntry } from '../../app/ipc/contract.ts';
+import { formatBytes } from './format.ts';
 
 const PROVIDER_NAMES: Record<ProviderKind, string> = {
   cpu: 'CPU',
@@ -45,4 +48,29 @@ export function isHubEndpoint(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * What the picker says under a model's name: family, size and variant for an installed model; for a remote
+ * one its server's name and the family where Tessera knows it (what decides whether its tile plan is drawn).
+ */
+export function modelFacts(model: ModelEntry): string[] {
+  if (model.remote) {
+    const family = model.remote.planKnown ? familyName(model.family) : 'tile plan unknown';
+    return [`on ${model.remote.serverName}`, family];
+  }
+  return [familyName(model.family), formatBytes(model.bytes), model.source?.variant].filter(
+    (fact): fact is string => Boolean(fact),
+  );
+}
+
+/** The model chip's tooltip: what the model is and where it runs. */
+export function modelTitle(model: ModelEntry): string {
+  if (model.remote) {
+    const { serverName, baseUrl, planKnown } = model.remote;
+    const family = planKnown ? `${familyName(model.family)}, ` : '';
+    const context = model.contextLength > 0 ? `${model.contextLength} tokens of context, ` : '';
+    return `${model.name} (${family}${context}remote: ${serverName}, ${baseUrl})`;
+  }
+  return `${model.name} (${familyName(model.family)}, ${model.contextLength} tokens of context)`;
 }

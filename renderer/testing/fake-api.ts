@@ -26,6 +26,7 @@ import { draftHandlers, sendClearingDraft } from './fake/drafts.ts';
 import { imageHandlers } from './fake/images.ts';
 import { modelHandlers } from './fake/models.ts';
 import { apiHandlers } from './fake/api.ts';
+import { remoteHandlers } from './fake/remote.ts';
 import { settingsHandlers } from './fake/settings.ts';
 import { type FakeApiOptions, type HandlersOf, createState } from './fake/state.ts';
 import { threadHandlers } from './fake/threads.ts';
@@ -74,6 +75,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
     ...download.handlers,
     ...settingsHandlers(state),
     ...apiHandlers(state),
+    ...remoteHandlers(state),
   };
   const calls: FakeApi['calls'] = [];
 

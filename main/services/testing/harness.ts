@@ -12,6 +12,7 @@ import type { ApiOverrides } from '../../api/controller.ts';
 import type { AnyEvent } from '../events.ts';
 import { createServices } from '../index.ts';
 import type { DownloadsOptions, Services } from '../index.ts';
+import type { RemoteOptions } from '../../remote/servers.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +51,7 @@ export function startHarness(options: {
   downloads?: DownloadsOptions;
   /** The API server's command-line choices (tests: port 0). */
   api?: ApiOverrides;
+  remote?: RemoteOptions;
 }): Harness {
   // A real SQLite store in a temporary folder unless the test brings its own.
   const dataDir = options.store ? null : mkdtempSync(join(tmpdir(), 'tessera-services-'));
@@ -70,6 +72,7 @@ export function startHarness(options: {
     log: () => {},
     ...(options.downloads ? { downloads: options.downloads } : {}),
     ...(options.api ? { api: options.api } : {}),
+    ...(options.remote ? { remote: options.remote } : {}),
   });
   const events: AnyEvent[] = [];
   const waiters = new Set<() => void>();

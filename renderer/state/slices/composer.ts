@@ -121,7 +121,8 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
         return;
       }
       const { image, plan } = result.value;
-      update(key, () => ({ status: 'ready', image, plans: { [plan.detail]: plan } }));
+      // No plan: a remote model whose family Tessera does not know (the tile view says so).
+      update(key, () => ({ status: 'ready', image, plans: plan ? { [plan.detail]: plan } : {} }));
       // The detail may have changed during the upload; also fetch the other one for the toggle's numbers.
       await fetchPlan(key, after.detail);
       await fetchPlan(key, other(after.detail));
