@@ -1,4 +1,4 @@
-import { memo, useState } from 'react';
+import { memo, useId, useState } from 'react';
 import type { ImageRef, Message } from '../../app/ipc/contract.ts';
 import { attachCrop } from '../lib/crop.ts';
 import { cropRect, type ImageBox } from '../lib/boxes/map.ts';
@@ -8,6 +8,7 @@ import { useImageUrl } from '../lib/use-image-url.ts';
 import { messageText } from '../state/branch.ts';
 import type { SiblingInfo } from '../state/branch.ts';
 import { useActions, useApp } from '../state/context.tsx';
+import { AnatomyPanel } from './AnatomyPanel.tsx';
 import { BoxesNote } from './BoxesNote.tsx';
 import { BoxOverlay } from './BoxOverlay.tsx';
 import { BranchSwitcher } from './BranchSwitcher.tsx';
@@ -237,6 +238,8 @@ function Answer({
 }) {
   const question = useQuestionOf(message);
   const found = useAnswerBoxes(message, question);
+  const [anatomyOpen, setAnatomyOpen] = useState(false);
+  const anatomyId = useId();
   const streamed = useApp((s) => (message.status === 'streaming' ? s.streamText[message.id] : undefined));
   const { regenerate, retry } = useActions();
   const streaming = message.status === 'streaming';
@@ -308,8 +311,21 @@ function Answer({
             />
           )}
           {message.stats && <StatsLine stats={message.stats} />}
+          {message.stats && (
+            <button
+              type="button"
+              className="button small anatomy-toggle"
+              data-testid="anatomy-toggle"
+              aria-expanded={anatomyOpen}
+              aria-controls={anatomyId}
+              onClick={() => setAnatomyOpen((open) => !open)}
+            >
+              Anatomy
+            </button>
+          )}
         </footer>
       )}
+      {!streaming && anatomyOpen && message.stats && <AnatomyPanel stats={message.stats} id={anatomyId} />}
     </article>
   );
 }
