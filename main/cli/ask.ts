@@ -1,4 +1,7 @@
-/** `tessera ask`: streams an answer about one or more images; per-stage timings go to stderr. */
+/**
+ * `tessera ask`: streams an answer about one or more images; per-stage timings go to stderr. With `--remote
+ * URL` the question goes to an OpenAI-compatible server instead (main/remote/ask-remote.ts).
+ */
 import type { ChatMessage, GenerationStats } from '../../app/chat.ts';
 import { EngineClient } from '../../models/engine/client.ts';
 import { DTYPES } from '../../models/runtime/model-folder.ts';
@@ -6,6 +9,7 @@ import type { Dtype } from '../../models/runtime/model-folder.ts';
 import { DEVICES } from '../../models/runtime/devices.ts';
 import { UsageError, intOption, numberOption, oneOf, parse, required } from './args.ts';
 import { readImageFile } from './plan.ts';
+import { askRemote } from '../remote/ask-remote.ts';
 
 export async function askCommand(args: string[]): Promise<void> {
   const split = args.indexOf('--');
@@ -19,7 +23,12 @@ export async function askCommand(args: string[]): Promise<void> {
     'max-tokens': { type: 'string' },
     seed: { type: 'string' },
     temperature: { type: 'string' },
+    remote: { type: 'string' },
+    'api-key': { type: 'string' },
   });
+  if (values.remote === undefined && values['api-key'] !== undefined) {
+    throw new UsageError('--api-key goes with --remote URL.');
+  }
   const dir = required(values.model, 'model');
   const device = oneOf(values.device, 'device', DEVICES) ?? 'auto';
   const dtype = oneOf(values.dtype, 'dtype', DTYPES) as Dtype | undefined;
@@ -38,6 +47,14 @@ export async function askCommand(args: string[]): Promise<void> {
     ],
   };
 
+  if (values.remote !== undefined) {
+    if (values.device !== undefined || values.dtype !== undefined) {
+      throw new UsageError('--device and --dtype are for a local model; the remote server chooses its own.');
+    }
+    // --model is the server's model name here; the key from the flag, else OPENAI_API_KEY (as the SDKs do).
+    const apiKey = values['api-key'] ?? (process.env.OPENAI_API_KEY || null);
+    return askRemote({ baseUrl: values.remote, model: dir, apiKey, message, sampling });
+  }
   const engine = EngineClient.spawn();
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());

@@ -17,6 +17,10 @@ import { serveCommand } from './serve.ts';
 const USAGE = `Usage:
   tessera ask --model DIR [--device auto|webgpu|cuda|dml|coreml|cpu] [--dtype D] [--max-tokens N]
               [--seed S] [--temperature T] [--detail low|high] IMAGE... -- "QUESTION"
+  tessera ask --remote URL --model NAME [--api-key K] [--max-tokens N] [--seed S] [--temperature T]
+              [--detail low|high] IMAGE... -- "QUESTION"
+      Asks a remote OpenAI-compatible server (vLLM, Ollama, llama.cpp, LM Studio, tessera api) at URL (its
+      API root, e.g. http://gpu-box:8000/v1); the key defaults to OPENAI_API_KEY.
   tessera plan --model DIR [--detail low|high] (IMAGE | --size WIDTHxHEIGHT)
   tessera make-model --family smolvlm|llava|llava-onevision|fastvlm|gemma3|qwen2-vl|qwen2.5-vl|phi3-v|lfm2-vl [--size tiny|realistic] [--dtype fp32|q4|q8[,…]] [--attention plain|gqa] [--seed N] --out DIR
   tessera serve [--port P] [--host H] [--model-dir DIR]... [--data-dir DIR] [--hub-endpoint URL]

@@ -97,6 +97,8 @@ async function start(): Promise<void> {
       // The Hub token, encrypted with the OS keychain; the endpoint comes from the setting or HF_ENDPOINT.
       tokenStore: new SafeTokenStore(safeStorage, path.join(dataDir, 'hub-token.bin')),
     },
+    // Each remote server's API key, encrypted with the OS keychain like the Hub token.
+    remote: { keyStore: (id) => new SafeTokenStore(safeStorage, path.join(dataDir, `remote-key-${id}.bin`)) },
   });
   const handlers = services.handlers;
   ipcMain.removeHandler(IPC_REQUEST_CHANNEL); // one registration path, never two handlers

@@ -97,6 +97,10 @@ describe('remote servers', () => {
       problem: null,
     });
     expect(JSON.stringify(await h.call('remote.list', {}))).not.toContain(KEY);
+    // Added again: the same server (same id) with the key and name given now.
+    const again = await h.call('remote.add', { baseUrl: server.baseUrl, apiKey: KEY, name: 'GPU box' });
+    expect(again.id).toBe(added.id);
+    expect(await h.call('remote.list', {})).toHaveLength(1);
     const models = await h.call('models.list', {});
     expect(models.map((m) => [m.id, m.name, m.family, m.remote?.serverName, m.remote?.planKnown])).toEqual([
       [modelId(), 'test-vlm', 'unknown', 'GPU box', false],

@@ -61,32 +61,38 @@ export class RemoteServers {
     return this.records().map((record) => this.view(record));
   }
 
-  /** Checks the server answers as an OpenAI API (its `/models`), then keeps it and its key. */
+  /**
+   * Checks the server answers as an OpenAI API (its `/models`), then keeps it and its key. Adding a server
+   * already in the list again replaces its key and name (how a key is changed), keeping its id, so threads
+   * that chose its models keep them.
+   */
   async add(input: {
     baseUrl: string;
     apiKey?: string | null;
     name?: string | null;
   }): Promise<RemoteServerView> {
     const baseUrl = normalizeBaseUrl(input.baseUrl);
-    if (this.records().some((r) => r.baseUrl === baseUrl)) {
-      throw new TesseraError(
-        'BAD_REQUEST',
-        `${baseUrl} is already in the list; refresh it or remove it first.`,
-      );
-    }
-    const name = input.name?.trim() || new URL(baseUrl).host;
+    const existing = this.records().find((r) => r.baseUrl === baseUrl);
+    const name = input.name?.trim() || existing?.name || new URL(baseUrl).host;
     const apiKey = input.apiKey?.trim() || null;
     const models = await listModels({ name, baseUrl, apiKey }, this.retry, this.firstByteMs);
     const record: RemoteServerRecord = {
-      id: randomBytes(4).toString('hex'),
+      id: existing?.id ?? randomBytes(4).toString('hex'),
       name,
       baseUrl,
       models,
       checkedAt: Date.now(),
       problem: null,
     };
-    this.keyStore(record.id).set(apiKey);
-    this.save([...this.records(), record]);
+    try {
+      this.keyStore(record.id).set(apiKey);
+    } catch (error) {
+      throw new TesseraError('BAD_REQUEST', `The API key was not saved: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const others = this.records().filter((r) => r.id !== record.id);
+    this.save(existing ? this.records().map((r) => (r.id === record.id ? record : r)) : [...others, record]);
     return this.view(record);
   }
 
