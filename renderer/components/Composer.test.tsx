@@ -128,7 +128,9 @@ describe('Composer', () => {
     const overlay = screen.getByTestId('tile-overlay');
     expect(overlay.dataset.detail).toBe('high');
     expect(within(overlay).getAllByTestId('tile')).toHaveLength(12);
-    expect(within(overlay).getByTestId('tile-global-label').textContent).toBe('global 512×512 · 64 tokens');
+    // The global view's label is under the image, not over its tiles.
+    expect(within(overlay).queryByTestId('tile-global-label')).toBeNull();
+    expect(screen.getByTestId('tile-global-label').textContent).toBe('global 512×512 · 64 tokens');
     expect(screen.getByTestId('attachment-tokens').textContent).toBe('873 tokens');
     expect(screen.getByTestId('attachment-tokens').title).toBe(
       '1920×1080 px, resized to 2048×1536 · 3 × 4 tiles + global',

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, expect, it } from 'vitest';
 import { fakePlan } from '../testing/fake-api.ts';
 import { must } from '../testing/harness.ts';
@@ -24,10 +24,17 @@ it('draws each tile scaled to the displayed size, labelled by row and column', (
     '3 × 4 tiles + global · 832 image tokens · 873 in the prompt',
   );
 
+  // Hovered, the tile is described in the floating caption; the figure's caption keeps the summary.
+  expect(screen.queryByTestId('tile-hover-caption')).toBeNull();
   fireEvent.mouseEnter(must(tiles[5]));
-  expect(screen.getByTestId('tile-caption').textContent).toBe(
+  expect(screen.getByTestId('tile-hover-caption').textContent).toBe(
     'R2·C2 — 480×360 px of the original → 512×512 input · 64 tokens',
   );
+  expect(screen.getByTestId('tile-caption').textContent).toBe(
+    '3 × 4 tiles + global · 832 image tokens · 873 in the prompt',
+  );
+  fireEvent.mouseLeave(screen.getByTestId('tile-overlay'));
+  expect(screen.queryByTestId('tile-hover-caption')).toBeNull();
 });
 
 it('moves between tiles with the arrow keys (one Tab stop)', () => {
@@ -134,4 +141,26 @@ it('keeps a landscape image whole in the large view', () => {
   );
   expect(view.container.querySelector('img')?.width).toBe(960);
   expect(view.container.querySelector('img')?.height).toBe(540);
+});
+
+it('prints marks only where they fit whole, puts the global label under the image, and captions focus', () => {
+  // A tall capture in the composer's preview: 2 × 4 tiles about 28 px wide, too narrow for "R1·C1".
+  render(
+    <TileView plan={fakePlan(1080, 2400, 'high')} src={null} box={{ width: 232, height: 150 }} alt="x" />,
+  );
+  const tiles = screen.getAllByTestId('tile');
+  expect(tiles.length).toBeGreaterThan(4);
+  expect(screen.queryAllByTestId('tile-label')).toHaveLength(0);
+  expect(screen.queryAllByTestId('tile-tokens')).toHaveLength(0);
+  // The global view's label is outside the tiles' overlay, under the image.
+  const global = screen.getByTestId('tile-global-label');
+  expect(screen.getByTestId('tile-overlay').contains(global)).toBe(false);
+  // What is not printed is in the caption, on keyboard focus as on hover.
+  const last = must(tiles.at(-1));
+  act(() => last.focus());
+  expect(screen.getByTestId('tile-hover-caption').textContent).toMatch(/^R4·C2 — /);
+  act(() => last.blur());
+  expect(screen.queryByTestId('tile-hover-caption')).toBeNull();
+  act(() => global.focus());
+  expect(screen.getByTestId('tile-hover-caption').textContent).toMatch(/^Global view — /);
 });

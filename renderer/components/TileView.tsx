@@ -2,13 +2,26 @@
  * The tile view: the image with the model's tile plan drawn over it, so a person sees what the encoder
  * receives — each tile's crop of the original, its input size and token cost, the downscaled global view,
  * and the total. Tiles use a roving tabindex (one Tab stop; arrow keys move between tiles).
+ *
+ * Nothing printed is clipped or covers another mark: a tile prints its label and tokens only where they fit
+ * whole (`tileMarks`), the global view's label sits under the image rather than over a row of tiles, and
+ * the hover/focus caption floats whole inside the window (`TileCaption`).
  */
 import { useRef, useState } from 'react';
 import type { KeyboardEvent, ReactNode } from 'react';
 import type { Size, Tile, TilePlan } from '../../app/tile-plan.ts';
 import { formatInt, formatSize } from '../lib/format.ts';
-import { describePlan, fitReadable, fitWithin, layoutPlan, patchGrid } from '../lib/tile-layout.ts';
+import {
+  LEGEND_ROOM,
+  describePlan,
+  fitReadable,
+  fitWithin,
+  layoutPlan,
+  patchGrid,
+  tileMarks,
+} from '../lib/tile-layout.ts';
 import type { Rect } from '../lib/tile-layout.ts';
+import { TileCaption } from './TileCaption.tsx';
 
 /** -1 = the global view. */
 type Focus = number;
@@ -34,9 +47,7 @@ export function planTotals(plan: TilePlan): string {
 /** Fit: the dialog's readable fit (tall images scroll); actual: one image pixel per CSS pixel. */
 export type Zoom = 'fit' | 'actual';
 
-/** A tile's token count is printed on it only where it has room under the row·column label. */
-export const showTokens = (rect: Rect, large: boolean) =>
-  rect.width >= (large ? 76 : 60) && rect.height >= (large ? 48 : 40);
+const tokensText = (tile: Tile) => `${formatInt(tile.tokens)} tokens`;
 
 const rectStyle = (rect: Rect) => ({
   left: rect.left,
@@ -66,8 +77,9 @@ export function TileView({
   busy?: string | null;
 }) {
   const original = plan?.original ?? { width: 4, height: 3 };
+  // The small preview keeps room under the image for the global view's label (always, so it never jumps).
   const displayed = !large
-    ? fitWithin(original, box, true)
+    ? fitWithin(original, { width: box.width, height: Math.max(1, box.height - LEGEND_ROOM) }, true)
     : zoom === 'actual'
       ? original
       : fitReadable(original, box);
@@ -82,9 +94,14 @@ export function TileView({
       : layout?.tiles.length
         ? 0
         : GLOBAL;
-  const overlay = useRef<HTMLDivElement>(null);
-  // Labels only where a tile is big enough to hold them legibly.
-  const showLabels = (rect: Rect) => rect.width >= 38 && rect.height >= 22;
+  const figure = useRef<HTMLElement>(null);
+  const stage = useRef<HTMLDivElement>(null);
+  // What the caption is placed against: the hovered or focused mark (large), the whole preview (small).
+  const [anchor, setAnchor] = useState<HTMLElement | null>(null);
+  const activate = (focus: Focus, element: HTMLElement) => {
+    setActive(focus);
+    setAnchor(large ? element : stage.current);
+  };
 
   function move(event: KeyboardEvent, from: Focus) {
     if (!layout) return;
@@ -102,18 +119,20 @@ export function TileView({
     event.preventDefault();
     if (to === undefined || (to === GLOBAL && !layout.global)) return;
     setFocusIndex(to);
-    overlay.current?.querySelector<HTMLElement>(`[data-focus="${to}"]`)?.focus();
+    figure.current?.querySelector<HTMLElement>(`[data-focus="${to}"]`)?.focus();
   }
 
   const activeBox = active !== null && active !== GLOBAL ? layout?.tiles[active] : undefined;
+  const summary = plan === null ? null : `${describePlan(plan)} · ${planTotals(plan)}`;
   const caption =
-    plan === null
+    plan === null || active === null
       ? null
       : activeBox
         ? `${tileLabel(activeBox.row, activeBox.col)} — ${tileDetails(activeBox.tile)}`
         : active === GLOBAL && plan.global
           ? `Global view — the whole image downscaled to ${formatSize({ width: plan.global.inputWidth, height: plan.global.inputHeight })} · ${formatInt(plan.global.tokens)} tokens`
-          : `${describePlan(plan)} · ${planTotals(plan)}`;
+          : summary;
+  const leave = () => setActive(null);
 
   // Large: the stage scrolls (both ways) inside the room given, so a zoomed or tall image can be panned.
   const wrapScroll = (stage: ReactNode) =>
@@ -131,9 +150,9 @@ export function TileView({
     );
 
   return (
-    <figure className={`tile-view${large ? ' tile-view-large' : ''}`} data-testid="tile-view">
+    <figure ref={figure} className={`tile-view${large ? ' tile-view-large' : ''}`} data-testid="tile-view">
       {wrapScroll(
-        <div className="tile-stage" style={{ width: displayed.width, height: displayed.height }}>
+        <div ref={stage} className="tile-stage" style={{ width: displayed.width, height: displayed.height }}>
           {src ? (
             <img src={src} alt={alt} width={displayed.width} height={displayed.height} draggable={false} />
           ) : (
@@ -141,50 +160,60 @@ export function TileView({
           )}
           {layout && plan && (
             <div
-              ref={overlay}
               className="tile-overlay"
               data-testid="tile-overlay"
               data-detail={plan.detail}
               role="group"
               aria-label={`Tile plan: ${describePlan(plan)}, ${planTotals(plan)}`}
-              onMouseLeave={() => setActive(null)}
+              onMouseLeave={leave}
             >
-              {layout.tiles.map((box) => (
-                <div
-                  key={box.index}
-                  className="tile"
-                  data-testid="tile"
-                  data-row={box.row}
-                  data-col={box.col}
-                  data-focus={box.index}
-                  style={{
-                    ...rectStyle(box.rect),
-                    // Lines between the merged patches of a single-view plan, each one token.
-                    ...(patches && {
-                      backgroundSize: `${box.rect.width / patches.cols}px ${box.rect.height / patches.rows}px`,
-                    }),
-                  }}
-                  data-patch-grid={patches ? `${patches.rows}x${patches.cols}` : undefined}
-                  tabIndex={tabStop === box.index ? 0 : -1}
-                  role="img"
-                  aria-label={`Tile ${tileLabel(box.row, box.col)}: ${tileDetails(box.tile)}`}
-                  title={`${tileLabel(box.row, box.col)}: ${tileDetails(box.tile)}`}
-                  onMouseEnter={() => setActive(box.index)}
-                  onFocus={() => {
-                    setActive(box.index);
-                    setFocusIndex(box.index);
-                  }}
-                  onBlur={() => setActive(null)}
-                  onKeyDown={(e) => move(e, box.index)}
-                >
-                  {showLabels(box.rect) && <span className="tile-label">{tileLabel(box.row, box.col)}</span>}
-                  {showTokens(box.rect, large) && (
-                    <span className="tile-tokens" data-testid="tile-tokens" aria-hidden="true">
-                      {formatInt(box.tile.tokens)} tokens
-                    </span>
-                  )}
-                </div>
-              ))}
+              {layout.tiles.map((box) => {
+                const marks = tileMarks(
+                  box.rect,
+                  { label: tileLabel(box.row, box.col), tokens: tokensText(box.tile) },
+                  large,
+                );
+                return (
+                  <div
+                    key={box.index}
+                    className="tile"
+                    data-testid="tile"
+                    data-row={box.row}
+                    data-col={box.col}
+                    data-focus={box.index}
+                    style={{
+                      ...rectStyle(box.rect),
+                      // Lines between the merged patches of a single-view plan, each one token.
+                      ...(patches && {
+                        backgroundSize: `${box.rect.width / patches.cols}px ${box.rect.height / patches.rows}px`,
+                      }),
+                    }}
+                    data-patch-grid={patches ? `${patches.rows}x${patches.cols}` : undefined}
+                    tabIndex={tabStop === box.index ? 0 : -1}
+                    role="img"
+                    aria-label={`Tile ${tileLabel(box.row, box.col)}: ${tileDetails(box.tile)}`}
+                    title={`${tileLabel(box.row, box.col)}: ${tileDetails(box.tile)}`}
+                    onMouseEnter={(e) => activate(box.index, e.currentTarget)}
+                    onFocus={(e) => {
+                      activate(box.index, e.currentTarget);
+                      setFocusIndex(box.index);
+                    }}
+                    onBlur={leave}
+                    onKeyDown={(e) => move(e, box.index)}
+                  >
+                    {marks.label && (
+                      <span className="tile-label" data-testid="tile-label">
+                        {tileLabel(box.row, box.col)}
+                      </span>
+                    )}
+                    {marks.tokens && (
+                      <span className="tile-tokens" data-testid="tile-tokens" aria-hidden="true">
+                        {tokensText(box.tile)}
+                      </span>
+                    )}
+                  </div>
+                );
+              })}
               {layout.global && (
                 <div
                   className="tile-global"
@@ -193,33 +222,6 @@ export function TileView({
                   aria-hidden="true"
                 />
               )}
-              {layout.global && (
-                <div
-                  className="tile-global-label"
-                  data-testid="tile-global-label"
-                  data-focus={GLOBAL}
-                  tabIndex={tabStop === GLOBAL ? 0 : -1}
-                  role="img"
-                  aria-label={`Global view: ${globalLabel(layout.global.tile)}`}
-                  onMouseEnter={() => setActive(GLOBAL)}
-                  onFocus={() => {
-                    setActive(GLOBAL);
-                    setFocusIndex(GLOBAL);
-                  }}
-                  onBlur={() => setActive(null)}
-                  onKeyDown={(e) => move(e, GLOBAL)}
-                >
-                  {globalLabel(layout.global.tile, displayed.width < 180)}
-                </div>
-              )}
-            </div>
-          )}
-          {!large && caption && active !== null && (
-            <div
-              className={`tile-tooltip${activeBox && activeBox.rect.top < displayed.height / 2 ? ' tile-tooltip-low' : ''}`}
-              aria-hidden="true"
-            >
-              {caption}
             </div>
           )}
           {busy && !plan && (
@@ -230,11 +232,38 @@ export function TileView({
           )}
         </div>,
       )}
-      {caption && large && (
+      {layout?.global && (
+        // Under the image, not over it: over the image it covered the last row of tiles and their marks.
+        <div
+          className="tile-legend"
+          style={{ width: large ? Math.min(displayed.width, box.width) : displayed.width }}
+        >
+          <div
+            className="tile-global-label"
+            data-testid="tile-global-label"
+            data-focus={GLOBAL}
+            tabIndex={tabStop === GLOBAL ? 0 : -1}
+            role="img"
+            aria-label={`Global view: ${globalLabel(layout.global.tile)}`}
+            onMouseEnter={(e) => activate(GLOBAL, e.currentTarget)}
+            onMouseLeave={leave}
+            onFocus={(e) => {
+              activate(GLOBAL, e.currentTarget);
+              setFocusIndex(GLOBAL);
+            }}
+            onBlur={leave}
+            onKeyDown={(e) => move(e, GLOBAL)}
+          >
+            {globalLabel(layout.global.tile, displayed.width < 180)}
+          </div>
+        </div>
+      )}
+      {summary && large && (
         <figcaption className="tile-caption" data-testid="tile-caption">
-          {caption}
+          {summary}
         </figcaption>
       )}
+      {caption && <TileCaption text={caption} anchor={anchor} />}
     </figure>
   );
 }

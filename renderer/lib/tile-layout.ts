@@ -120,6 +120,79 @@ export function describePlan(plan: TilePlan): string {
   return plan.global ? `${tiles} + global` : tiles;
 }
 
+/** How a tile's printed marks are set: font size, line height, and the inset from the tile's edge. */
+interface MarkStyle {
+  fontPx: number;
+  lineHeight: number;
+  /** The mark's offset inside the tile (3 px) plus the tile's border at its widest (2 px, hovered). */
+  inset: number;
+}
+const SMALL_MARKS: MarkStyle = { fontPx: 10, lineHeight: 15, inset: 5 };
+const LARGE_MARKS: MarkStyle = { fontPx: 12, lineHeight: 18, inset: 5 };
+/** A mark's horizontal padding (4 px each side, tile-view.css). */
+const MARK_PADDING = 8;
+
+const NARROW = new Set([..." ·,.:;|!'ijlrtf()"]);
+const WIDE = new Set([...'mwMW']);
+
+/**
+ * The width of `text` set in the view's bold UI font at `fontPx`, padding included, erring wide: per
+ * character about DejaVu Sans Bold's advance (the widest of the usual fallbacks for system-ui), so a mark
+ * judged to fit does in any of them. An estimate rather than a measurement, so it is pure (and the same in
+ * jsdom); the e2e test checks real boxes.
+ */
+export function markWidth(text: string, fontPx: number): number {
+  let em = 0;
+  for (const ch of text) em += NARROW.has(ch) ? 0.5 : WIDE.has(ch) ? 1.1 : 0.78;
+  return Math.ceil(em * fontPx) + MARK_PADDING;
+}
+
+/**
+ * Which marks a tile of this size shows, each only where it fits whole: its row·column label (top left),
+ * and under it its token count (bottom left, only with the label and room for both). What is not printed
+ * is in the caption shown on hover and focus.
+ */
+export function tileMarks(
+  rect: Pick<Rect, 'width' | 'height'>,
+  texts: { label: string; tokens: string },
+  large: boolean,
+): { label: boolean; tokens: boolean } {
+  const style = large ? LARGE_MARKS : SMALL_MARKS;
+  const room = rect.width - 2 * style.inset;
+  const fits = (text: string, lines: number) =>
+    markWidth(text, style.fontPx) <= room &&
+    lines * style.lineHeight + (lines + 1) * style.inset <= rect.height;
+  const label = fits(texts.label, 1);
+  return { label, tokens: label && fits(texts.tokens, 2) };
+}
+
+/** Room kept under the small preview's image for the global view's label (line and gap). */
+export const LEGEND_ROOM = 24;
+
+export type CaptionSide = 'above' | 'below' | 'over';
+
+/**
+ * Where a hover/focus caption of `caption`'s size goes (viewport coordinates) so it is whole on screen:
+ * above `anchor` where there is room, else below it, else clamped inside the viewport (over the anchor);
+ * its left edge at the anchor's, moved in so it does not cross either side.
+ */
+export function placeCaption(
+  anchor: Rect,
+  caption: Size,
+  viewport: Size,
+  margin = 8,
+  gap = 6,
+): { left: number; top: number; side: CaptionSide } {
+  const left = clamp(anchor.left, margin, Math.max(margin, viewport.width - margin - caption.width));
+  const inside = (top: number) => top >= margin && top + caption.height <= viewport.height - margin;
+  const above = anchor.top - gap - caption.height;
+  if (inside(above)) return { left, top: above, side: 'above' };
+  const below = anchor.top + anchor.height + gap;
+  if (inside(below)) return { left, top: below, side: 'below' };
+  const top = clamp(above, margin, Math.max(margin, viewport.height - margin - caption.height));
+  return { left, top, side: 'over' };
+}
+
 function ranks(values: readonly number[]): Map<number, number> {
   const sorted = [...new Set(values)].sort((a, b) => a - b);
   return new Map(sorted.map((value, rank) => [value, rank]));
