@@ -121,6 +121,10 @@ describe('the anatomy of an answer', () => {
     expect(await panel.locator(byId('anatomy-chart-bar')).count()).toBe(Math.ceil((generated - 1) / 16));
     await panel.scrollIntoViewIfNeeded();
     await screenshot(page, 'anatomy-generated');
+    // The same in the dark theme (the app follows the system's).
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'anatomy-generated-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
 
     await toggle.click();
     await panel.waitFor({ state: 'detached' });

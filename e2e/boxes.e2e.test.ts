@@ -192,7 +192,12 @@ describe('boxes drawn back on the image', () => {
         expect(Math.abs(screen.width - want.width * scale)).toBeLessThanOrEqual(2);
         expect(Math.abs(screen.height - want.height * scale)).toBeLessThanOrEqual(2);
       }
-      if (which === 0) await screenshot(page, 'boxes-qwen2-vl');
+      if (which === 0) {
+        await screenshot(page, 'boxes-qwen2-vl');
+        await page.emulateMedia({ colorScheme: 'dark' });
+        await screenshot(page, 'boxes-qwen2-vl-dark');
+        await page.emulateMedia({ colorScheme: 'light' });
+      }
     });
   }
 
