@@ -369,7 +369,7 @@ export const VLM: Readonly<Record<string, readonly VlmConformance[]>> = {
       },
     },
     // The same weights in the GQA form (make-model --attention gqa): GroupQueryAttention with in-graph rotary, no
-    // position_ids; the cache is BNSH and copied each step (the runtime's appended cache needs the plain form).
+    // position_ids; the runtime keeps its BNSH cache per head and feeds it whole (gqa-rewrite.ts, gqa-cache.ts).
     {
       label: 'Gemma 3 (GQA form)',
       model: { family: 'gemma3', attention: 'gqa' },

@@ -11,6 +11,7 @@ import { noiseImage } from '../testing/images.ts';
 import { testModelDir } from '../testing/test-models.ts';
 import { image, text, useTestVlm, user } from '../testing/vlm-fixture.ts';
 import { decoderGraph } from './load.ts';
+import { Vlm } from './vlm.ts';
 
 const photo = () => ({ photo: noiseImage(200, 120, 1) });
 const plain = useTestVlm({ family: 'gemma3' }, photo);
@@ -54,24 +55,37 @@ describe('the runtime on a GQA-form Gemma 3 decoder', () => {
     expect(b.fresh.stats.cachedTokens).toBe(0);
   });
 
-  it('records why its cache is copied each step (the appended cache needs the plain attention)', async () => {
+  it('records how each form keeps its cache', async () => {
     const r = await gqa.ask(image(gqa.images.photo), 2);
     expect(r.stats.providers?.decoder?.cache).toBe(
-      'copied each step (fused GroupQueryAttention returns the whole cache as present)',
+      'new rows written into a per-head buffer (GroupQueryAttention)',
     );
     const p = await plain.ask(image(plain.images.photo), 2);
     expect(p.stats.providers?.decoder?.cache).toBe('appended in place');
   });
 
-  it('q4: int8 activations still apply; the last-logits slice is left to num_logits_to_keep', async () => {
+  it('as exported (cache: present), the whole cache copied each step: the same tokens', async () => {
+    const vlm = await Vlm.load(gqa.dir, { device: 'cpu', dtype: 'fp32', cache: 'present' });
+    try {
+      const question = [user(image(gqa.images.photo), text('What is this?'))];
+      const options = { sampling: { maxTokens: 16, ignoreEos: true } };
+      const r = await vlm.generate({ messages: question, ...options }, () => {});
+      expect(r.stats.providers?.decoder?.cache).toBe('copied each step (turned off)');
+      expect(r.tokenIds).toEqual((await plain.greedy(question, 16)).tokenIds);
+    } finally {
+      await vlm.dispose();
+    }
+  });
+
+  it('q4: the new-rows rewrite and int8 activations apply; the last-logits slice is left to num_logits_to_keep', async () => {
     const dir = await testModelDir({ family: 'gemma3', dtype: 'q4', attention: 'gqa' });
-    const graph = decoderGraph(join(dir, 'onnx', 'decoder_model_merged_q4.onnx'), {});
-    expect(graph.appended).toBe(false);
-    expect(graph.reason).toMatch(/GroupQueryAttention/);
-    // Rewritten (accuracy_level 4 on its MatMulNBits), not opened as it is.
+    const path = join(dir, 'onnx', 'decoder_model_merged_q4.onnx');
+    const graph = decoderGraph(path, {});
+    expect(graph).toMatchObject({ appended: false, gqaRows: true });
+    // Why the appended cache did not apply.
+    expect(graph.reason).toBe('fused GroupQueryAttention returns the whole cache as present');
     expect(graph.bytes).not.toBeNull();
-    const off = decoderGraph(join(dir, 'onnx', 'decoder_model_merged_q4.onnx'), { int8Activations: false });
-    // Nothing else to rewrite: num_logits_to_keep already keeps the last position.
-    expect(off.bytes).toBeNull();
+    // Neither cache rewrite nor int8: nothing else to rewrite (num_logits_to_keep already keeps the last position).
+    expect(decoderGraph(path, { cache: 'present', int8Activations: false }).bytes).toBeNull();
   });
 });

@@ -4,15 +4,17 @@
  * dtypes come from the graph's input metadata (fp16 exports keep a float16 cache), never from assumptions
  * about the config.
  *
- * Two layouts, chosen by the decoder session: `append` (a CPU decoder rewritten by cache-rewrite.ts; the
- * runtime owns growing buffers and appends the new rows each step, see append-cache.ts) and `present` (the
- * graph as exported: each run returns the whole cache, which becomes the next run's past).
+ * Three layouts, chosen by the decoder session: `append` (a CPU decoder rewritten by cache-rewrite.ts; the
+ * runtime owns growing buffers and appends the new rows each step, see append-cache.ts), `gqa` (a GQA-form CPU
+ * decoder rewritten by gqa-rewrite.ts to return only the new rows, kept per head in gqa-cache.ts) and `present`
+ * (the graph as exported: each run returns the whole cache, which becomes the next run's past).
  */
 import { TesseraError } from '../errors.ts';
 import type { Feeds, GraphSession, InputInfo, OrtTensor } from './onnx.ts';
 import type { DeviceSlicer } from './device-slice.ts';
 import { cpuData, disposeTensor, makeTensor } from './onnx.ts';
 import { AppendCache } from './append-cache.ts';
+import { GqaCache } from './gqa-cache.ts';
 import { cacheInputs, cannotCrop, emptyPast, isState, pastNameFor } from './cache-inputs.ts';
 
 export interface KvCache {
@@ -44,7 +46,8 @@ export const KvCache = {
         `${decoder.path} has no past_key_values.* inputs; Tessera needs a decoder exported with a KV cache (decoder_model_merged).`,
       );
     }
-    return decoder.cacheLayout === 'append' ? AppendCache.empty(inputs) : PresentCache.empty(inputs);
+    if (decoder.cacheLayout === 'append') return AppendCache.empty(inputs);
+    return decoder.cacheLayout === 'gqa' ? GqaCache.empty(inputs) : PresentCache.empty(inputs);
   },
 };
 

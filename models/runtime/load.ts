@@ -14,6 +14,7 @@ import type { Device, GraphSession, Provider } from './onnx.ts';
 import { candidateProviders, emptyTensor, firstLine, openSession } from './onnx.ts';
 import { cacheInputs, presentNameFor } from './cache-inputs.ts';
 import { appendCacheRewrite, decodeModel, encodeModel } from './cache-rewrite.ts';
+import { gqaNewRowsRewrite } from './gqa-rewrite.ts';
 import { useInt8Activations } from './int8-activations.ts';
 import { keepLastLogits } from './last-logits.ts';
 import { readEmbeddingTable, tableSession } from './embed-table.ts';
@@ -117,14 +118,16 @@ async function openModule(
         modelBytes: graph?.bytes ?? undefined,
       });
       if (!decoder) return { session, provider, dtype };
-      session.cacheLayout = graph?.appended ? 'append' : 'present';
+      session.cacheLayout = graph?.appended ? 'append' : graph?.gqaRows ? 'gqa' : 'present';
       const cache = graph?.appended
         ? 'appended in place'
-        : graph
-          ? `copied each step (${graph.reason ?? 'not rewritten'})`
-          : provider === 'webgpu'
-            ? 'kept on the device'
-            : 'copied each step';
+        : graph?.gqaRows
+          ? 'new rows written into a per-head buffer (GroupQueryAttention)'
+          : graph
+            ? `copied each step (${graph.reason ?? 'not rewritten'})`
+            : provider === 'webgpu'
+              ? 'kept on the device'
+              : 'copied each step';
       return { session, provider, dtype, cache };
     } catch (error) {
       lastError = error;
@@ -163,6 +166,8 @@ interface DecoderGraph {
   /** The rewritten graph, or null to open the file as it is. */
   bytes: Uint8Array | null;
   appended: boolean;
+  /** A GQA-form decoder returning only the new rows (gqa-rewrite.ts). */
+  gqaRows?: boolean;
   /** Why the cache is copied each step, where it is. */
   reason?: string;
 }
@@ -183,11 +188,15 @@ export function decoderGraph(path: string, options: LoadOptions): DecoderGraph {
     return { bytes: null, appended: false, reason: `not parsed: ${firstLine(error)}` };
   }
   const rewrite = wantAppend ? appendCacheRewrite(model) : { reason: 'turned off' };
+  // A GQA-form decoder cannot take the appended cache; it can return only its new rows instead.
+  const gqa = 'reason' in rewrite && wantAppend ? gqaNewRowsRewrite(model) : undefined;
+  const gqaRows = gqa !== undefined && 'layers' in gqa;
   const int8 = wantInt8 ? useInt8Activations(model) : 0;
   const lastLogits = keepLastLogits(model);
   const appended = 'layers' in rewrite;
-  if (!appended && int8 === 0 && !lastLogits) return { bytes: null, appended, reason: rewrite.reason };
-  return { bytes: encodeModel(model), appended, ...('reason' in rewrite ? { reason: rewrite.reason } : {}) };
+  const reason = 'reason' in rewrite ? rewrite.reason : undefined;
+  if (!appended && !gqaRows && int8 === 0 && !lastLogits) return { bytes: null, appended, reason };
+  return { bytes: encodeModel(model), appended, gqaRows, ...(reason ? { reason } : {}) };
 }
 
 function requireNames(session: GraphSession, kind: 'input' | 'output', names: readonly string[]): void {

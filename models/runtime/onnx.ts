@@ -27,9 +27,10 @@ export interface GraphSession {
   readonly provider: Provider;
   /**
    * How a decoder returns its cache: `append` when Tessera rewrote it to return only the new rows (see
-   * cache-rewrite.ts), else `present` (the whole cache each run, as exported).
+   * cache-rewrite.ts), `gqa` when a GQA-form decoder was rewritten so (gqa-rewrite.ts), else `present` (the
+   * whole cache each run, as exported).
    */
-  cacheLayout?: 'present' | 'append';
+  cacheLayout?: 'present' | 'append' | 'gqa';
   /** True for a token embedder that reads its table in JavaScript instead of running a graph (embed-table.ts). */
   readonly tableLookup?: boolean;
   readonly inputs: readonly InputInfo[];
