@@ -4,6 +4,8 @@
  * a client that aborts mid-stream, the queue shared with the app's own answers, and every refusal in
  * OpenAI's error shape as the SDK's error classes read it.
  */
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiServerStatus } from '../../app/ipc/contract.ts';
@@ -335,5 +337,146 @@ describe('refusals in OpenAI’s error shape', () => {
       }),
     );
     expect(cut).toMatchObject({ status: 400, code: 'invalid_image' });
+  });
+});
+
+/** A raw HTTP request to the API server, with headers fetch would not let a test set (Host). */
+function raw(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const url = new URL(`${status.url as string}${path}`);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname, method, headers },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('who may ask', () => {
+  it('refuses a Host that is not this machine while bound to loopback (DNS rebinding)', async () => {
+    const auth = { authorization: `Bearer ${status.key}` };
+    const rebound = await raw('GET', '/models', {
+      ...auth,
+      host: `attacker.example:${new URL(status.url as string).port}`,
+    });
+    expect(rebound.status).toBe(403);
+    expect(JSON.parse(rebound.body)).toMatchObject({ error: { code: 'bad_host' } });
+    expect((await raw('GET', '/models', { ...auth, host: 'localhost' })).status).toBe(200);
+  });
+
+  it('answers CORS only for the one origin chosen, and not at all by default', async () => {
+    const preflight = (origin: string) =>
+      raw('OPTIONS', '/chat/completions', {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      });
+    const off = await preflight('https://notes.example');
+    expect(off.status).toBe(403);
+    expect(off.headers['access-control-allow-origin']).toBeUndefined();
+    await h.call('api.configure', { corsOrigin: 'https://notes.example' });
+    try {
+      const allowed = await preflight('https://notes.example');
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://notes.example');
+      expect(String(allowed.headers['access-control-allow-headers'])).toContain('Authorization');
+      expect((await preflight('https://other.example')).status).toBe(403);
+      const list = await raw('GET', '/models', {
+        origin: 'https://notes.example',
+        authorization: `Bearer ${status.key}`,
+      });
+      expect(list.headers['access-control-allow-origin']).toBe('https://notes.example');
+    } finally {
+      await h.call('api.configure', { corsOrigin: '' });
+    }
+  });
+
+  it('a regenerated key works at once and the old one stops working', async () => {
+    const renewed = await h.call('api.regenerateKey', {});
+    try {
+      expect(renewed.key).not.toBe(status.key);
+      const old = await refusal(client.models.list());
+      expect(old.status).toBe(401);
+      const fresh = new OpenAI({ baseURL: renewed.url as string, apiKey: renewed.key, maxRetries: 0 });
+      expect((await fresh.models.list()).data).toHaveLength(1);
+    } finally {
+      client = new OpenAI({ baseURL: renewed.url as string, apiKey: renewed.key, maxRetries: 0 });
+      status = renewed;
+    }
+  });
+});
+
+describe('image URLs, where the user allows fetching them', () => {
+  it('fetches an http image with its tile plan, and says so when the address fails', async () => {
+    const png = await noiseImage(80, 60, 9);
+    const images = createServer((req, res) => {
+      if (req.url === '/cat.png') res.writeHead(200, { 'Content-Type': 'image/png' }).end(png);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => images.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(images.address() as AddressInfo).port}`;
+    await h.call('api.configure', { fetchImageUrls: true });
+    try {
+      const answer = (await client.chat.completions.create({
+        model,
+        messages: ask([{ type: 'image_url', image_url: { url: `${base}/cat.png`, detail: 'low' } }]),
+        max_tokens: 1,
+      })) as unknown as ChatCompletion;
+      expect(answer.tessera?.plans[0]?.original).toEqual({ width: 80, height: 60 });
+      const missing = await refusal(
+        client.chat.completions.create({
+          model,
+          messages: ask([{ type: 'image_url', image_url: { url: `${base}/gone.png` } }]),
+        }),
+      );
+      expect(missing).toMatchObject({ status: 400, code: 'image_fetch_failed' });
+      expect(missing.message).toContain('HTTP 404');
+    } finally {
+      await h.call('api.configure', { fetchImageUrls: false });
+      images.close();
+    }
+  });
+});
+
+describe('the server as a setting', () => {
+  it('says a port in use in its status instead of failing, and listens once another port is chosen', async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const taken = (squatter.address() as AddressInfo).port;
+    // No model and no port override: only the server's settings matter here.
+    const other = startHarness({ modelDirs: [] });
+    try {
+      const failed = await other.call('api.configure', { enabled: true, port: taken });
+      expect(failed).toMatchObject({ state: 'failed', url: null });
+      expect(failed.error).toBe(`Port ${taken} is in use by another program; choose another port.`);
+      squatter.close();
+      await new Promise((resolve) => squatter.once('close', resolve));
+      const listening = await other.call('api.configure', { port: taken });
+      expect(listening).toMatchObject({
+        state: 'listening',
+        url: `http://127.0.0.1:${taken}/v1`,
+        error: null,
+      });
+      const off = await other.call('api.configure', { enabled: false });
+      expect(off).toMatchObject({ state: 'off', url: null });
+      // The settings and key are kept for the next start.
+      expect(other.store.getLocalSettings().apiServer).toMatchObject({
+        enabled: false,
+        port: taken,
+        key: off.key,
+      });
+    } finally {
+      squatter.close();
+      await other.close();
+    }
   });
 });
