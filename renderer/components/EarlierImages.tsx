@@ -12,27 +12,40 @@ import { useActions, useApp, useServices } from '../state/context.tsx';
 
 export const LOWER_LABEL = 'Lower the detail of earlier images';
 
-/** Turns the thread's choice on and says whether it took (a failed save has already shown a toast). */
-function useLowerEarlierImages(): () => Promise<boolean> {
+/**
+ * Turns the thread's choice on, then runs `next` if it took (a failed save has already shown a toast).
+ * `pending` holds the button disabled meanwhile, so a double click cannot retry twice.
+ */
+function useLowerEarlierImages(next: () => Promise<void>): { lower: () => void; pending: boolean } {
   const { store } = useServices();
   const { updateThread } = useActions();
-  return async () => {
-    await updateThread({ earlierImagesLow: true });
-    return store.getState().current?.thread.earlierImagesLow === true;
+  const [pending, setPending] = useState(false);
+  const lower = () => {
+    setPending(true);
+    void (async () => {
+      try {
+        await updateThread({ earlierImagesLow: true });
+        if (store.getState().current?.thread.earlierImagesLow === true) await next();
+      } finally {
+        setPending(false);
+      }
+    })();
   };
+  return { lower, pending };
 }
 
 /** The meter's button: the draft fits once earlier images go at Low detail (`promptTokens` then). */
 export function LowerEarlierImagesButton({ promptTokens }: { promptTokens: number }) {
-  const lower = useLowerEarlierImages();
   const { refreshEstimate } = useActions();
+  const { lower, pending } = useLowerEarlierImages(refreshEstimate);
   return (
     <button
       type="button"
       className="button small"
       data-testid="lower-earlier-images"
       title={`With earlier images at Low detail the prompt takes ${formatInt(promptTokens)} tokens`}
-      onClick={() => void lower().then((done) => (done ? refreshEstimate() : undefined))}
+      disabled={pending}
+      onClick={lower}
     >
       {LOWER_LABEL}
     </button>
@@ -75,7 +88,7 @@ function contentOf(question: Message): RequestInput<'chat.estimate'>['content'] 
 export function LowerAndRetry({ answer }: { answer: Message }) {
   const { api } = useServices();
   const { retry } = useActions();
-  const lower = useLowerEarlierImages();
+  const { lower, pending } = useLowerEarlierImages(() => retry(answer.id));
   const thread = useApp((s) => s.current?.thread ?? null);
   // The question as one string, so a rebuilt tree with the same question does not count it again.
   const asked = useApp((s) => {
@@ -108,7 +121,8 @@ export function LowerAndRetry({ answer }: { answer: Message }) {
       className="button"
       data-testid="lower-and-retry"
       title={`With earlier images at Low detail the prompt takes ${formatInt(fitsAt)} tokens`}
-      onClick={() => void lower().then((done) => (done ? retry(answer.id) : undefined))}
+      disabled={pending}
+      onClick={lower}
     >
       {LOWER_LABEL} and retry
     </button>
