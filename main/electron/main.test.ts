@@ -11,7 +11,9 @@ import type * as NodeUrl from 'node:url';
 import type { HandlerDetails, IpcMainInvokeEvent } from 'electron';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IPC_EVENT_CHANNEL, IPC_REQUEST_CHANNEL } from '../../app/ipc/bridge.ts';
-import type { EngineStatus, Result } from '../../app/ipc/contract.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApiServerStatus, EngineStatus, Result } from '../../app/ipc/contract.ts';
 import { testModelDir } from '../../models/testing/test-models.ts';
 import { contentSecurityPolicy } from '../security/csp.ts';
 import { FakeEvent, createFakeElectron } from './fake-electron.ts';
@@ -251,6 +253,43 @@ describe('main.ts, wired to Electron', () => {
     });
     expect(log).toHaveBeenCalledWith('tessera:', 'engine process gone: crashed (exit code 11)', '');
     log.mockRestore();
+  });
+
+  it('runs the OpenAI-compatible API when its setting says so, over the same engine', async () => {
+    // A free port for the setting (the desktop app takes a fixed one; 0 is not a choice there).
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const configured = (await invoke(fromOurWindow(), 'api.configure', {
+      enabled: true,
+      port,
+    })) as Result<ApiServerStatus>;
+    expect(configured).toMatchObject({
+      ok: true,
+      value: { state: 'listening', url: `http://127.0.0.1:${port}/v1` },
+    });
+    const { url, key } = (configured as { value: ApiServerStatus }).value;
+    const auth = { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' };
+    const models = (await (await fetch(`${url}/models`, { headers: auth })).json()) as {
+      data: { id: string }[];
+    };
+    const answer = await fetch(`${url}/chat/completions`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        model: models.data[0]?.id,
+        messages: [{ role: 'user', content: 'Hi' }],
+        max_tokens: 2,
+      }),
+    });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({
+      object: 'chat.completion',
+      usage: { completion_tokens: expect.any(Number) },
+    });
+    const events = win.webContents.sent.filter((sent) => sent.channel === IPC_EVENT_CHANNEL);
+    expect(events.map((sent) => sent.args[0])).toContain('api.status');
   });
 
   it('focuses its window when a second copy starts', () => {
