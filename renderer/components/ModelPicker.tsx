@@ -91,8 +91,9 @@ export function ModelPicker() {
         onClick={() => setOpen((o) => (o ? null : 'first'))}
         onKeyDown={onChipKeyDown}
       >
+        {/* Before the name, which the chip may cut short. */}
+        {model?.remote && <span className="model-chip-note model-chip-remote">remote</span>}
         {model?.name ?? 'Choose a model'}
-        {model?.remote && <span className="model-chip-note model-remote-mark">remote</span>}
         {overridden && <span className="model-chip-note">thread</span>}
       </button>
       {open && (

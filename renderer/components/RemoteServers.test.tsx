@@ -104,7 +104,7 @@ describe('the model picker with a remote model', () => {
       { activeModelId: remoteId },
     ]);
     await until(
-      () => screen.getByTestId('model-chip').textContent === 'remote-vlmremote',
+      () => screen.getByTestId('model-chip').textContent === 'remoteremote-vlm',
       'the chip is marked',
     );
     expect(screen.getByTestId('model-chip').title).toBe(

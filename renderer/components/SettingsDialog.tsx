@@ -80,7 +80,13 @@ function ModelSection() {
                     {familyName(model.family)} · {formatInt(model.contextLength)} tokens of context
                   </span>
                 )}
-                <span className="muted mono">{model.dir}</span>
+                {model.remote ? (
+                  <span className="muted" data-testid="model-option-remote">
+                    remote · {model.remote.serverName} · {model.remote.baseUrl}
+                  </span>
+                ) : (
+                  <span className="muted mono">{model.dir}</span>
+                )}
               </span>
             </label>
           ))}
