@@ -26,6 +26,13 @@ describe('Qwen2-VL boxes (0–1000)', () => {
     ]);
   });
 
+  it('gives every box after one object_ref its label', () => {
+    const marked =
+      '<|object_ref_start|>cars<|object_ref_end|><|box_start|>(1,2),(3,4)<|box_end|><|box_start|>(5,6),(7,8)<|box_end|>';
+    expect(parseQwenTuples(marked).map((b) => b.label)).toEqual(['cars', 'cars']);
+    expect(parseQwenTuples('cars(1,2),(3,4)(5,6),(7,8)').map((b) => b.label)).toEqual(['cars', 'cars']);
+  });
+
   it('maps per-mille to the original pixels, whatever the resized size', () => {
     const raw = parseBoxes('<|box_start|>(250,100),(750,600)<|box_end|>', 'qwen2_vl');
     expect(raw).toHaveLength(1);

@@ -69,7 +69,9 @@ export function parseQwenTuples(text: string): RawBox[] {
     lastEnd = match.index + match[0].length;
     const [x1, y1, x2, y2] = match.slice(1, 5).map(Number);
     if (x1 === undefined || y1 === undefined || x2 === undefined || y2 === undefined) continue;
-    boxes.push({ label: labelBefore(before), x1, y1, x2, y2, space: 'per-mille' });
+    // Several boxes after one object_ref ("cars" with two boxes) share its label.
+    const label = labelBefore(before) || (before.trim() === '' ? (boxes.at(-1)?.label ?? '') : '');
+    boxes.push({ label, x1, y1, x2, y2, space: 'per-mille' });
   }
   return boxes;
 }
