@@ -29,7 +29,8 @@ export interface LoadOptions {
   intraOpThreads?: number;
   /**
    * `append` (default): on the CPU, run the decoder rewritten so its cache is appended to in place rather than
-   * copied each step (cache-rewrite.ts), where its attention pattern is recognised. `present`: as exported.
+   * copied each step (cache-rewrite.ts; a GQA-form decoder: gqa-rewrite.ts), where its attention pattern is
+   * recognised. `present`: as exported.
    */
   cache?: 'append' | 'present';
   /** On the CPU, embed tokens by reading the table of a plain-Gather embedder (default true; embed-table.ts). */
@@ -174,9 +175,9 @@ interface DecoderGraph {
 
 /**
  * The CPU decoder as Tessera runs it: attention rewritten for an appended cache where the pattern is
- * recognised (cache-rewrite.ts), int8 activations for 4-bit weights (int8-activations.ts), and logits for the
- * last position only (last-logits.ts). A file that
- * cannot be read or parsed is opened as it is, so onnxruntime reports it the usual way.
+ * recognised (cache-rewrite.ts), or a GQA-form decoder's present sliced to the new rows (gqa-rewrite.ts), int8
+ * activations for 4-bit weights (int8-activations.ts), and logits for the last position only (last-logits.ts).
+ * A file that cannot be read or parsed is opened as it is, so onnxruntime reports it the usual way.
  */
 export function decoderGraph(path: string, options: LoadOptions): DecoderGraph {
   const wantAppend = (options.cache ?? 'append') === 'append';
