@@ -29,8 +29,19 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 3, maxWaitMs: 30_000, backoffMs: 1_000 };
 
-export function createClient(endpoint: RemoteEndpoint, timeoutMs: number): OpenAI {
+/**
+ * The most a server may send for one response (a model list, a streamed answer): a server streaming without
+ * end, or one line without a newline that the SDK's line decoder would buffer whole, is cut off here.
+ */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+export function createClient(
+  endpoint: RemoteEndpoint,
+  timeoutMs: number,
+  maxBytes = MAX_RESPONSE_BYTES,
+): OpenAI {
   return new OpenAI({
+    fetch: boundedFetch(maxBytes),
     baseURL: endpoint.baseUrl,
     // The SDK refuses to start without a key; servers without auth ignore the header.
     apiKey: endpoint.apiKey ?? 'none',
@@ -39,6 +50,31 @@ export function createClient(endpoint: RemoteEndpoint, timeoutMs: number): OpenA
     // Its logger prints malformed events and retries to the console; Tessera reports them itself.
     logLevel: 'off',
   });
+}
+
+/** fetch, with each response body cut off (as an error) past `maxBytes`. */
+function boundedFetch(maxBytes: number): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (!response.body) return response;
+    let seen = 0;
+    const counted = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          seen += chunk.byteLength;
+          if (seen > maxBytes) {
+            const limit = maxBytes >= 1024 * 1024 ? `${maxBytes / 1024 / 1024} MiB` : `${maxBytes} bytes`;
+            controller.error(new Error(`the response passed ${limit} and was cut off`));
+          } else controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(counted, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
 }
 
 /**

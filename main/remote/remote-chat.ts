@@ -31,6 +31,8 @@ export interface RemoteChatRequest {
 }
 
 export interface RemoteChatLimits {
+  /** The most bytes one answer's stream may take (default MAX_RESPONSE_BYTES). */
+  maxBytes?: number;
   retry: RetryPolicy;
   /** The longest wait for the response's headers. */
   firstByteMs: number;
@@ -72,7 +74,7 @@ export async function remoteChat(
   let error: TesseraError | null = null;
   let streaming = false;
   try {
-    const client = createClient(endpoint, limits.firstByteMs);
+    const client = createClient(endpoint, limits.firstByteMs, limits.maxBytes);
     arm(limits.firstByteMs);
     const stream = await withRetries(endpoint, limits.retry, combined, () =>
       client.chat.completions.create(
@@ -150,6 +152,7 @@ function streamFault(error: unknown): string {
   if (error instanceof SyntaxError) return 'it sent a malformed event (not JSON)';
   if (error instanceof APIError) return `it sent an error: ${error.message}`;
   const message = error instanceof Error ? error.message : String(error);
+  if (/cut off/.test(message)) return message;
   if (/terminated|other side closed|ECONNRESET|socket/i.test(message)) return 'the connection was cut';
   return message;
 }

@@ -24,7 +24,12 @@ export function remoteJob(
     remote: async (signal, onText) => {
       const result = await remoteChat(
         { endpoint, model: remote.model, messages, sampling: withoutLocalOnly(sampling), signal, onText },
-        { retry: servers.retry, firstByteMs: servers.firstByteMs, idleMs: servers.idleMs },
+        {
+          retry: servers.retry,
+          firstByteMs: servers.firstByteMs,
+          idleMs: servers.idleMs,
+          ...(servers.maxBytes !== undefined ? { maxBytes: servers.maxBytes } : {}),
+        },
       );
       const error = result.error ? { code: result.error.code, message: result.error.message } : null;
       return { stopped: result.finishReason === 'aborted', stats: { ...result.stats, model }, error };

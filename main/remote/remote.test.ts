@@ -319,6 +319,30 @@ describe('remote servers', () => {
     }
   });
 
+  it('an answer larger than the bound is cut off, keeping what arrived', async () => {
+    const bounded = startHarness({ modelDirs: [], remote: { ...REMOTE, maxBytes: 600 } });
+    try {
+      const view = await bounded.call('remote.add', { baseUrl: server.baseUrl, apiKey: KEY });
+      const t = await bounded.call('threads.create', {});
+      await bounded.call('threads.update', { id: t.id, modelId: remoteModelId(view.id, 'test-vlm') });
+      const { assistantMessage } = await bounded.call('chat.send', {
+        threadId: t.id,
+        parentId: null,
+        content: [{ type: 'text', text: 'Hi' }],
+      });
+      const done = await bounded.done(assistantMessage.id);
+      expect(done.status).toBe('failed');
+      expect(done.error).toMatchObject({
+        code: 'REMOTE_STREAM_BROKEN',
+        message: expect.stringMatching(/broke off: the response passed 600 bytes and was cut off/),
+      });
+      expect(ANSWER.startsWith(textOf(done.parts))).toBe(true);
+      expect(textOf(done.parts).length).toBeLessThan(ANSWER.length);
+    } finally {
+      await bounded.close();
+    }
+  });
+
   describe('a server that goes away', () => {
     it('keeps its models listed with the problem, and a chat fails retryably', async () => {
       const gone = await FaultServer.start();

@@ -30,6 +30,8 @@ export interface RemoteOptions {
   firstByteMs?: number;
   /** The longest pause inside a streamed answer before it counts as broken. Default 2 minutes. */
   idleMs?: number;
+  /** The most bytes one answer may take before it is cut off (default 64 MiB). */
+  maxBytes?: number;
 }
 
 /** A remote model a thread may use: where it is and how to reach it. */
@@ -45,6 +47,7 @@ export class RemoteServers {
   readonly retry: RetryPolicy;
   readonly firstByteMs: number;
   readonly idleMs: number;
+  readonly maxBytes: number | undefined;
   private readonly keys = new Map<string, TokenStore>();
   private readonly geometries = new Map<string, FamilyGeometry | null>();
 
@@ -55,6 +58,7 @@ export class RemoteServers {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.firstByteMs = options.firstByteMs ?? 180_000;
     this.idleMs = options.idleMs ?? 120_000;
+    this.maxBytes = options.maxBytes;
   }
 
   list(): RemoteServerView[] {
