@@ -1,11 +1,15 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenerationStats } from '../../app/chat.ts';
 import type { Tile, TilePlan } from '../../app/tile-plan.ts';
 import { mergeOf, promptMakeup } from '../lib/anatomy.ts';
+import { loadAll } from '../state/store.ts';
 import { fakeStats } from '../testing/fake-api.ts';
+import { must } from '../testing/harness.ts';
+import { renderWithServices } from '../testing/render.tsx';
 import { AnatomyPanel } from './AnatomyPanel.tsx';
+import { MessageList } from './MessageList.tsx';
 
 afterEach(cleanup);
 
@@ -118,6 +122,31 @@ describe('AnatomyPanel', () => {
     expect(screen.getByTestId('anatomy-remote').textContent).toContain('Written by OpenAI');
     expect(screen.queryByTestId('anatomy-vision')).toBeNull();
     expect(screen.getByTestId('anatomy-language')).toBeTruthy();
+  });
+});
+
+describe('the Anatomy button beside an answer’s stats', () => {
+  it('opens and closes the answer’s panel', async () => {
+    const view = renderWithServices(<MessageList />);
+    await act(async () => {
+      await loadAll(view.store);
+      view.store.getState().setDraft('What is this?');
+      await view.store.getState().send();
+    });
+    const id = view.store.getState().current?.thread.currentLeafId ?? '';
+    const done = { ...must(view.fake.messages.get(id)), status: 'complete' as const, stats: full };
+    view.fake.messages.set(id, done);
+    act(() => view.fake.emit('answer.done', { message: done }));
+
+    const toggle = screen.getByRole('button', { name: 'Anatomy' });
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(screen.queryByTestId('anatomy')).toBeNull();
+    fireEvent.click(toggle);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    const panel = screen.getByRole('region', { name: 'Anatomy of this answer' });
+    expect(panel.id).toBe(toggle.getAttribute('aria-controls'));
+    fireEvent.click(toggle);
+    expect(screen.queryByTestId('anatomy')).toBeNull();
   });
 });
 
