@@ -182,5 +182,14 @@ describe('the thread', () => {
     const mark = screen.getByTestId('sent-low');
     expect(mark.textContent).toMatch(/Images sent at Low detail in the latest answer’s prompt/);
     expect(within(mark).getByTestId('message-item').dataset.role).toBe('user');
+    // The choice is off here, so there is nothing to undo; on, the mark undoes it too.
+    expect(within(mark).queryByTestId('sent-low-undo')).toBeNull();
+    await act(() => view.store.getState().updateThread({ earlierImagesLow: true }));
+    await act(async () => {
+      fireEvent.click(within(mark).getByTestId('sent-low-undo'));
+      await settle();
+    });
+    expect(view.fake.threads.get(view.threadId)?.earlierImagesLow).toBe(false);
+    expect(within(mark).queryByTestId('sent-low-undo')).toBeNull();
   });
 });

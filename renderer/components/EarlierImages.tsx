@@ -6,6 +6,7 @@
  * error. While it is on, the composer says so with a way to undo it.
  */
 import { useEffect, useState } from 'react';
+import type { ReactNode } from 'react';
 import type { Message, RequestInput } from '../../app/ipc/contract.ts';
 import { formatInt } from '../lib/format.ts';
 import { useActions, useApp, useServices } from '../state/context.tsx';
@@ -52,23 +53,50 @@ export function LowerEarlierImagesButton({ promptTokens }: { promptTokens: numbe
   );
 }
 
-/** While the thread sends earlier images at Low detail: says so, and undoes it. */
-export function EarlierImagesNote() {
-  const on = useApp((s) => s.current?.thread.earlierImagesLow === true);
+const useEarlierImagesLow = () => useApp((s) => s.current?.thread.earlierImagesLow === true);
+
+/** Undoes the thread's choice: earlier images go at their own detail again. */
+function UndoButton({ testId }: { testId: string }) {
   const { updateThread, refreshEstimate } = useActions();
-  if (!on) return null;
+  return (
+    <button
+      type="button"
+      className="link-button"
+      data-testid={testId}
+      onClick={() => void updateThread({ earlierImagesLow: false }).then(() => refreshEstimate())}
+    >
+      Send them at their own detail
+    </button>
+  );
+}
+
+/** While the thread sends earlier images at Low detail: says so in the composer, and undoes it. */
+export function EarlierImagesNote() {
+  if (!useEarlierImagesLow()) return null;
   return (
     <span className="earlier-images-note" data-testid="earlier-images-note">
       Earlier images go to the model at Low detail to fit the context window.
-      <button
-        type="button"
-        className="link-button"
-        data-testid="earlier-images-undo"
-        onClick={() => void updateThread({ earlierImagesLow: false }).then(() => refreshEstimate())}
-      >
-        Send them at their own detail
-      </button>
+      <UndoButton testId="earlier-images-undo" />
     </span>
+  );
+}
+
+/** A question whose images the latest answer got at Low detail: marked, with the undo while it is on. */
+export function SentLowMark({ children }: { children: ReactNode }) {
+  const on = useEarlierImagesLow();
+  return (
+    <div className="sent-low" data-testid="sent-low">
+      <p className="sent-low-note">
+        Images sent at Low detail in the latest answer’s prompt, to fit the context window
+        {on && (
+          <>
+            {' · '}
+            <UndoButton testId="sent-low-undo" />
+          </>
+        )}
+      </p>
+      {children}
+    </div>
   );
 }
 

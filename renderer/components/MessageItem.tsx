@@ -14,7 +14,7 @@ import { BoxOverlay } from './BoxOverlay.tsx';
 import { BranchSwitcher } from './BranchSwitcher.tsx';
 import { isSendKey } from './Composer.tsx';
 import { CopyButton } from './CopyButton.tsx';
-import { LowerAndRetry } from './EarlierImages.tsx';
+import { LowerAndRetry, SentLowMark } from './EarlierImages.tsx';
 import { AlertIcon, PencilIcon, RefreshIcon } from './Icons.tsx';
 import { IconButton } from './IconButton.tsx';
 import { Markdown } from './Markdown.tsx';
@@ -46,16 +46,7 @@ export const MessageItem = memo(function MessageItem({
     ) : (
       <Answer message={message} siblings={siblings} busy={busy} firstImage={firstImage} />
     );
-  if (sentLow && !leftOut) {
-    return (
-      <div className="sent-low" data-testid="sent-low">
-        <p className="sent-low-note">
-          Images sent at Low detail in the latest answer’s prompt, to fit the context window
-        </p>
-        {item}
-      </div>
-    );
-  }
+  if (sentLow && !leftOut) return <SentLowMark>{item}</SentLowMark>;
   if (!leftOut) return item;
   return (
     <div className="left-out" data-testid="left-out">
