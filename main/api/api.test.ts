@@ -185,6 +185,31 @@ describe('the OpenAI-compatible server', () => {
     expect((await h.done(sent.assistantMessage.id)).status).toBe('complete');
   });
 
+  it('drops a waiting request whose client leaves, without touching the one running', async () => {
+    const running = await client.chat.completions.create({
+      model,
+      messages: ask('A long answer.'),
+      max_tokens: 30_000,
+      stream: true,
+    });
+    const iterator = running[Symbol.asyncIterator]();
+    await iterator.next();
+    const queued = apiStatus((s) => s.running === 1 && s.waiting === 1);
+    const leaving = new AbortController();
+    const waiting = client.chat.completions
+      .create({ model, messages: ask('Never mind.'), max_tokens: 2 }, { signal: leaving.signal })
+      .catch((error: unknown) => error);
+    await queued;
+    const left = apiStatus((s) => s.running === 1 && s.waiting === 0);
+    leaving.abort();
+    expect(await waiting).toBeInstanceOf(OpenAI.APIUserAbortError);
+    await left;
+    expect((await iterator.next()).done).toBe(false); // Still streaming.
+    const idle = apiStatus((s) => s.running === 0 && s.waiting === 0);
+    running.controller.abort();
+    await idle;
+  });
+
   it('lets a waiting app answer go before waiting API requests, and never pre-empts the one running', async () => {
     const order: string[] = [];
     const running = await client.chat.completions.create({

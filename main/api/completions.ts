@@ -150,7 +150,9 @@ export function samplingOf(
   extra: Partial<Sampling>,
   contextLength: number,
 ): Sampling {
-  const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? Math.max(1, contextLength);
+  // Unset: as long as the context allows (the engine stops at the window's end).
+  const maxTokens =
+    body.max_completion_tokens ?? body.max_tokens ?? Math.min(Math.max(1, contextLength), 1_000_000);
   const stop = typeof body.stop === 'string' ? [body.stop] : (body.stop ?? undefined);
   return {
     ...extra,
