@@ -179,6 +179,9 @@ describe('the thread', () => {
     const view = await conversation(true);
     const questionId = must(view.fake.messages.get(view.answerId)?.parentId, 'the question');
     finish(view, view.answerId, { stats: { ...fakeStats(5), lowered: [questionId] } });
+    expect(screen.getByTestId('lowered-note').textContent).toBe(
+      'Images of 1 earlier question sent at Low detail',
+    );
     const mark = screen.getByTestId('sent-low');
     expect(mark.textContent).toMatch(/Images sent at Low detail in the latest answer’s prompt/);
     expect(within(mark).getByTestId('message-item').dataset.role).toBe('user');

@@ -156,3 +156,14 @@ export function LowerAndRetry({ answer }: { answer: Message }) {
     </button>
   );
 }
+
+/** Under an answer that got earlier images at Low detail: how many questions' images (stats.lowered). */
+export function LoweredNote({ lowered }: { lowered: readonly string[] | undefined }) {
+  const count = lowered?.length ?? 0;
+  if (count === 0) return null;
+  return (
+    <span className="status-note" data-testid="lowered-note">
+      Images of {count === 1 ? '1 earlier question' : `${count} earlier questions`} sent at Low detail
+    </span>
+  );
+}

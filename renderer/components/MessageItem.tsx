@@ -14,7 +14,7 @@ import { BoxOverlay } from './BoxOverlay.tsx';
 import { BranchSwitcher } from './BranchSwitcher.tsx';
 import { isSendKey } from './Composer.tsx';
 import { CopyButton } from './CopyButton.tsx';
-import { LowerAndRetry, SentLowMark } from './EarlierImages.tsx';
+import { LoweredNote, LowerAndRetry, SentLowMark } from './EarlierImages.tsx';
 import { AlertIcon, PencilIcon, RefreshIcon } from './Icons.tsx';
 import { IconButton } from './IconButton.tsx';
 import { Markdown } from './Markdown.tsx';
@@ -293,6 +293,7 @@ function Answer({
               {message.stats.dropped.length} earlier messages left out to fit the context
             </span>
           )}
+          <LoweredNote lowered={message.stats?.lowered} />
           {found && question && (
             <BoxesNote
               answerId={message.id}
