@@ -130,6 +130,24 @@ describe('the OpenAI-compatible server', () => {
     for (const chunk of chunks.slice(0, -1)) expect(chunk.usage).toBeNull();
   });
 
+  it("serves a follow-up's earlier turns from the engine's cache (one KV thread for the API)", async () => {
+    const first = ask('Tell me about the first picture.');
+    const answer = await client.chat.completions.create({ model, messages: first, max_tokens: 4 });
+    const followUp = await client.chat.completions.create({
+      model,
+      messages: [
+        ...first,
+        { role: 'assistant', content: answer.choices[0]?.message.content ?? '' },
+        { role: 'user', content: 'And then?' },
+      ],
+      max_tokens: 2,
+    });
+    const cached = followUp.usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    // At least the first question came from the cache; the new turn was prefilled.
+    expect(cached).toBeGreaterThanOrEqual(answer.usage?.prompt_tokens as number);
+    expect(cached).toBeLessThan(followUp.usage?.prompt_tokens as number);
+  });
+
   it('takes an image as a data: URL and answers with its tile plan', async () => {
     const png = Buffer.from(await noiseImage(150, 100, 4)).toString('base64');
     const answer = (await client.chat.completions.create({
