@@ -59,6 +59,9 @@ describe('earlier images at Low detail', () => {
     await expect.poll(() => offer.textContent()).toBe('Lower the detail of earlier images and retry');
     await offer.click();
     await answered(2);
+    await expect
+      .poll(() => answers.nth(1).locator(byId('lowered-note')).textContent())
+      .toBe('Images of 1 earlier question sent at Low detail');
     await expect.poll(() => page.locator(byId('sent-low')).count()).toBe(1);
     expect(await page.locator(byId('sent-low')).textContent()).toContain('What is in this picture?');
     // The history keeps the image as attached.
