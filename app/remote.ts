@@ -30,6 +30,8 @@ export interface RemoteModelRef {
   model: string;
   /** Whether Tessera knows the model's family, so it can draw the tile plan and count tokens. */
   planKnown: boolean;
+  /** The Hub repo the user named for its family, if any (`remote.setFamilySource`). */
+  familyRepo: string | null;
 }
 
 /** The JSON files a family's geometry reads, as a Tessera server's `/v1/models` extension carries them. */
@@ -46,6 +48,9 @@ export const remoteModelRecordSchema = z.object({
   json: modelJsonSchema.nullable(),
 });
 
+/** A Hub repo the user named for a remote model's family, and its JSON files as fetched then. */
+export const familyHintSchema = z.object({ repo: z.string().min(1).max(300), json: modelJsonSchema });
+
 /** A server as the store keeps it (the key is kept apart, like the Hub token). */
 export const remoteServerRecordSchema = z.object({
   id: z.string().regex(/^[0-9a-f]{8,32}$/),
@@ -54,6 +59,8 @@ export const remoteServerRecordSchema = z.object({
   models: z.array(remoteModelRecordSchema).max(10_000),
   checkedAt: z.number().nullable(),
   problem: z.string().nullable(),
+  /** By model name: where its family comes from when the server does not say (kept across refreshes). */
+  hints: z.record(z.string(), familyHintSchema).optional(),
 });
 
 export type RemoteModelRecord = z.infer<typeof remoteModelRecordSchema>;

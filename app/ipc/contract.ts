@@ -441,6 +441,17 @@ export const requests = {
     output: z.custom<RemoteServerView>(),
   },
   'remote.remove': { input: z.object({ id }), output: z.custom<{ id: string }>() },
+  /**
+   * Names the Hub repo (`OWNER/NAME[@REVISION]`) whose configs give a remote model's family, so its tile plan
+   * and token cost can be drawn; null forgets it. Answers the model's entry as now listed.
+   */
+  'remote.setFamilySource': {
+    input: z.object({
+      modelId: z.string().min(1).max(200),
+      repo: z.string().trim().min(3).max(300).nullable(),
+    }),
+    output: z.custom<ModelEntry>(),
+  },
   /** Lists one server's models again (all servers without an id); a failure becomes its `problem`. */
   'remote.refresh': { input: z.object({ id: id.optional() }), output: z.custom<RemoteServerView[]>() },
   /** The local OpenAI-compatible API server: its settings, key, address and queue. */

@@ -4,7 +4,10 @@
  * remote model (images as data: URLs with their detail, stats naming the server), Stop closing the HTTP
  * request, and every fault ending in a clear, retryable state with the partial answer kept.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Message, Thread } from '../../app/ipc/contract.ts';
@@ -16,6 +19,7 @@ import { testModelDir } from '../../models/testing/test-models.ts';
 import { textOf } from '../services/conversation.ts';
 import { startHarness } from '../services/testing/harness.ts';
 import type { Harness } from '../services/testing/harness.ts';
+import { LocalHub } from '../hub/local-hub.ts';
 import { FaultServer } from './testing/fault-server.ts';
 
 const ANSWER = 'The image shows a red square on white.';
@@ -35,10 +39,14 @@ describe('remote servers', () => {
   let thread: Thread;
   const modelId = () => remoteModelId(added.id, 'test-vlm');
 
+  let modelDir: string;
+  let emptyDir: string;
+
   beforeAll(async () => {
-    const json = readModelJson(
-      await testModelDir({ family: 'smolvlm', size: 'tiny', dtype: 'fp32', seed: 1 }),
-    );
+    modelDir = await testModelDir({ family: 'smolvlm', size: 'tiny', dtype: 'fp32', seed: 1 });
+    emptyDir = mkdtempSync(join(tmpdir(), 'tessera-remote-'));
+    writeFileSync(join(emptyDir, 'README.md'), 'No model here.\n');
+    const json = readModelJson(modelDir);
     server = await FaultServer.start({
       apiKey: KEY,
       answer: ANSWER,
@@ -63,6 +71,7 @@ describe('remote servers', () => {
   afterAll(async () => {
     await h.close();
     await server.close();
+    rmSync(emptyDir, { recursive: true, force: true });
   });
 
   it('refuses a wrong key and a server that is not there, with what to do', async () => {
@@ -340,6 +349,53 @@ describe('remote servers', () => {
       expect(textOf(done.parts).length).toBeLessThan(ANSWER.length);
     } finally {
       await bounded.close();
+    }
+  });
+
+  it("takes a model's family from a Hub repo the user names, and refuses one that has none", async () => {
+    const hub = await LocalHub.start({
+      'tessera-test/smolvlm-tiny': modelDir,
+      'tessera-test/empty': emptyDir,
+    });
+    const withHub = startHarness({
+      modelDirs: [],
+      remote: REMOTE,
+      downloads: { modelsDir: join(emptyDir, 'models'), hubEndpoint: hub.url },
+    });
+    try {
+      const view = await withHub.call('remote.add', { baseUrl: server.baseUrl, apiKey: KEY });
+      const id = remoteModelId(view.id, 'test-vlm');
+      const missing = await withHub.fail('remote.setFamilySource', {
+        modelId: id,
+        repo: 'tessera-test/empty',
+      });
+      expect(missing).toMatchObject({
+        code: 'MODEL_UNSUPPORTED',
+        message: expect.stringMatching(/has no config\.json/),
+      });
+
+      const entry = await withHub.call('remote.setFamilySource', {
+        modelId: id,
+        repo: 'tessera-test/smolvlm-tiny',
+      });
+      expect(entry).toMatchObject({ family: 'smolvlm', contextLength: 2048 });
+      expect(entry.remote).toMatchObject({ planKnown: true, familyRepo: 'tessera-test/smolvlm-tiny' });
+      await withHub.call('settings.update', { activeModelId: id });
+      const attached = await withHub.call('images.attach', {
+        name: 'a.png',
+        data: await noiseImage(80, 60, 1),
+      });
+      expect(attached.plan?.family).toBe('smolvlm');
+      // Kept across a refresh (the server itself still says nothing of its family).
+      await withHub.call('remote.refresh', { id: view.id });
+      const listed = (await withHub.call('models.list', {})).find((m) => m.id === id);
+      expect(listed?.remote?.familyRepo).toBe('tessera-test/smolvlm-tiny');
+
+      const forgotten = await withHub.call('remote.setFamilySource', { modelId: id, repo: null });
+      expect(forgotten).toMatchObject({ family: 'unknown', remote: { planKnown: false, familyRepo: null } });
+    } finally {
+      await withHub.close();
+      await hub.close();
     }
   });
 

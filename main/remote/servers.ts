@@ -8,10 +8,12 @@
  * Nothing about these servers is sent anywhere but to the server itself.
  */
 import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
 import { TesseraError } from '../../app/errors.ts';
 import type { ModelEntry } from '../../app/ipc/contract.ts';
 import { remoteModelId } from '../../app/remote.ts';
 import type { RemoteModelRecord, RemoteServerRecord, RemoteServerView } from '../../app/remote.ts';
+import type { familyHintSchema } from '../../app/remote.ts';
 import type { FamilyGeometry } from '../../models/families/family.ts';
 import { familyForModelType } from '../../models/families/registry.ts';
 import { contextLengthOf } from '../../models/files/config-values.ts';
@@ -42,6 +44,7 @@ export interface RemoteModel {
 }
 
 type ServerStore = Pick<Store, 'getLocalSettings' | 'updateLocalSettings'>;
+type FamilyHint = z.infer<typeof familyHintSchema>;
 
 export class RemoteServers {
   readonly retry: RetryPolicy;
@@ -87,6 +90,7 @@ export class RemoteServers {
       models,
       checkedAt: Date.now(),
       problem: null,
+      ...(existing?.hints ? { hints: existing.hints } : {}),
     };
     try {
       this.keyStore(record.id).set(apiKey);
@@ -164,8 +168,10 @@ export class RemoteServers {
   ): FamilyGeometry | null {
     const found = this.find(id, local);
     if (!found) return null;
-    const record = this.record(found.entry.remote?.serverId ?? '').models.find((m) => m.name === found.model);
-    const fromServer = record ? this.boundJson(found.endpoint, record) : null;
+    const server = this.record(found.entry.remote?.serverId ?? '');
+    const record = server.models.find((m) => m.name === found.model);
+    const hint = server.hints?.[found.model] ?? null;
+    const fromServer = record ? this.boundJson(found.endpoint, record, hint) : null;
     if (fromServer) return fromServer;
     const twin = localTwin(found.model, local);
     return twin ? bindLocal(twin.dir) : null;
@@ -178,8 +184,10 @@ export class RemoteServers {
   ): ModelEntry {
     const endpoint = this.endpoint(record);
     const twin = localTwin(model.name, local);
-    const geometry = this.boundJson(endpoint, model);
-    const configLength = model.json ? safeContextLength(model.json.config) : null;
+    const hint = record.hints?.[model.name] ?? null;
+    const geometry = this.boundJson(endpoint, model, hint);
+    const json = model.json ?? hint?.json;
+    const configLength = json ? safeContextLength(json.config) : null;
     return {
       id: remoteModelId(record.id, model.name),
       name: model.name,
@@ -195,18 +203,60 @@ export class RemoteServers {
         baseUrl: record.baseUrl,
         model: model.name,
         planKnown: geometry !== null || twin !== null,
+        familyRepo: hint?.repo ?? null,
       },
       ...(record.problem ? { problem: record.problem } : {}),
     };
   }
 
   /** The geometry bound to the JSON a Tessera server sent, kept per server, model and JSON; null if none or bad. */
-  private boundJson(endpoint: RemoteEndpoint, model: RemoteModelRecord): FamilyGeometry | null {
-    if (!model.json) return null;
-    const key = `${endpoint.baseUrl}\n${model.name}\n${JSON.stringify(model.json)}`;
-    if (!this.geometries.has(key))
-      this.geometries.set(key, bindJson(`${endpoint.baseUrl} (${model.name})`, model.json));
+  private boundJson(
+    endpoint: RemoteEndpoint,
+    model: RemoteModelRecord,
+    hint: FamilyHint | null,
+  ): FamilyGeometry | null {
+    // The server's own description first; the Hub repo the user named where it gives none.
+    const json = model.json ?? hint?.json;
+    if (!json) return null;
+    const key = `${endpoint.baseUrl}\n${model.name}\n${JSON.stringify(json)}`;
+    if (!this.geometries.has(key)) {
+      this.geometries.set(key, bindJson(`${endpoint.baseUrl} (${model.name})`, json));
+    }
     return this.geometries.get(key) ?? null;
+  }
+
+  /**
+   * Names the Hub repo whose configs describe a remote model's family (null forgets it), for a server that
+   * does not say: its JSON files are fetched once and kept, and must make a family Tessera can plan with.
+   */
+  async setFamilySource(
+    id: string,
+    repo: string | null,
+    fetchJson: (repo: string) => Promise<FamilyHint['json']>,
+    local: readonly ModelEntry[],
+  ): Promise<ModelEntry> {
+    const found = this.find(id, local);
+    const serverId = found?.entry.remote?.serverId;
+    if (!found || !serverId) throw new TesseraError('NOT_FOUND', 'That remote model is no longer listed.');
+    let hint: FamilyHint | null = null;
+    if (repo !== null) {
+      const json = await fetchJson(repo);
+      if (!bindJson(repo, json)) {
+        throw new TesseraError(
+          'MODEL_UNSUPPORTED',
+          `${repo}'s config.json names no family Tessera can plan images for (model_type ${String(json.config.model_type)}).`,
+        );
+      }
+      hint = { repo, json };
+    }
+    this.save(
+      this.records().map((r) => {
+        if (r.id !== serverId) return r;
+        const { [found.model]: _old, ...rest } = r.hints ?? {};
+        return { ...r, hints: hint ? { ...rest, [found.model]: hint } : rest };
+      }),
+    );
+    return this.find(id, local)?.entry ?? found.entry;
   }
 
   private endpoint(record: RemoteServerRecord): RemoteEndpoint {
@@ -250,7 +300,7 @@ export class RemoteServers {
 }
 
 /** A family's geometry from a server's JSON files; null for a config this Tessera cannot plan with. */
-function bindJson(where: string, json: NonNullable<RemoteModelRecord['json']>): FamilyGeometry | null {
+function bindJson(where: string, json: FamilyHint['json']): FamilyGeometry | null {
   try {
     return familyForModelType(json.config.model_type, `${where} config`).bind({
       dir: where,

@@ -4,8 +4,12 @@
  */
 import type { Handlers } from '../../app/ipc/contract.ts';
 import type { Context } from './context.ts';
+import { fetchFamilyJson } from '../remote/hub-family.ts';
 
-type RemoteHandlers = Pick<Handlers, 'remote.list' | 'remote.add' | 'remote.remove' | 'remote.refresh'>;
+type RemoteHandlers = Pick<
+  Handlers,
+  'remote.list' | 'remote.add' | 'remote.remove' | 'remote.refresh' | 'remote.setFamilySource'
+>;
 
 export function remoteHandlers(ctx: Context): RemoteHandlers {
   const { remote, events } = ctx;
@@ -21,6 +25,12 @@ export function remoteHandlers(ctx: Context): RemoteHandlers {
       remote.remove(id);
       changed();
       return { id };
+    },
+    'remote.setFamilySource': async ({ modelId, repo }) => {
+      const fetchJson = (source: string) => fetchFamilyJson(source, ctx.hub.client());
+      const entry = await remote.setFamilySource(modelId, repo, fetchJson, ctx.models.listLocal());
+      changed();
+      return entry;
     },
     'remote.refresh': async ({ id }) => {
       if (id !== undefined) await remote.refresh(id);

@@ -80,6 +80,47 @@ describe('Remote servers in Settings', () => {
   });
 });
 
+describe("a remote model's family from a Hub repo", () => {
+  it('draws its plan once a repo with its configs is named, says why one will not do, and forgets it', async () => {
+    const view = await renderBoth();
+    type('remote-url', 'http://gpu-box:8000/v1');
+    await submit();
+    await until(() => screen.queryByTestId('remote-model') !== null, 'the server lists its model');
+    expect(screen.getByTestId('remote-model').textContent).toContain(
+      'remote-vlm · the tile plan is unknown for this server',
+    );
+    type('remote-family-repo', 'someone/mystery-vlm');
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('remote-family-set'));
+      await settle();
+    });
+    expect(screen.getByTestId('remote-family-error').textContent).toMatch(/names no family Tessera can plan/);
+
+    type('remote-family-repo', 'HuggingFaceTB/SmolVLM-256M-Instruct');
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('remote-family-set'));
+      await settle();
+    });
+    await until(
+      () => screen.getByTestId('remote-model').textContent?.includes('SmolVLM (from HuggingFaceTB/') === true,
+      'the family is shown with its repo',
+    );
+    const entry = view.store.getState().models?.find((m) => m.remote);
+    expect(entry?.remote).toMatchObject({
+      planKnown: true,
+      familyRepo: 'HuggingFaceTB/SmolVLM-256M-Instruct',
+    });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('remote-family-forget'));
+      await settle();
+    });
+    await until(
+      () => screen.getByTestId('remote-model').textContent?.includes('tile plan is unknown') === true,
+      'the repo is forgotten',
+    );
+  });
+});
+
 describe('the model picker with a remote model', () => {
   it('marks it remote with its server, and choosing it works like a local model', async () => {
     const view = await renderBoth();
@@ -127,6 +168,7 @@ describe('the model picker with a remote model', () => {
         baseUrl: 'http://gpu-box:8000/v1',
         model: 'big-vlm',
         planKnown: true,
+        familyRepo: null,
       },
     };
     await renderBoth([FAKE_MODEL, unreachable]);

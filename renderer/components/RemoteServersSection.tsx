@@ -5,12 +5,15 @@
  */
 import { useEffect, useId, useState } from 'react';
 import type { FormEvent } from 'react';
+import { familyName } from '../../app/families.ts';
+import type { ModelEntry } from '../../app/ipc/contract.ts';
 import type { RemoteServerView } from '../../app/remote.ts';
 import { describeWithAdvice } from '../lib/errors.ts';
-import { useServices } from '../state/context.tsx';
+import { useApp, useServices } from '../state/context.tsx';
 
 export function RemoteServersSection() {
   const { api } = useServices();
+  const models = useApp((s) => s.models);
   const [servers, setServers] = useState<RemoteServerView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -95,6 +98,11 @@ export function RemoteServersSection() {
                     {server.problem}
                   </span>
                 )}
+                {models
+                  ?.filter((m) => m.remote?.serverId === server.id)
+                  .map((model) => (
+                    <RemoteModelFamily key={model.id} model={model} />
+                  ))}
               </div>
               <div className="remote-server-actions">
                 <button
@@ -167,5 +175,78 @@ export function RemoteServersSection() {
         </p>
       )}
     </section>
+  );
+}
+
+/**
+ * A remote model's family: known from the server (another Tessera) or an installed twin, or from a Hub repo
+ * the user names here (its configs are fetched from the Hub), so its tile plan and token cost can be drawn.
+ */
+function RemoteModelFamily({ model }: { model: ModelEntry }) {
+  const { api } = useServices();
+  const [repo, setRepo] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const remote = model.remote;
+  if (!remote) return null;
+
+  async function setSource(source: string | null) {
+    setBusy(true);
+    setError(null);
+    // The new entry arrives with models.changed; the picker and this row follow.
+    const result = await api['remote.setFamilySource']({ modelId: model.id, repo: source });
+    setBusy(false);
+    if (result.ok) setRepo('');
+    else setError(describeWithAdvice(result.error));
+  }
+
+  return (
+    <div className="remote-model" data-testid="remote-model">
+      <span>
+        <span className="mono">{remote.model}</span>
+        {' · '}
+        {remote.planKnown
+          ? `${familyName(model.family)}${remote.familyRepo ? ` (from ${remote.familyRepo})` : ''}`
+          : 'the tile plan is unknown for this server'}
+      </span>
+      {remote.familyRepo ? (
+        <button
+          type="button"
+          className="button"
+          disabled={busy}
+          data-testid="remote-family-forget"
+          onClick={() => void setSource(null)}
+        >
+          Forget the repo
+        </button>
+      ) : (
+        !remote.planKnown && (
+          <form
+            className="remote-family"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (repo.trim()) void setSource(repo.trim());
+            }}
+          >
+            <input
+              type="text"
+              data-testid="remote-family-repo"
+              aria-label={`Hub repo with the configs of ${remote.model}`}
+              placeholder="Its Hub repo, e.g. Qwen/Qwen2-VL-7B-Instruct"
+              value={repo}
+              onChange={(e) => setRepo(e.target.value)}
+            />
+            <button type="submit" className="button" disabled={busy} data-testid="remote-family-set">
+              {busy ? 'Reading…' : 'Use its tile plan'}
+            </button>
+          </form>
+        )
+      )}
+      {error && (
+        <span className="field-error" role="alert" data-testid="remote-family-error">
+          {error}
+        </span>
+      )}
+    </div>
   );
 }

@@ -7,7 +7,8 @@ import type { RemoteServerView } from '../../../app/remote.ts';
 import { remoteModelId } from '../../../app/remote.ts';
 import { type FakeState, type HandlersOf, err, ok } from './state.ts';
 
-type RemoteRequests = 'remote.list' | 'remote.add' | 'remote.remove' | 'remote.refresh';
+type RemoteRequests =
+  'remote.list' | 'remote.add' | 'remote.remove' | 'remote.refresh' | 'remote.setFamilySource';
 
 export function remoteHandlers(state: FakeState): HandlersOf<RemoteRequests> {
   const servers: RemoteServerView[] = [];
@@ -55,6 +56,18 @@ export function remoteHandlers(state: FakeState): HandlersOf<RemoteRequests> {
       return ok({ id });
     },
     'remote.refresh': () => ok(structuredClone(servers)),
+    // Any repo with "smolvlm" in its name describes a SmolVLM; others have no family Tessera knows.
+    'remote.setFamilySource': ({ modelId, repo }) => {
+      const entry = state.models.find((m) => m.id === modelId);
+      if (!entry?.remote) return err('NOT_FOUND', 'That remote model is no longer listed.');
+      if (repo !== null && !/smolvlm/i.test(repo)) {
+        return err('MODEL_UNSUPPORTED', `${repo}'s config.json names no family Tessera can plan images for.`);
+      }
+      entry.family = repo === null ? 'unknown' : 'smolvlm';
+      entry.remote = { ...entry.remote, planKnown: repo !== null, familyRepo: repo };
+      changed();
+      return ok(structuredClone(entry));
+    },
   };
 }
 
@@ -74,6 +87,7 @@ function remoteEntry(server: RemoteServerView, model: string): ModelEntry {
       baseUrl: server.baseUrl,
       model,
       planKnown: false,
+      familyRepo: null,
     },
   };
 }
