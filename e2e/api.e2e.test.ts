@@ -5,6 +5,8 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +15,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noiseImage } from '../models/testing/images.ts';
 import { testModelDir } from '../models/testing/test-models.ts';
+import { byId, openSession, screenshot } from './harness.ts';
 
 const bin = fileURLToPath(new URL('../bin/tessera.mjs', import.meta.url));
 const CURL = '/usr/bin/curl';
@@ -280,6 +283,56 @@ describe('tessera serve --api', () => {
       expect(answer.object).toBe('chat.completion');
     } finally {
       expect(await serve.stop()).toBe(0);
+    }
+  });
+});
+
+describe('Settings → Local API server, in Chromium', () => {
+  it('turns the server on from the app, and a client uses the address and key it shows', async () => {
+    const session = await openSession({ modelDirs: [modelDir] });
+    try {
+      const { page } = session;
+      // A free port to type in (the setting takes a fixed port).
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      const port = (probe.address() as AddressInfo).port;
+      await new Promise((resolve) => probe.close(resolve));
+
+      await page.locator(byId('engine-status')).click();
+      const section = page.locator(byId('settings-api'));
+      await section.scrollIntoViewIfNeeded();
+      await section.locator(byId('api-port')).fill(String(port));
+      await section.locator(byId('api-port')).blur();
+      await section.locator(byId('api-enabled')).check();
+      await section.locator(byId('api-address')).waitFor();
+      const address = (await section.locator(`${byId('api-address')} code`).textContent()) ?? '';
+      const key = (await section.locator(byId('api-key')).textContent()) ?? '';
+      expect(address).toBe(`http://127.0.0.1:${port}/v1`);
+      expect(key).toMatch(/^tsk-/);
+      await screenshot(page, 'api-settings');
+
+      const client = new OpenAI({ baseURL: address, apiKey: key });
+      const [model] = (await client.models.list()).data;
+      const answer = await client.chat.completions.create({
+        model: model?.id ?? '',
+        messages: [{ role: 'user', content: 'From outside the app.' }],
+        max_tokens: 3,
+      });
+      expect(answer.object).toBe('chat.completion');
+
+      // A new key: the old one is refused at once.
+      await section.locator(byId('api-regenerate')).click();
+      await expect.poll(() => section.locator(byId('api-key')).textContent()).not.toBe(key);
+      const stale = await client.models.list().catch((error: unknown) => error);
+      expect(stale).toBeInstanceOf(OpenAI.AuthenticationError);
+
+      // Off: nothing listens there any more.
+      await section.locator(byId('api-enabled')).uncheck();
+      await expect.poll(() => section.locator(byId('api-address')).count()).toBe(0);
+      const closed = await curl([`${address}/models`]).catch((error: unknown) => error);
+      expect(closed).toBeInstanceOf(Error);
+    } finally {
+      await session.close();
     }
   });
 });

@@ -12,6 +12,10 @@ import { CopyButton } from './CopyButton.tsx';
 
 /** The API server's status, loaded once and kept current by `api.status` events. */
 export function useApiServerStatus(): ApiServerStatus | null {
+  return useApiServerState()[0];
+}
+
+function useApiServerState() {
   const { api } = useServices();
   const [status, setStatus] = useState<ApiServerStatus | null>(null);
   useEffect(() => {
@@ -25,12 +29,12 @@ export function useApiServerStatus(): ApiServerStatus | null {
       off();
     };
   }, [api]);
-  return status;
+  return [status, setStatus] as const;
 }
 
 export function ApiServerSection() {
   const { api } = useServices();
-  const status = useApiServerStatus();
+  const [status, setStatus] = useApiServerState();
   const [error, setError] = useState<string | null>(null);
   const ids = useId();
   if (!status) return null;
@@ -38,14 +42,18 @@ export function ApiServerSection() {
 
   async function configure(changes: Partial<ApiServerSettings>) {
     setError(null);
+    // Shown at once (a checkbox follows the click); the answer, or the event before it, then says what is.
+    setStatus((now) => now && { ...now, settings: { ...now.settings, ...changes } });
     const result = await api['api.configure'](changes);
-    if (!result.ok) setError(describeWithAdvice(result.error));
+    if (result.ok) setStatus(result.value);
+    else setError(describeWithAdvice(result.error));
   }
 
   async function regenerate() {
     setError(null);
     const result = await api['api.regenerateKey']({});
-    if (!result.ok) setError(describeWithAdvice(result.error));
+    if (result.ok) setStatus(result.value);
+    else setError(describeWithAdvice(result.error));
   }
 
   return (
