@@ -234,6 +234,36 @@ export function contractBehaviour(name: string, start: () => Promise<BehaviourSu
       await events.done(sent.assistantMessage.id);
     });
 
+    it('discards an image nothing refers to; one a draft or a message refers to is refused', async () => {
+      const original = (await call('images.attach', { name: 'secret.png', data: await subject.png(40, 30) }))
+        .image;
+      const kept = (await call('images.attach', { name: 'kept.png', data: await subject.png(30, 40) })).image;
+      const thread = await call('threads.create', {});
+      await call('drafts.save', {
+        threadId: thread.id,
+        text: '',
+        images: [{ sha256: original.sha256, detail: 'high' }],
+      });
+      expect(await codeOf('images.discard', { sha256: original.sha256 })).toBe('CONFLICT');
+      // The redaction took its place in the draft: nothing refers to the original now.
+      await call('drafts.save', {
+        threadId: thread.id,
+        text: '',
+        images: [{ sha256: kept.sha256, detail: 'high' }],
+      });
+      expect(await call('images.discard', { sha256: original.sha256 })).toEqual({ sha256: original.sha256 });
+      expect(await codeOf('images.get', { sha256: original.sha256 })).toBe('NOT_FOUND');
+      expect(await codeOf('images.discard', { sha256: original.sha256 })).toBe('NOT_FOUND');
+      const sent = await call('chat.send', {
+        threadId: thread.id,
+        parentId: null,
+        content: [{ type: 'image', image: { sha256: kept.sha256, detail: 'low' } }, ...text('What is this?')],
+      });
+      await events.done(sent.assistantMessage.id);
+      expect(await codeOf('images.discard', { sha256: kept.sha256 })).toBe('CONFLICT');
+      expect(await call('images.get', { sha256: kept.sha256 })).toBeInstanceOf(Uint8Array);
+    });
+
     it('lists models and reads and updates settings', async () => {
       const models = await call('models.list', {});
       expect(models.length).toBeGreaterThan(0);

@@ -356,6 +356,15 @@ export const requests = {
   'images.get': { input: z.object({ sha256: imageInput.shape.sha256 }), output: z.custom<Uint8Array>() },
   /** The thread's draft, or null when it has none. */
   'drafts.get': { input: z.object({ threadId: id }), output: z.custom<Draft | null>() },
+  /**
+   * Deletes a stored image (its row and its file) that no message and no draft refers to: the original of an
+   * attachment replaced before sending (a redaction), so it does not stay on disk. CONFLICT when something
+   * still refers to it; NOT_FOUND when it is not stored.
+   */
+  'images.discard': {
+    input: z.object({ sha256: imageInput.shape.sha256 }),
+    output: z.custom<{ sha256: string }>(),
+  },
   /** Replaces the thread's draft; nothing in it (no text, no image) clears it (answer: null). */
   'drafts.save': {
     input: z.object({

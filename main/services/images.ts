@@ -12,7 +12,7 @@ import { familyOf, targetFor } from './context.ts';
 import { notFound } from './errors.ts';
 import { unknownPlan } from '../remote/plan.ts';
 
-type ImageHandlers = Pick<Handlers, 'images.attach' | 'images.plan' | 'images.get'>;
+type ImageHandlers = Pick<Handlers, 'images.attach' | 'images.plan' | 'images.get' | 'images.discard'>;
 
 export function imageHandlers(ctx: Context): ImageHandlers {
   const { store } = ctx;
@@ -38,6 +38,13 @@ export function imageHandlers(ctx: Context): ImageHandlers {
       return family.planImage({ width: meta.width, height: meta.height }, detail);
     },
     'images.get': async ({ sha256 }) => store.getImageBytes(sha256) ?? raise(notFound('The image')),
+    // A redaction replaced this attachment before it was sent: the original goes (the store refuses while
+    // a message or a draft refers to it). The engine's feature cache is keyed by content, so a redacted
+    // image is encoded anew, and the original's entry is only in memory.
+    'images.discard': async ({ sha256 }) => {
+      store.discardImage(sha256);
+      return { sha256 };
+    },
   };
 }
 

@@ -58,6 +58,12 @@ export class ImageFiles {
     }
   }
 
+  /** Deletes the file, if there is one. */
+  remove(sha256: string): void {
+    fs.rmSync(this.pathOf(sha256), { force: true });
+    syncDir(this.dir);
+  }
+
   read(sha256: string): Uint8Array | null {
     if (!isSha256(sha256)) return null;
     try {

@@ -199,6 +199,17 @@ function prepare(db: Database.Database) {
       `INSERT OR IGNORE INTO images (sha256, name, mime, width, height, bytes, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
+    // A message's parts or a draft's images naming the image (instr first: most rows are not read as JSON).
+    imageReferenced: s<[string, string, string, string], number>(
+      `SELECT 1 WHERE EXISTS (
+         SELECT 1 FROM messages, json_each(messages.parts) AS part
+         WHERE instr(messages.parts, ?) > 0 AND json_extract(part.value, '$.image.sha256') = ?
+       ) OR EXISTS (
+         SELECT 1 FROM drafts, json_each(drafts.images) AS image
+         WHERE instr(drafts.images, ?) > 0 AND json_extract(image.value, '$.sha256') = ?
+       )`,
+    ).pluck(),
+    deleteImage: s<[string]>('DELETE FROM images WHERE sha256 = ?'),
 
     settings: s<[], { key: string; value: string }>('SELECT key, value FROM settings'),
     putSetting: s<[string, string]>(
@@ -454,6 +465,21 @@ class SqliteStore implements Store {
   // Drafts --------------------------------------------------------------------------------------------
 
   getDraft(threadId: string): Draft | null {
+  discardImage(sha256: string): void {
+    this.tx(() => {
+      if (!isSha256(sha256) || this.sql.imageExists.get(sha256) === undefined)
+        throw notFound('Image', sha256);
+      if (this.sql.imageReferenced.get(sha256, sha256, sha256, sha256) !== undefined)
+        throw new TesseraError(
+          'CONFLICT',
+          'This image is part of a message or a draft, so it stays stored; only an image nothing refers to can be discarded.',
+        );
+      this.sql.deleteImage.run(sha256);
+    });
+    // Row first, then the file: a row must never point at a file that is not there.
+    this.files.remove(sha256);
+  }
+
     return this.drafts.get(threadId);
   }
 

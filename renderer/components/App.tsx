@@ -11,6 +11,7 @@ import { HelpDialog } from './HelpDialog.tsx';
 import { LiveAnnouncer } from './LiveAnnouncer.tsx';
 import { MessageList } from './MessageList.tsx';
 import { ModelsPage } from './models-page/ModelsPage.tsx';
+import { RedactDialog } from './RedactDialog.tsx';
 import { SettingsDialog } from './SettingsDialog.tsx';
 import { Sidebar } from './Sidebar.tsx';
 import { TileDialog } from './TileDialog.tsx';
@@ -132,12 +133,15 @@ function Dialogs() {
   if (dialog.kind === 'settings') return <SettingsDialog onClose={close} />;
   if (dialog.kind === 'help') return <HelpDialog onClose={close} />;
   if (dialog.kind === 'models') return <ModelsPage onClose={close} />;
+  if (dialog.kind === 'redact')
+    return <RedactDialog attachmentKey={dialog.attachmentKey} label={dialog.label} onClose={close} />;
   return (
     <TileDialog
       key={dialog.image.sha256}
       image={dialog.image}
       label={dialog.label}
       attachmentKey={dialog.attachmentKey}
+      selectRegion={dialog.selectRegion}
       onClose={close}
     />
   );

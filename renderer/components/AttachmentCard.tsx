@@ -4,7 +4,7 @@ import { useActions } from '../state/context.tsx';
 import { formatInt, formatSize } from '../lib/format.ts';
 import { describePlan } from '../lib/tile-layout.ts';
 import { DetailToggle } from './DetailToggle.tsx';
-import { AlertIcon, CloseIcon, GridIcon } from './Icons.tsx';
+import { AlertIcon, CloseIcon, CropIcon, GridIcon, RedactIcon } from './Icons.tsx';
 import { IconButton } from './IconButton.tsx';
 import { TileView } from './TileView.tsx';
 
@@ -70,6 +70,32 @@ export const AttachmentCard = memo(function AttachmentCard({
           >
             <GridIcon size={16} />
           </IconButton>
+        )}
+        {attachment.status === 'ready' && image && attachment.previewUrl && (
+          <>
+            <IconButton
+              label={`Select a region of ${title} to attach at full resolution`}
+              testId="attachment-region"
+              onClick={() =>
+                openDialog({
+                  kind: 'tiles',
+                  image: { ...image, detail: attachment.detail },
+                  label: title,
+                  attachmentKey: attachment.key,
+                  selectRegion: true,
+                })
+              }
+            >
+              <CropIcon size={16} />
+            </IconButton>
+            <IconButton
+              label={`Redact ${title}…`}
+              testId="attachment-redact"
+              onClick={() => openDialog({ kind: 'redact', attachmentKey: attachment.key, label: title })}
+            >
+              <RedactIcon size={16} />
+            </IconButton>
+          </>
         )}
         <IconButton
           label={`Remove ${title}`}

@@ -124,3 +124,14 @@ export const PlayIcon = (p: P) => (
     <path d="M8 5.5v13l10-6.5z" />
   </Icon>
 );
+export const CropIcon = (p: P) => (
+  <Icon {...p}>
+    <path d="M7 3v14h14M3 7h14v14" />
+  </Icon>
+);
+export const RedactIcon = (p: P) => (
+  <Icon {...p}>
+    <rect x="3.5" y="9" width="17" height="6" rx="1" fill="currentColor" />
+    <path d="M4 5h16M4 19h10" />
+  </Icon>
+);

@@ -15,7 +15,7 @@ import { BranchSwitcher } from './BranchSwitcher.tsx';
 import { isSendKey } from './Composer.tsx';
 import { CopyButton } from './CopyButton.tsx';
 import { LoweredNote, LowerAndRetry, SentLowMark } from './EarlierImages.tsx';
-import { AlertIcon, PencilIcon, RefreshIcon } from './Icons.tsx';
+import { AlertIcon, CropIcon, PencilIcon, RefreshIcon } from './Icons.tsx';
 import { IconButton } from './IconButton.tsx';
 import { Markdown } from './Markdown.tsx';
 import { StatsLine } from './StatsLine.tsx';
@@ -141,7 +141,25 @@ function MessageImage({
       </span>
     </button>
   );
-  if (!boxes || !url) return thumbnail;
+  // Select a rectangle in the tile dialog; the crop goes into the next question.
+  const regionButton = url ? (
+    <IconButton
+      label={`Ask about a region of ${label}`}
+      testId="ask-region"
+      className="message-image-region"
+      onClick={() => openDialog({ kind: 'tiles', image, label, selectRegion: true })}
+    >
+      <CropIcon size={16} />
+    </IconButton>
+  ) : null;
+  if (!url) return thumbnail;
+  if (!boxes)
+    return (
+      <div className="message-image-holder">
+        {thumbnail}
+        {regionButton}
+      </div>
+    );
   // Clicking a box attaches its region, cut from the original pixels, to the next question.
   function crop(box: ImageBox) {
     if (!url) return;
@@ -156,6 +174,7 @@ function MessageImage({
     <div className="message-image-frame">
       {thumbnail}
       <BoxOverlay image={image} boxes={boxes} imageLabel={label} onCrop={crop} />
+      {regionButton}
     </div>
   );
 }

@@ -2,13 +2,16 @@ import { useEffect, useState } from 'react';
 import { familyName } from '../../app/families.ts';
 import type { ImageRef } from '../../app/ipc/contract.ts';
 import type { Detail, TilePlan } from '../../app/tile-plan.ts';
+import { attachCrop, type Region } from '../lib/crop.ts';
 import { describeError } from '../lib/errors.ts';
 import { formatInt, formatSize } from '../lib/format.ts';
 import { describePlan, enlargedCost, fitWithin } from '../lib/tile-layout.ts';
 import { useImageUrl } from '../lib/use-image-url.ts';
 import { useActions, useApp, useServices } from '../state/context.tsx';
+import { COMPOSER_INPUT_ID } from './Composer.tsx';
 import { DetailToggle } from './DetailToggle.tsx';
 import { Modal } from './Modal.tsx';
+import { RegionSelector } from './RegionSelector.tsx';
 import { planTotals, TileView } from './TileView.tsx';
 import type { Zoom } from './TileView.tsx';
 
@@ -43,18 +46,22 @@ export function TileDialog({
   image,
   label,
   attachmentKey,
+  selectRegion = false,
   onClose,
 }: {
   image: ImageRef;
   label: string;
   attachmentKey?: string;
+  /** Open in region selection (a card's or a sent image's "region" button). */
+  selectRegion?: boolean;
   onClose: () => void;
 }) {
   const { api } = useServices();
   const attachment = useApp((s) =>
     attachmentKey ? s.attachments.find((a) => a.key === attachmentKey) : undefined,
   );
-  const { setAttachmentDetail } = useActions();
+  const { setAttachmentDetail, addFiles, pushToast } = useActions();
+  const [selecting, setSelecting] = useState(selectRegion);
   const [previewDetail, setPreviewDetail] = useState<Detail>(image.detail);
   const [plans, setPlans] = useState<Partial<Record<Detail, TilePlan>>>({});
   const [error, setError] = useState<string | null>(null);
@@ -91,6 +98,25 @@ export function TileDialog({
   const box = modelShown ? { ...full, width: Math.max(200, full.width - MODEL_VIEW.width - 16) } : full;
   const low = allPlans.low;
   const enlarged = plan && detail === 'high' && low && enlargedCost(plan, low) ? { plan, low } : null;
+  // A sent image's region starts the next question; an attachment's is added beside it.
+  const regionAction = attachment ? 'Attach region' : 'Ask about this region';
+
+  function attachRegion(region: Region) {
+    if (!url) return;
+    attachCrop(addFiles, { url, image }, region).then(
+      () => {
+        pushToast({ message: `Attached ${region.width}×${region.height} from ${label}: ask about it below` });
+        onClose();
+        // After the dialog has given focus back to what opened it: the question is typed next.
+        setTimeout(() => document.getElementById(COMPOSER_INPUT_ID)?.focus(), 0);
+      },
+      (error: unknown) =>
+        pushToast({
+          message: `Could not cut the region out of ${label}: ${error instanceof Error ? error.message : String(error)}`,
+          tone: 'error',
+        }),
+    );
+  }
   return (
     <Modal title={`${label} — what the model sees`} onClose={onClose} wide testId="tile-dialog">
       <div className="tile-dialog">
@@ -124,6 +150,17 @@ export function TileDialog({
               </button>
             ))}
           </div>
+          <button
+            type="button"
+            className="button small"
+            data-testid="region-toggle"
+            aria-pressed={selecting}
+            disabled={!url}
+            title="Select a rectangle to attach it as a new image at full resolution"
+            onClick={() => setSelecting(!selecting)}
+          >
+            {attachment ? 'Select a region' : 'Ask about a region'}
+          </button>
           {!attachment && detail !== image.detail && (
             <span className="tile-dialog-note">Preview — this image was sent at {image.detail} detail.</span>
           )}
@@ -150,7 +187,19 @@ export function TileDialog({
             </button>
           </p>
         )}
-        {error && !plan ? (
+        {selecting && url ? (
+          <RegionSelector
+            src={url}
+            original={{ width: image.width, height: image.height }}
+            box={full}
+            label={label}
+            action={attachment ? 'attaches it as a new image' : 'asks about it in the next question'}
+            submitLabel={regionAction}
+            cancelLabel="Cancel"
+            onSubmit={attachRegion}
+            onCancel={() => setSelecting(false)}
+          />
+        ) : error && !plan ? (
           <p className="message-error" role="alert">
             {error}
           </p>

@@ -63,6 +63,6 @@ export async function attachCrop(
     region,
     cropName(source.image.name, region),
   );
-  addFiles([file], 'picker');
+  addFiles([file], 'crop');
   return file;
 }

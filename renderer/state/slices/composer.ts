@@ -28,7 +28,8 @@ export interface EstimateState {
   error: string | null;
 }
 
-export type AttachOrigin = 'paste' | 'drop' | 'picker';
+/** Where files came from: pasted ones are named "Pasted image N"; the others keep their file's name. */
+export type AttachOrigin = 'paste' | 'drop' | 'picker' | 'crop';
 
 export interface ComposerSlice {
   draft: string;
@@ -41,6 +42,12 @@ export interface ComposerSlice {
   /** Adds files in order and starts storing them at once (the engine begins encoding then). */
   addFiles(files: readonly File[], origin: AttachOrigin): void;
   removeAttachment(key: string): void;
+  /**
+   * Puts `file` in an attachment's place (its redaction), with the same detail, and stores it. The replaced
+   * image is then discarded from the store unless something else holds it (a message, a draft, another
+   * card), so the original of a redaction made before sending does not stay on disk. True once stored.
+   */
+  replaceAttachment(key: string, file: File): Promise<boolean>;
   setAttachmentDetail(key: string, detail: Detail): Promise<void>;
   /** Fetches plans again for every attachment (after a model switch). */
   replanAttachments(): Promise<void>;
@@ -176,6 +183,40 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
         if (attachment?.previewUrl && images.peek(attachment.image?.sha256 ?? '') !== attachment.previewUrl)
           images.release(attachment.previewUrl);
         set((state) => ({ attachments: state.attachments.filter((a) => a.key !== key) }));
+      },
+
+      async replaceAttachment(key, file) {
+        const old = find(key);
+        if (!old) return false;
+        const problem = attachmentProblem(file);
+        const replacement: Attachment = {
+          key: `attachment-${nextKey++}`,
+          name: file.name,
+          size: file.size,
+          previewUrl: problem ? null : images.fromFile(file),
+          status: problem ? 'error' : 'uploading',
+          error: problem,
+          image: null,
+          detail: old.detail,
+          plans: {},
+        };
+        // The draft is saved without the old image at once (drafts.ts), before the discard below is asked.
+        set((state) => ({ attachments: state.attachments.map((a) => (a.key === key ? replacement : a)) }));
+        if (old.previewUrl && images.peek(old.image?.sha256 ?? '') !== old.previewUrl)
+          images.release(old.previewUrl);
+        if (!problem) await upload(replacement.key, file);
+        const stored = find(replacement.key);
+        const original = old.image?.sha256;
+        if (original && !get().attachments.some((a) => a.image?.sha256 === original)) {
+          const result = await api['images.discard']({ sha256: original });
+          // CONFLICT: sent before, or in another thread's draft; it was stored then, and stays.
+          if (!result.ok && result.error.code !== 'CONFLICT')
+            get().pushToast({
+              message: `The original of ${old.name} could not be removed: ${describeError(result.error)}`,
+              tone: 'error',
+            });
+        }
+        return stored?.status === 'ready';
       },
 
       async setAttachmentDetail(key, detail) {

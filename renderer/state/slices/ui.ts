@@ -17,7 +17,9 @@ export type DialogState =
   /** Download, add, use and delete models. */
   | { kind: 'models' }
   /** From a sent message, or (with attachmentKey) from the composer, where the detail can change. */
-  | { kind: 'tiles'; image: ImageRef; label: string; attachmentKey?: string }
+  | { kind: 'tiles'; image: ImageRef; label: string; attachmentKey?: string; selectRegion?: boolean }
+  /** Black out parts of an attachment before it is sent (it is replaced by the redacted image). */
+  | { kind: 'redact'; attachmentKey: string; label: string }
   | null;
 
 export interface UiSlice {

@@ -78,7 +78,9 @@ export function fakeSha(bytes: Uint8Array): string {
 
 export function imageHandlers({
   images,
-}: FakeState): HandlersOf<'images.attach' | 'images.plan' | 'images.get'> {
+  messages,
+  drafts,
+}: FakeState): HandlersOf<'images.attach' | 'images.plan' | 'images.get' | 'images.discard'> {
   return {
     'images.attach': ({ name, data, detail }) => {
       const bytes = data as Uint8Array;
@@ -96,6 +98,16 @@ export function imageHandlers({
     'images.get': ({ sha256 }) => {
       const stored = images.get(sha256);
       return stored ? ok(stored.bytes) : err('NOT_FOUND', 'No such image.');
+    },
+    'images.discard': ({ sha256 }) => {
+      if (!images.has(sha256)) return err('NOT_FOUND', 'No such image.');
+      const inMessage = [...messages.values()].some((m) =>
+        m.parts.some((p) => p.type === 'image' && p.image.sha256 === sha256),
+      );
+      const inDraft = [...drafts.values()].some((d) => d.images.some((i) => i.sha256 === sha256));
+      if (inMessage || inDraft) return err('CONFLICT', 'A message or a draft refers to this image.');
+      images.delete(sha256);
+      return ok({ sha256 });
     },
   };
 }
