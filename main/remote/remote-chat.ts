@@ -66,9 +66,21 @@ export async function remoteChat(
   const combined = AbortSignal.any([signal, stall.signal]);
   let stalledFor: number | null = null;
   let timer: NodeJS.Timeout | undefined;
+  let armed = 0;
   const arm = (ms: number) => {
     clearTimeout(timer);
-    timer = setTimeout(() => ((stalledFor = ms), stall.abort()), ms);
+    const generation = ++armed;
+    // Checked again after the poll phase: a process that was busy past the deadline reads what the socket
+    // already holds before the stream counts as stalled.
+    timer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (generation !== armed) return;
+          stalledFor = ms;
+          stall.abort();
+        }),
+      ms,
+    );
   };
 
   let error: TesseraError | null = null;
@@ -113,6 +125,7 @@ export async function remoteChat(
     else if (!stopped) error = toRemoteError(endpoint, caught);
   } finally {
     clearTimeout(timer);
+    armed++; // A check already queued finds the answer over.
   }
   const waited = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
   if (stalledFor !== null && !signal.aborted) {
