@@ -242,6 +242,8 @@ export interface ApiServerStatus {
   state: 'off' | 'listening' | 'failed';
   /** The base URL clients use (`http://127.0.0.1:PORT/v1`) while listening. */
   url: string | null;
+  /** Where other devices reach it (this machine's network addresses), while it listens beyond loopback. */
+  networkUrls: string[];
   /** The bearer key every request must carry. */
   key: string;
   /** Where the key comes from: the stored one, or TESSERA_API_KEY (then it cannot be regenerated here). */

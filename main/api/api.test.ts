@@ -491,6 +491,28 @@ describe('image URLs, where the user allows fetching them', () => {
 });
 
 describe('the server as a setting', () => {
+  it('listens on every interface once other devices are allowed, and lists the addresses they use', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const other = startHarness({ modelDirs: [] });
+    try {
+      const local = await other.call('api.configure', { enabled: true, port });
+      expect(local.networkUrls).toEqual([]);
+      const shared = await other.call('api.configure', { allowNetwork: true });
+      expect(shared).toMatchObject({ state: 'listening', url: `http://127.0.0.1:${port}/v1` });
+      for (const url of shared.networkUrls) {
+        expect(url).toMatch(new RegExp(`^http://\\d+\\.\\d+\\.\\d+\\.\\d+:${port}/v1$`));
+        // Reached by its address: no loopback Host check any more.
+        const list = await fetch(`${url}/models`, { headers: { Authorization: `Bearer ${shared.key}` } });
+        expect(list.status).toBe(200);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
   it('says a port in use in its status instead of failing, and listens once another port is chosen', async () => {
     const squatter = createServer();
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));

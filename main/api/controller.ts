@@ -5,6 +5,7 @@
  * reason, never a crash.
  */
 import { randomBytes } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import { DEFAULT_API_PORT } from '../../app/ipc/contract.ts';
 import type { ApiServerSettings, ApiServerStatus } from '../../app/ipc/contract.ts';
 import type { Context } from '../services/context.ts';
@@ -79,6 +80,7 @@ export class ApiController {
       settings: this.settings(),
       state: this.server ? 'listening' : this.error ? 'failed' : 'off',
       url: this.server?.running.url ?? null,
+      networkUrls: this.server ? networkUrls(this.server.host, this.server.running.port) : [],
       key: this.key(),
       keySource: this.overrides.key ? 'env' : 'stored',
       error: this.error,
@@ -174,6 +176,15 @@ export class ApiController {
   private emit(): void {
     this.ctx.events.emit('api.status', this.status());
   }
+}
+
+/** The base URLs other devices use, where the server listens on every interface (IPv4, not loopback). */
+function networkUrls(host: string, port: number): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [];
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((net) => net !== undefined && net.family === 'IPv4' && !net.internal)
+    .map((net) => `http://${net?.address}:${port}/v1`);
 }
 
 function listenError(error: unknown, host: string, port: number): string {

@@ -11,6 +11,7 @@ export async function announceApi(services: Services, host?: string): Promise<vo
   }
   console.log(`OpenAI-compatible API at ${status.url}`);
   console.error(`API key: ${status.key}`);
+  for (const url of status.networkUrls) console.error(`From other devices: ${url}`);
   if (host !== undefined && !isLoopback(host)) {
     console.error(
       `Listening on ${host}: anyone who can reach it and has the key can use the API (plain HTTP).`,

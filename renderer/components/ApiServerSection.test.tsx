@@ -23,6 +23,7 @@ const status = (changes: Partial<ApiServerStatus>): ApiServerStatus => ({
   settings: { enabled: true, port: 4891, allowNetwork: false, corsOrigin: '', fetchImageUrls: false },
   state: 'listening',
   url: 'http://127.0.0.1:4891/v1',
+  networkUrls: [],
   key: 'tsk-shown',
   keySource: 'stored',
   error: null,

@@ -87,6 +87,12 @@ export function ApiServerSection() {
           <CopyButton getText={() => status.url ?? ''} label="Copy the address" testId="api-copy-address" />
         </div>
       )}
+      {status.networkUrls.map((url) => (
+        <div className="input-row" key={url} data-testid="api-network-address">
+          From other devices: <code>{url}</code>
+          <CopyButton getText={() => url} label={`Copy ${url}`} />
+        </div>
+      ))}
       <div className="input-row">
         Key: <code data-testid="api-key">{status.key}</code>
         <CopyButton getText={() => status.key} label="Copy the key" testId="api-copy-key" />

@@ -17,6 +17,7 @@ export function apiHandlers(
     },
     state: 'off',
     url: null,
+    networkUrls: [],
     key: 'tsk-fake-key-0',
     keySource: 'stored',
     error: null,
