@@ -183,6 +183,21 @@ describe('remote servers', () => {
     expect(done.stats).toMatchObject({ promptTokens: 42, generatedTokens: ANSWER.split(' ').length });
     const exported = await h.call('threads.export', { id: thread.id, format: 'markdown' });
     expect(exported.content).toContain(`test-vlm (remote: GPU box, ${server.baseUrl})`);
+
+    // A follow-up sends the thread's path: its system prompt, the question, the answer, the new question.
+    await h.call('threads.update', { id: thread.id, systemPrompt: 'Answer briefly.' });
+    const next = h.events.length;
+    const followUp = await h.call('chat.send', {
+      threadId: thread.id,
+      parentId: done.id,
+      content: [{ type: 'text', text: 'And the colours?' }],
+    });
+    expect((await h.done(followUp.assistantMessage.id, next)).status).toBe('complete');
+    const sent = server.chats.at(-1)?.body.messages as { role: string; content: unknown }[];
+    expect(sent.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(sent[0]?.content).toBe('Answer briefly.');
+    expect(sent[2]?.content).toBe(ANSWER);
+    expect(sent[3]?.content).toEqual([{ type: 'text', text: 'And the colours?' }]);
     await h.call('settings.update', { activeModelId: null });
   });
 
