@@ -7,7 +7,7 @@ export function HelpDialog({ onClose }: { onClose: () => void }) {
       <table className="shortcuts">
         <tbody>
           {SHORTCUTS.map((s) => (
-            <tr key={s.keys}>
+            <tr key={`${s.keys} ${s.action}`}>
               <td>
                 <kbd>{s.keys}</kbd>
               </td>

@@ -15,6 +15,9 @@ export const SHORTCUTS: Array<{ keys: string; action: string }> = [
   { keys: `? or ${MOD}+/`, action: 'This list' },
   { keys: '↑ ↓', action: 'Move between threads; F2 renames, Delete deletes' },
   { keys: '← → ↑ ↓', action: 'Move between tiles in a tile view' },
+  { keys: '← → ↑ ↓', action: 'Move a region selection (Select a region, Ask about a region, Redact)' },
+  { keys: 'Shift+← → ↑ ↓', action: 'Resize a region selection from its bottom-right corner' },
+  { keys: 'Enter', action: 'Attach the selected region (or black it out, in Redact); Escape cancels' },
 ];
 
 export function isEditable(target: EventTarget | null): boolean {
