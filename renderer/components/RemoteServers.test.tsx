@@ -9,6 +9,24 @@ import { settle, until } from '../testing/harness.ts';
 import { renderWithServices } from '../testing/render.tsx';
 import { ModelPicker } from './ModelPicker.tsx';
 import { RemoteServersSection } from './RemoteServersSection.tsx';
+import { InstalledSection } from './models-page/InstalledSection.tsx';
+
+const REMOTE_MODEL: ModelEntry = {
+  ...FAKE_MODEL,
+  id: 'remote:0000000b:far-vlm',
+  name: 'far-vlm',
+  dir: '',
+  bytes: 0,
+  source: null,
+  remote: {
+    serverId: '0000000b',
+    serverName: 'GPU box',
+    baseUrl: 'http://gpu-box:8000/v1',
+    model: 'far-vlm',
+    planKnown: false,
+    familyRepo: null,
+  },
+};
 
 afterEach(cleanup);
 
@@ -151,6 +169,17 @@ describe('the model picker with a remote model', () => {
     expect(screen.getByTestId('model-chip').title).toBe(
       'remote-vlm (remote: GPU box, http://gpu-box:8000/v1)',
     );
+  });
+
+  it('is not listed among the models on this computer', async () => {
+    const view = renderWithServices(<InstalledSection />, { models: [FAKE_MODEL, REMOTE_MODEL] });
+    await act(async () => {
+      await loadAll(view.store);
+      await settle();
+    });
+    expect(screen.getAllByTestId('installed-model').map((m) => m.getAttribute('data-model-id'))).toEqual([
+      FAKE_MODEL.id,
+    ]);
   });
 
   it("keeps an unreachable server's model choosable, with the problem", async () => {

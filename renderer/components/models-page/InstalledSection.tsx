@@ -9,7 +9,9 @@ import { TrashIcon } from '../Icons.tsx';
 import { Section } from './Section.tsx';
 
 export function InstalledSection() {
-  const models = useApp((s) => s.models);
+  const listed = useApp((s) => s.models);
+  // Remote servers' models run elsewhere: Settings → Remote servers lists them.
+  const models = listed?.filter((m) => !m.remote) ?? null;
   const activeId = useApp((s) => effectiveModel(s.models, s.settings?.activeModelId, null)?.id ?? null);
   return (
     <Section title="On this computer" testId="installed-models">
