@@ -53,6 +53,8 @@ export const samplingSchema = z.object({
   stop: z.array(z.string().min(1)).max(16).optional(),
   /** Keep generating past end-of-sequence tokens (benchmarks measure a fixed token count). */
   ignoreEos: z.boolean().optional(),
+  /** Record each generated token's probability and its likeliest alternatives (GenerateResult.confidence). */
+  confidence: z.boolean().optional(),
 });
 
 export const generateRequestSchema = z.object({
@@ -144,9 +146,33 @@ export interface AnswerModel {
   server?: { name: string; baseUrl: string };
 }
 
+/** A token the model could have written instead, with the probability it gave it. */
+export interface TokenAlternative {
+  /** The token decoded on its own; '' for a special token (end of the answer, an image marker). */
+  text: string;
+  p: number;
+}
+
+/**
+ * One generated token as the model saw it: its probability (softmax of the logits row at temperature 1,
+ * before any penalty) and the likeliest other tokens, most likely first. The texts of an answer's tokens
+ * join to the answer's text: a token whose text was held back (half a UTF-8 character, a possible stop
+ * string) has '' and the token that completed it carries the text.
+ */
+export interface TokenConfidence {
+  text: string;
+  p: number;
+  alternatives: TokenAlternative[];
+}
+
+/** How many alternatives each token keeps. */
+export const CONFIDENCE_ALTERNATIVES = 5;
+
 export interface GenerateResult {
   text: string;
   tokenIds: number[];
   finishReason: FinishReason;
   stats: GenerationStats;
+  /** With `sampling.confidence`: one entry per token of `tokenIds`. */
+  confidence?: TokenConfidence[];
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { detailSchema, samplingSchema } from '../chat.ts';
-import type { GenerationStats } from '../chat.ts';
+import type { GenerationStats, TokenConfidence } from '../chat.ts';
 import type { CatalogEntry } from '../catalog.ts';
 import type { Detail, TilePlan } from '../tile-plan.ts';
 import type { WireError } from '../errors.ts';
@@ -396,6 +396,14 @@ export const requests = {
     output: z.custom<{ userMessage: Message; assistantMessage: Message }>(),
   },
   'chat.stop': { input: z.object({ messageId: id }), output: z.custom<boolean>() },
+  /**
+   * An answer's token probabilities and alternatives (confidence shading), fetched when the user asks for
+   * them; null when none were recorded (a remote model, an answer from before, a question).
+   */
+  'chat.confidence': {
+    input: z.object({ messageId: id }),
+    output: z.custom<TokenConfidence[] | null>(),
+  },
   /** Retries an answer that failed or was interrupted, in place. */
   'chat.retry': { input: z.object({ messageId: id }), output: z.custom<{ assistantMessage: Message }>() },
   'models.list': { input: z.object({}), output: z.custom<ModelEntry[]>() },

@@ -27,7 +27,13 @@ import { unknownPlanReason } from '../remote/plan.ts';
 type Content = RequestInput<'chat.send'>['content'];
 type ChatHandlers = Pick<
   Handlers,
-  'chat.send' | 'chat.edit' | 'chat.regenerate' | 'chat.retry' | 'chat.stop' | 'chat.estimate'
+  | 'chat.send'
+  | 'chat.edit'
+  | 'chat.regenerate'
+  | 'chat.retry'
+  | 'chat.stop'
+  | 'chat.estimate'
+  | 'chat.confidence'
 >;
 
 export function chatHandlers(ctx: Context): { handlers: ChatHandlers; queue: GenerationQueue } {
@@ -101,6 +107,10 @@ export function chatHandlers(ctx: Context): { handlers: ChatHandlers; queue: Gen
       return { assistantMessage };
     },
     'chat.stop': async ({ messageId }) => queue.stop(messageId),
+    'chat.confidence': async ({ messageId }) => {
+      const found = message(messageId);
+      return found.role === 'assistant' ? store.confidenceOf(found.id) : null;
+    },
     'chat.estimate': async ({ threadId, parentId, content }) => {
       const t = thread(threadId);
       let path: Message[] = [];
@@ -175,7 +185,9 @@ function prepare(ctx: Context, messageId: string): PreparedJob | RemoteJob {
   const bytes = (sha: string) => store.getImageBytes(sha);
   const tokenIds = (id: string) => store.tokenIdsOf(id);
   const messages = chatMessages(path, systemPrompt, bytes, tokenIds);
-  const request = { threadId: thread.id, messages, sampling: samplingOf(thread, settings, ctx.sampling) };
+  // Every local answer records its token probabilities for confidence shading (cheap: sampling.ts).
+  const sampling = samplingOf(thread, settings, { confidence: true, ...ctx.sampling });
+  const request = { threadId: thread.id, messages, sampling };
   const chosen = ctx.models.resolve(thread.modelId ?? settings.activeModelId);
   if (chosen.remote) {
     // The server counts and fits its own context; what cannot fit it refuses, and the answer says so.

@@ -15,7 +15,7 @@
  * job in flight.
  */
 import type { GenerateRequest } from '../../app/chat.ts';
-import type { GenerationStats } from '../../app/chat.ts';
+import type { GenerationStats, TokenConfidence } from '../../app/chat.ts';
 import type { MessageStatus, WireError } from '../../app/ipc/contract.ts';
 import type { Context } from './context.ts';
 import { toWireError } from './dispatch.ts';
@@ -221,7 +221,7 @@ export class GenerationQueue {
         ...(dropped.length > 0 ? { dropped } : {}),
         ...(sentLow.length > 0 ? { lowered: sentLow } : {}),
       };
-      this.finish(job, status, stats, null, result.tokenIds);
+      this.finish(job, status, stats, null, result.tokenIds, result.confidence);
     } catch (error) {
       const wire = toWireError(error);
       if (wire.code === 'INTERNAL') this.ctx.log(`generating ${messageId} failed`, error);
@@ -259,10 +259,17 @@ export class GenerationQueue {
     stats: GenerationStats | null,
     error: WireError | null,
     tokenIds?: readonly number[],
+    confidence?: readonly TokenConfidence[],
   ): void {
     job.ended = true;
     try {
-      const message = this.ctx.store.finishMessage(job.messageId, { status, stats, error, tokenIds });
+      const message = this.ctx.store.finishMessage(job.messageId, {
+        status,
+        stats,
+        error,
+        tokenIds,
+        confidence,
+      });
       this.ctx.events.emit('answer.done', { message });
       this.ctx.events.emit('threads.changed', { threadId: job.threadId });
     } catch (storeError) {

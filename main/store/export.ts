@@ -1,4 +1,5 @@
 /** Thread export: Markdown of the branch shown (self-contained, images inline) and JSON of the whole tree. */
+import type { TokenConfidence } from '../../app/chat.ts';
 import { answerModelLabel } from '../../app/families.ts';
 import type { ImageRef, Message, Thread } from '../../app/ipc/contract.ts';
 import { isUntitled } from './messages.ts';
@@ -74,8 +75,17 @@ export function toMarkdown(thread: Thread, branch: Message[], image: ImageLookup
 export const EXPORT_FORMAT = 'tessera-thread';
 export const EXPORT_VERSION = 1;
 
-/** `messages` is the whole tree; each image appears once, with its bytes in base64 (null if missing). */
-export function toJson(thread: Thread, messages: Message[], image: ImageLookup, exportedAt: number) {
+/**
+ * `messages` is the whole tree; each image appears once, with its bytes in base64 (null if missing). An
+ * answer with recorded token probabilities carries them as `confidence` ({text, p, alternatives} per token).
+ */
+export function toJson(
+  thread: Thread,
+  messages: Message[],
+  image: ImageLookup,
+  exportedAt: number,
+  confidence: (messageId: string) => TokenConfidence[] | null = () => null,
+) {
   const images: Record<string, ExportImage['meta'] & { data: string | null }> = {};
   for (const message of messages) {
     for (const part of message.parts) {
@@ -87,7 +97,18 @@ export function toJson(thread: Thread, messages: Message[], image: ImageLookup, 
         : { ...ref, bytes: 0, data: null };
     }
   }
-  const document = { format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt, thread, messages, images };
+  const withConfidence = messages.map((message) => {
+    const tokens = message.role === 'assistant' ? confidence(message.id) : null;
+    return tokens ? { ...message, confidence: tokens } : message;
+  });
+  const document = {
+    format: EXPORT_FORMAT,
+    version: EXPORT_VERSION,
+    exportedAt,
+    thread,
+    messages: withConfidence,
+    images,
+  };
   const title = isUntitled(thread.title) ? 'Untitled chat' : thread.title;
   return { filename: `${slugify(title)}.json`, content: JSON.stringify(document, null, 2) + '\n' };
 }

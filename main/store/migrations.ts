@@ -175,6 +175,15 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE threads ADD COLUMN earlier_images_low INTEGER NOT NULL DEFAULT 0;
       `),
   },
+  {
+    name: "answers' token probabilities",
+    up: (db) =>
+      db.exec(`
+        -- Each generated token's probability and its likeliest alternatives (main/store/confidence.ts: compact
+        -- JSON [[text, p, [[alternative, p], ...]], ...]), for confidence shading. NULL: none recorded.
+        ALTER TABLE messages ADD COLUMN token_probs TEXT CHECK (token_probs IS NULL OR json_valid(token_probs));
+      `),
+  },
 ];
 
 /**

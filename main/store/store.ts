@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { TokenConfidence } from '../../app/chat.ts';
 import { TesseraError } from '../../app/errors.ts';
 import { CONTEXT_OVERFLOW } from '../../app/ipc/contract.ts';
 import type {
@@ -23,6 +24,7 @@ import type {
   ThreadDetail,
   ThreadSummary,
 } from '../../app/ipc/contract.ts';
+import { packConfidence, unpackConfidence } from './confidence.ts';
 import { DownloadTable } from './downloads.ts';
 import { DraftTable } from './drafts.ts';
 import { notFound } from './errors.ts';
@@ -189,6 +191,8 @@ function prepare(db: Database.Database) {
     ),
     setTokenIds: s<[Uint8Array, string]>('UPDATE messages SET token_ids = ? WHERE id = ?'),
     tokenIds: s<[string], Uint8Array | null>('SELECT token_ids FROM messages WHERE id = ?').pluck(),
+    setConfidence: s<[string, string]>('UPDATE messages SET token_probs = ? WHERE id = ?'),
+    confidence: s<[string], string | null>('SELECT token_probs FROM messages WHERE id = ?').pluck(),
     streaming: s<[], MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE status = 'streaming'`),
 
     imageExists: s<[string], number>('SELECT 1 FROM images WHERE sha256 = ?').pluck(),
@@ -413,6 +417,7 @@ class SqliteStore implements Store {
         messageId,
       );
       if (result.tokenIds?.length) this.sql.setTokenIds.run(packTokenIds(result.tokenIds), messageId);
+      if (result.confidence?.length) this.sql.setConfidence.run(packConfidence(result.confidence), messageId);
       this.sql.touch.run(this.now(), row.thread_id);
       return toMessage(this.messageRow(messageId));
     });
@@ -421,6 +426,11 @@ class SqliteStore implements Store {
   tokenIdsOf(messageId: string): number[] | null {
     const blob = this.sql.tokenIds.get(messageId);
     return blob ? unpackTokenIds(blob) : null;
+  }
+
+  confidenceOf(messageId: string): TokenConfidence[] | null {
+    const json = this.sql.confidence.get(messageId);
+    return json ? unpackConfidence(json) : null;
   }
 
   markInterrupted(): number {
@@ -568,7 +578,9 @@ class SqliteStore implements Store {
   exportJson(threadId: string): { filename: string; content: string } {
     const detail = this.getThread(threadId);
     if (!detail) throw notFound('Thread', threadId);
-    return toJson(detail.thread, detail.messages, this.exportImage, this.now());
+    return toJson(detail.thread, detail.messages, this.exportImage, this.now(), (id) =>
+      this.confidenceOf(id),
+    );
   }
 
   close(): void {

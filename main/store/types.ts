@@ -2,7 +2,7 @@
  * What the main-process services need from persistence. Implemented by the SQLite store (store.ts);
  * services depend on this interface only.
  */
-import type { GenerationStats } from '../../app/chat.ts';
+import type { GenerationStats, TokenConfidence } from '../../app/chat.ts';
 import type { RemoteServerRecord } from '../../app/remote.ts';
 import type {
   ApiServerSettings,
@@ -93,10 +93,14 @@ export interface Store {
       error?: WireError | null;
       /** An answer's token ids as the model generated them (ChatMessage.tokenIds). */
       tokenIds?: readonly number[] | null;
+      /** Each token's probability and alternatives (GenerateResult.confidence). */
+      confidence?: readonly TokenConfidence[] | null;
     },
   ): Message;
   /** The token ids recorded for an answer, or null. */
   tokenIdsOf(messageId: string): number[] | null;
+  /** The token probabilities recorded for an answer, or null. */
+  confidenceOf(messageId: string): TokenConfidence[] | null;
   /** At start-up: answers left 'streaming' by a crash become 'interrupted'. Returns how many. */
   markInterrupted(): number;
 

@@ -3,7 +3,8 @@
  * placeholder rows), then one token per decoder run until end of sequence, a stop string, the token limit
  * or an abort. Families differ only before this point, so this loop never changes for a new family.
  */
-import type { FinishReason, GenerationStats, Sampling } from '../../app/chat.ts';
+import { CONFIDENCE_ALTERNATIVES } from '../../app/chat.ts';
+import type { FinishReason, GenerationStats, Sampling, TokenConfidence } from '../../app/chat.ts';
 import type { TilePlan } from '../../app/tile-plan.ts';
 import type { TensorData } from '../tensor.ts';
 import { TextStream } from '../text/text-stream.ts';
@@ -15,6 +16,7 @@ import { disposeTensor, float32, int64, readFloat32, toOrt } from './onnx.ts';
 import type { OnStage } from './progress.ts';
 import type { PromptSequence } from './prompt.ts';
 import { Sampler } from './sampling.ts';
+import type { TokenChoice } from './sampling.ts';
 
 export interface GenerationInput {
   parts: LoadedParts;
@@ -38,6 +40,8 @@ export interface GenerationOutput {
   text: string;
   tokenIds: number[];
   finishReason: FinishReason;
+  /** With `sampling.confidence`: one entry per token of `tokenIds`. */
+  confidence?: TokenConfidence[];
   /** Every token id the cache now holds, in order. */
   fedIds: number[];
   cache: KvCache;
@@ -125,9 +129,11 @@ function familyPositions(input: GenerationInput): PositionIds | undefined {
 async function generateWith(stepper: DecoderStepper, input: GenerationInput): Promise<GenerationOutput> {
   const { parts, prompt, sampling, signal } = input;
   const eos = new Set(sampling.ignoreEos ? [] : parts.text.eosTokenIds);
-  const sampler = new Sampler(sampling);
+  const sampler = new Sampler(sampling, sampling.confidence ? CONFIDENCE_ALTERNATIVES : 0);
   const stream = new TextStream((ids) => parts.text.decode(ids), sampling.stop ?? []);
   const tokenIds: number[] = [];
+  // Per token: its choice and the text its step showed (decoded into TokenConfidence after the loop).
+  const choices: Array<{ choice: TokenChoice; text: string }> = [];
   let text = '';
 
   // Prefill.
@@ -158,6 +164,7 @@ async function generateWith(stepper: DecoderStepper, input: GenerationInput): Pr
     }
     tokenIds.push(id);
     const delta = stream.push(id);
+    if (sampler.lastChoice) choices.push({ choice: sampler.lastChoice, text: delta });
     if (delta) {
       text += delta;
       input.onText(delta);
@@ -174,6 +181,8 @@ async function generateWith(stepper: DecoderStepper, input: GenerationInput): Pr
   if (tail) {
     text += tail;
     input.onText(tail);
+    const last = choices[choices.length - 1];
+    if (last) last.text += tail;
   }
   const decodeMs = performance.now() - decodeStart;
   const decodeSteps = Math.max(0, stepper.fedIds.length - prompt.ids.length);
@@ -181,6 +190,7 @@ async function generateWith(stepper: DecoderStepper, input: GenerationInput): Pr
     text,
     tokenIds,
     finishReason,
+    ...(sampling.confidence ? { confidence: decodeChoices(choices, (id) => parts.text.decode([id])) } : {}),
     fedIds: stepper.fedIds,
     cache: stepper.cache,
     stats: {
@@ -195,6 +205,24 @@ async function generateWith(stepper: DecoderStepper, input: GenerationInput): Pr
       decodeRates: rates.result(),
     },
   };
+}
+
+/** Alternatives decoded once per distinct id, after the loop, so the token loop decodes nothing extra. */
+function decodeChoices(
+  choices: ReadonlyArray<{ choice: TokenChoice; text: string }>,
+  decode: (id: number) => string,
+): TokenConfidence[] {
+  const texts = new Map<number, string>();
+  const textOf = (id: number) => {
+    let text = texts.get(id);
+    if (text === undefined) texts.set(id, (text = decode(id)));
+    return text;
+  };
+  return choices.map(({ choice, text }) => ({
+    text,
+    p: choice.p,
+    alternatives: choice.alternatives.map((a) => ({ text: textOf(a.id), p: a.p })),
+  }));
 }
 
 function hasInput(session: GraphSession, name: string): boolean {

@@ -46,12 +46,84 @@ export function argmax(logits: Float32Array): number {
   return best;
 }
 
+/** The model's distribution over one logits row, as far as confidence needs it. */
+export interface RowScan {
+  max: number;
+  /** Σ exp(logit − max) over the row. */
+  sum: number;
+  /** The `k` likeliest token ids, likeliest first (ties: the lower id, as argmax); -1 where the row is shorter. */
+  topIds: Int32Array;
+  topLogits: Float32Array;
+}
+
+/**
+ * One pass over the row: the running max with the sum of exps rescaled when the max moves (online softmax),
+ * and the top `k` in a small array kept sorted (an insertion only when a logit beats the k-th best, which
+ * soon becomes rare). -Infinity (masked) and NaN logits are skipped. The exps are expNear's, and a logit
+ * more than 24 below the max adds nothing (under 4e-11 of the sum each): Math.exp per entry would cost the
+ * token loop several times an argmax.
+ */
+export function scanRow(logits: Float32Array, k: number): RowScan {
+  const topIds = new Int32Array(k).fill(-1);
+  const topLogits = new Float32Array(k).fill(-Infinity);
+  let max = -Infinity;
+  let sum = 0;
+  let floor = -Infinity;
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i] as number;
+    if (!(v > -Infinity)) continue;
+    if (v > max) {
+      sum = sum * Math.exp(max - v) + 1;
+      max = v;
+    } else if (v - max > -24) {
+      sum += expNear(v - max);
+    }
+    if (v > floor) {
+      let at = k - 1;
+      while (at > 0 && v > (topLogits[at - 1] as number)) {
+        topLogits[at] = topLogits[at - 1] as number;
+        topIds[at] = topIds[at - 1] as number;
+        at--;
+      }
+      topLogits[at] = v;
+      topIds[at] = i;
+      floor = topLogits[k - 1] as number;
+    }
+  }
+  return { max, sum, topIds, topLogits };
+}
+
+const POWERS_OF_HALF = Float64Array.from({ length: 40 }, (_, i) => 2 ** -i);
+
+/**
+ * e^x for x in (-24, 0], within 2e-7 of Math.exp and about three times faster: x = n·ln 2 + r with
+ * |r| ≤ ln 2 / 2, e^r by its Taylor series to r^6, 2^n from a table.
+ */
+export function expNear(x: number): number {
+  const n = Math.floor(x * Math.LOG2E + 0.5);
+  const r = x - n * Math.LN2;
+  const er = 1 + r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r / 720)))));
+  return er * (POWERS_OF_HALF[-n] as number);
+}
+
+/** A chosen token's probability and the likeliest others, by id (generate.ts decodes them). */
+export interface TokenChoice {
+  p: number;
+  alternatives: Array<{ id: number; p: number }>;
+}
+
 export class Sampler {
   private readonly random: () => number;
   /** How often each token id was chosen so far (the penalties' counts). */
   private readonly counts = new Map<number, number>();
+  /** Set by next() when the sampler was made with alternatives > 0; null otherwise. */
+  lastChoice: TokenChoice | null = null;
 
-  constructor(private readonly options: SamplingOptions) {
+  /** `alternatives` > 0: next() records the chosen token's probability and that many alternatives. */
+  constructor(
+    private readonly options: SamplingOptions,
+    private readonly alternatives = 0,
+  ) {
     this.random = seededRandom(options.seed ?? Math.floor(Math.random() * 2 ** 32));
   }
 
@@ -63,10 +135,20 @@ export class Sampler {
       frequencyPenalty = 0,
       presencePenalty = 0,
     } = this.options;
+    const penalised = frequencyPenalty !== 0 || presencePenalty !== 0 || repetitionPenalty !== 1;
+    // The model's own distribution, before the penalties change the row: one more than asked, so the chosen
+    // token (the first under greedy decoding) leaves `alternatives` others.
+    const scan = this.alternatives > 0 ? scanRow(logits, this.alternatives + 1) : null;
+    const raw = scan && penalised ? logits.slice() : logits;
     if (frequencyPenalty !== 0 || presencePenalty !== 0)
       applyOpenAiPenalties(logits, this.counts, frequencyPenalty, presencePenalty);
     if (repetitionPenalty !== 1) applyRepetitionPenalty(logits, context, repetitionPenalty);
-    const id = temperature <= 0 ? argmax(logits) : this.sample(logits, temperature);
+    let id: number;
+    if (temperature > 0) id = this.sample(logits, temperature);
+    // Greedy without penalties: the scan's first is argmax's choice, and a second pass is saved.
+    else if (scan && !penalised && (scan.topIds[0] as number) >= 0) id = scan.topIds[0] as number;
+    else id = argmax(logits);
+    if (scan) this.lastChoice = choiceOf(scan, raw, id, this.alternatives);
     this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
     return id;
   }
@@ -100,6 +182,17 @@ export class Sampler {
     }
     return ids[ids.length - 1] as number;
   }
+}
+
+function choiceOf(scan: RowScan, raw: Float32Array, id: number, count: number): TokenChoice {
+  const probability = (logit: number) => (scan.sum > 0 ? Math.exp(logit - scan.max) / scan.sum : 0);
+  const alternatives: TokenChoice['alternatives'] = [];
+  for (let i = 0; i < scan.topIds.length && alternatives.length < count; i++) {
+    const other = scan.topIds[i] as number;
+    if (other >= 0 && other !== id)
+      alternatives.push({ id: other, p: probability(scan.topLogits[i] as number) });
+  }
+  return { p: probability(raw[id] ?? -Infinity), alternatives };
 }
 
 function applyRepetitionPenalty(logits: Float32Array, context: Iterable<number>, penalty: number): void {

@@ -232,6 +232,7 @@ export class Vlm {
       text: result.text,
       tokenIds: result.tokenIds,
       finishReason: result.finishReason,
+      ...(result.confidence ? { confidence: result.confidence } : {}),
       stats: {
         ...result.stats,
         imagesEncoded: fresh.length,

@@ -3,13 +3,20 @@
  * timer when `autoAnswer` is on (tests otherwise emit the events themselves).
  */
 import type { Message, MessagePart, RequestInput, Result } from '../../../app/ipc/contract.ts';
+import { fakeConfidence } from './confidence.ts';
 import { ANSWER, fakeStats } from './data.ts';
 import { fakePlan } from './images.ts';
 import { type FakeState, type HandlersOf, err, ok } from './state.ts';
 import { UNTITLED, liveThread, titleFromText, touch } from './threads.ts';
 
 type ChatRequests =
-  'chat.estimate' | 'chat.send' | 'chat.regenerate' | 'chat.edit' | 'chat.stop' | 'chat.retry';
+  | 'chat.estimate'
+  | 'chat.send'
+  | 'chat.regenerate'
+  | 'chat.edit'
+  | 'chat.stop'
+  | 'chat.retry'
+  | 'chat.confidence';
 
 const textOf = (message: Message) => message.parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
 
@@ -161,6 +168,14 @@ export function chatHandlers(state: FakeState): HandlersOf<ChatRequests> {
       const streaming = messages.get(messageId)?.status === 'streaming';
       finish(messageId, 'stopped');
       return ok(streaming);
+    },
+    'chat.confidence': ({ messageId }) => {
+      const message = messages.get(messageId);
+      if (!message) return err('NOT_FOUND', 'No such message.');
+      // Like the services: recorded for a local model's finished answer only.
+      if (message.role !== 'assistant' || message.status === 'streaming' || message.stats?.model?.server)
+        return ok(null);
+      return ok(fakeConfidence(textOf(message)));
     },
     'chat.retry': ({ messageId }) => {
       const failed = check(messageId, 'assistant', 'Only answers can be retried.');
