@@ -332,6 +332,17 @@ describe('refusals in OpenAI’s error shape', () => {
     expect(typed).toMatchObject({ status: 400, param: 'temperature' });
   });
 
+  it('400 context_length_exceeded for a conversation longer than the context window', async () => {
+    const error = await refusal(
+      client.chat.completions.create({ model, messages: ask('word '.repeat(40_000)), max_tokens: 1 }),
+    );
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error.code).toBe('context_length_exceeded');
+    // The engine is free again: the next request is answered.
+    const next = await client.chat.completions.create({ model, messages: ask('Short.'), max_tokens: 1 });
+    expect(next.choices).toHaveLength(1);
+  });
+
   it('413 for a body over 64 MiB', async () => {
     const error = await refusal(
       client.chat.completions.create({ model, messages: ask('x'.repeat(65 * 1024 * 1024)) }),
