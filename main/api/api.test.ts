@@ -148,6 +148,32 @@ describe('the OpenAI-compatible server', () => {
     expect(cached).toBeLessThan(followUp.usage?.prompt_tokens as number);
   });
 
+  it('maps the penalties, stop strings and seed to the engine', async () => {
+    const messages = ask('Repeat after me.');
+    const plain = await client.chat.completions.create({ model, messages, max_tokens: 24 });
+    const penalised = await client.chat.completions.create({
+      model,
+      messages,
+      max_tokens: 24,
+      frequency_penalty: 2,
+      presence_penalty: 2,
+    });
+    // Greedy decoding of the same prompt: only the penalties can make the answers differ.
+    expect(penalised.choices[0]?.message.content).not.toBe(plain.choices[0]?.message.content);
+    const text = plain.choices[0]?.message.content ?? '';
+    const stop = text.slice(4, 7);
+    const stopped = await client.chat.completions.create({ model, messages, max_tokens: 24, stop });
+    expect(stopped.choices[0]?.finish_reason).toBe('stop');
+    expect(stopped.choices[0]?.message.content).toBe(text.slice(0, text.indexOf(stop)));
+    const sampled = (seed: number) =>
+      client.chat.completions
+        .create({ model, messages, max_tokens: 12, temperature: 1.5, seed })
+        .then((answer) => answer.choices[0]?.message.content);
+    expect(await sampled(7)).toBe(await sampled(7));
+    const wrong = await refusal(client.chat.completions.create({ model, messages, frequency_penalty: 3 }));
+    expect(wrong).toMatchObject({ status: 400, param: 'frequency_penalty' });
+  });
+
   it('takes an image as a data: URL and answers with its tile plan', async () => {
     const png = Buffer.from(await noiseImage(150, 100, 4)).toString('base64');
     const answer = (await client.chat.completions.create({
