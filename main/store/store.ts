@@ -199,10 +199,6 @@ function prepare(db: Database.Database) {
     image: s<[string], ImageRow>(
       'SELECT sha256, name, mime, width, height, bytes FROM images WHERE sha256 = ?',
     ),
-    insertImage: s<[string, string, string, number, number, number, number]>(
-      `INSERT OR IGNORE INTO images (sha256, name, mime, width, height, bytes, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ),
     // A message's parts or a draft's images naming the image (instr first: most rows are not read as JSON).
     imageReferenced: s<[string, string, string, string], number>(
       `SELECT 1 WHERE EXISTS (
@@ -214,6 +210,10 @@ function prepare(db: Database.Database) {
        )`,
     ).pluck(),
     deleteImage: s<[string]>('DELETE FROM images WHERE sha256 = ?'),
+    insertImage: s<[string, string, string, number, number, number, number]>(
+      `INSERT OR IGNORE INTO images (sha256, name, mime, width, height, bytes, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
 
     settings: s<[], { key: string; value: string }>('SELECT key, value FROM settings'),
     putSetting: s<[string, string]>(
@@ -465,16 +465,6 @@ class SqliteStore implements Store {
     return this.files.read(sha256);
   }
 
-  getImageMeta(sha256: string) {
-    if (!isSha256(sha256)) return null;
-    const row = this.sql.image.get(sha256);
-    if (!row) return null;
-    return { sha256: row.sha256, name: row.name, mime: row.mime, width: row.width, height: row.height };
-  }
-
-  // Drafts --------------------------------------------------------------------------------------------
-
-  getDraft(threadId: string): Draft | null {
   discardImage(sha256: string): void {
     this.tx(() => {
       if (!isSha256(sha256) || this.sql.imageExists.get(sha256) === undefined)
@@ -490,6 +480,16 @@ class SqliteStore implements Store {
     this.files.remove(sha256);
   }
 
+  getImageMeta(sha256: string) {
+    if (!isSha256(sha256)) return null;
+    const row = this.sql.image.get(sha256);
+    if (!row) return null;
+    return { sha256: row.sha256, name: row.name, mime: row.mime, width: row.width, height: row.height };
+  }
+
+  // Drafts --------------------------------------------------------------------------------------------
+
+  getDraft(threadId: string): Draft | null {
     return this.drafts.get(threadId);
   }
 
