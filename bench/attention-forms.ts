@@ -3,7 +3,8 @@
  * attention ops, position_ids; Tessera runs it with the appended KV cache) and in the GQA form current
  * onnx-community exports ship (fused GroupQueryAttention, no position_ids; its cache is copied each step), the
  * same weights. Each form is measured by the inference suite's decode-vs-context child (a fresh process per
- * form and run: load, prefill a cache of each depth, median of the decode steps); the forms alternate.
+ * form and run: load, prefill a cache of each depth, median of the decode steps); the forms alternate. The GQA
+ * form runs twice: as Tessera rewrites it (new rows only, gqa-rewrite.ts) and as exported (cache 'present').
  *
  * Then one GroupQueryAttention node alone (models/testing/gqa-shared-buffer.ts): a decode step with one
  * fixed-capacity past/present buffer given as pre-allocated outputs, against the growing cache.
@@ -25,7 +26,17 @@ import { type Suite, type SuiteResult, median } from './lib.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./inference-child.ts', import.meta.url));
-const FORMS: readonly AttentionForm[] = ['plain', 'gqa'];
+/** What is measured: the model's attention form, and whether Tessera's cache rewrite runs (default) or not. */
+interface Variant {
+  name: 'plain' | 'gqa' | 'gqa-exported';
+  form: AttentionForm;
+  cache?: 'present';
+}
+const VARIANTS: readonly Variant[] = [
+  { name: 'plain', form: 'plain' },
+  { name: 'gqa', form: 'gqa' },
+  { name: 'gqa-exported', form: 'gqa', cache: 'present' },
+];
 
 async function run(argv: string[], log: (line: string) => void): Promise<SuiteResult> {
   const { values } = parseArgs({
@@ -61,7 +72,7 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
   }
 
   const dirs = {} as Record<AttentionForm, string>;
-  for (const attention of FORMS) {
+  for (const attention of ['plain', 'gqa'] as const) {
     log(
       `model: generated Gemma-3 shape, q4, ${attention} attention, seed 0 (once, into .cache/bench/models/)…`,
     );
@@ -76,23 +87,23 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
     });
   }
   const loadBefore = loadavg()[0] ?? 0;
-  const results: Array<ContextResult & { form: AttentionForm; run: number }> = [];
+  const results: Array<ContextResult & { variant: Variant['name']; run: number }> = [];
   for (let i = 0; i < runs; i++) {
-    for (const form of i % 2 === 0 ? FORMS : [...FORMS].reverse()) {
+    for (const variant of i % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
       const job: ContextJob = {
         system: 'tessera-context',
-        modelDir: dirs[form],
+        modelDir: dirs[variant.form],
         provider: 'cpu',
         threads,
         depths,
         steps,
+        cache: variant.cache,
       };
-      const result = { ...lastLine<ContextResult>((await child(CHILD, job)).stdout), form, run: i + 1 };
+      const out = lastLine<ContextResult>((await child(CHILD, job)).stdout);
+      const result = { ...out, variant: variant.name, run: i + 1 };
       results.push(result);
       const speeds = result.depths.map((d) => `${d.cached}: ${(1000 / d.msPerToken).toFixed(1)}`).join(', ');
-      log(
-        `run ${i + 1} ${form.padEnd(5)} decode tok/s by cached positions ${speeds} (${result.decoderCache})`,
-      );
+      log(`run ${i + 1} ${variant.name} decode tok/s by cached positions ${speeds} (${result.decoderCache})`);
     }
   }
   const shared = [await probeSharedBuffer(512), await probeSharedBuffer(8192)];
@@ -102,27 +113,34 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
     log(`  shared buffer of ${p.capacity} positions: ${p.msPerStep.toFixed(2)} ms/step`);
   const loadAfter = loadavg()[0] ?? 0;
 
-  const msPerToken = (form: AttentionForm, cached: number) =>
+  const at = (variant: Variant['name'], cached: number, figure: 'msPerToken' | 'cpuMsPerToken') =>
     median(
       results
-        .filter((r) => r.form === form)
-        .map((r) => r.depths.find((d) => d.cached === Math.max(1, cached))?.msPerToken ?? NaN),
+        .filter((r) => r.variant === variant)
+        .map((r) => r.depths.find((d) => d.cached === Math.max(1, cached))?.[figure] ?? NaN),
     );
   const medians: Record<string, number> = {};
   const rows = depths.map((cached) => {
-    const [plain, gqa] = [msPerToken('plain', cached), msPerToken('gqa', cached)];
-    medians[`plainTokPerS@${cached}`] = 1000 / plain;
-    medians[`gqaTokPerS@${cached}`] = 1000 / gqa;
+    const ms = VARIANTS.map((v) => at(v.name, cached, 'msPerToken'));
+    const cpu = VARIANTS.map((v) => at(v.name, cached, 'cpuMsPerToken'));
+    VARIANTS.forEach((v, i) => {
+      medians[`${v.name}TokPerS@${cached}`] = 1000 / (ms[i] ?? NaN);
+      medians[`${v.name}CpuMsPerToken@${cached}`] = cpu[i] ?? NaN;
+    });
+    const [plain = NaN, gqa = NaN] = ms;
     return [
       String(Math.max(1, cached)),
-      (1000 / plain).toFixed(1),
-      (1000 / gqa).toFixed(1),
+      ...ms.map((m) => (1000 / m).toFixed(1)),
       `${(plain / gqa).toFixed(2)}×`,
+      ...cpu.map((c) => c.toFixed(1)),
     ];
   });
-  const cacheOf = (form: AttentionForm) => results.find((r) => r.form === form)?.decoderCache ?? 'unknown';
+  const cacheOf = (variant: Variant['name']) =>
+    results.find((r) => r.variant === variant)?.decoderCache ?? 'unknown';
   const notes = [
-    `KV cache: plain form ${cacheOf('plain')}; GQA form ${cacheOf('gqa')}.`,
+    `KV cache: plain form ${cacheOf('plain')}; GQA form ${cacheOf('gqa')}; GQA as exported ` +
+      `${cacheOf('gqa-exported')}.`,
+    `CPU ms/token: the child process's CPU time (all threads, onnxruntime's spinning included) per decode step.`,
     `Same seeded weights in both forms (their greedy tokens agree: models/runtime/gqa-form.test.ts).`,
     `Shared buffer: the kernel wrote the new row in place (${shared.every((p) => p.writtenInPlace)}); the run ` +
       `returned our buffer (${shared.some((p) => p.returnedOurBuffer)}): onnxruntime-node copies every output, ` +
@@ -156,7 +174,16 @@ async function run(argv: string[], log: (line: string) => void): Promise<SuiteRe
         title:
           `Decode by attention form: Gemma-3 shape, q4, cpu, ${threads} threads, median of ${steps} steps at each ` +
           `depth, ${runs} run${runs > 1 ? 's' : ''} each`,
-        columns: ['cached positions', 'plain (tok/s)', 'GQA (tok/s)', 'GQA vs plain'],
+        columns: [
+          'cached positions',
+          'plain (tok/s)',
+          'GQA (tok/s)',
+          'GQA as exported (tok/s)',
+          'GQA vs plain',
+          'CPU ms/token: plain',
+          'GQA',
+          'GQA as exported',
+        ],
         rows,
       },
       {

@@ -30,11 +30,19 @@ export interface ContextJob {
   depths: number[];
   /** Decode steps measured at each depth (their median is reported). */
   steps: number;
+  /** The decoder's cache rewrite (LoadOptions.cache; default append). */
+  cache?: 'append' | 'present';
 }
 
 export interface ContextResult {
   /** Per depth: median ms per decode step, and the prefill that built the cache. */
-  depths: Array<{ cached: number; msPerToken: number; prefillTokensPerSecond: number }>;
+  depths: Array<{
+    cached: number;
+    msPerToken: number;
+    prefillTokensPerSecond: number;
+    /** Mean CPU time of the process (all threads) per decode step: steadier than wall time on a busy machine. */
+    cpuMsPerToken?: number;
+  }>;
   loadMs: number;
   /** How the decoder's KV cache was kept (`providers.decoder.cache`: appended in place, or why it is copied). */
   decoderCache?: string;

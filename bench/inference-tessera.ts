@@ -122,7 +122,11 @@ export async function measureLoad(job: LoadJob): Promise<{ loadMs: number }> {
 export async function measureContext(job: ContextJob): Promise<ContextResult> {
   const start = performance.now();
   // Tessera's own variant choice, as in the app: on the CPU the q8 vision encoder, q4 embedder and decoder.
-  const vlm = await Vlm.load(job.modelDir, { device: job.provider, intraOpThreads: job.threads });
+  const vlm = await Vlm.load(job.modelDir, {
+    device: job.provider,
+    intraOpThreads: job.threads,
+    cache: job.cache,
+  });
   const loadMs = performance.now() - start;
   const { decoder, embed } = vlm.parts;
   const depths: ContextResult['depths'] = [];
@@ -134,6 +138,7 @@ export async function measureContext(job: ContextJob): Promise<ContextResult> {
     let logits = await stepper.feed(ids, await embedTokens(embed.session, ids));
     const prefillTokensPerSecond = (ids.length * 1000) / (performance.now() - prefillStart);
     const times: number[] = [];
+    const cpuBefore = process.cpuUsage();
     for (let i = 0; i < job.steps; i++) {
       const id = argmax(logits);
       const t0 = performance.now();
@@ -141,7 +146,9 @@ export async function measureContext(job: ContextJob): Promise<ContextResult> {
       times.push(performance.now() - t0);
     }
     stepper.cache.dispose();
-    depths.push({ cached: ids.length, msPerToken: median(times), prefillTokensPerSecond });
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMsPerToken = (cpu.user + cpu.system) / 1000 / job.steps;
+    depths.push({ cached: ids.length, msPerToken: median(times), prefillTokensPerSecond, cpuMsPerToken });
   }
   const decoderCache = vlm.parts.decoder.cache;
   await vlm.dispose();
