@@ -73,11 +73,18 @@ export function preflight(req: IncomingMessage, res: ServerResponse, allowed: st
   res.writeHead(204, {
     ...cors,
     'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-    'Access-Control-Allow-Headers':
-      'Authorization, Content-Type, OpenAI-Organization, OpenAI-Project, X-Stainless-*',
+    // The openai SDK sends its own x-stainless-* headers, and a wildcard inside a name is not CORS: the
+    // chosen origin may send the header names it asks for (names only; values are never echoed).
+    'Access-Control-Allow-Headers': requestedHeaders(req),
     'Access-Control-Max-Age': '600',
   });
   res.end();
+}
+
+/** The header names a preflight asks to send, when they are plain names; else the ones the API reads. */
+function requestedHeaders(req: IncomingMessage): string {
+  const asked = req.headers['access-control-request-headers'] ?? '';
+  return /^[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*$/.test(asked) ? asked : 'Authorization, Content-Type';
 }
 
 /** The body, at most `limit` bytes (413 past it; the rest is read and dropped so the client sees the 413). */
