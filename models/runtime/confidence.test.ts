@@ -10,6 +10,11 @@ function softmax(logits: Float32Array): number[] {
   return exps.map((e) => e / sum);
 }
 
+function choiceOf(sampler: Sampler) {
+  if (!sampler.lastChoice) throw new Error('the sampler recorded no choice');
+  return sampler.lastChoice;
+}
+
 function randomRow(length: number, seed: number, scale = 8): Float32Array {
   const random = seededRandom(seed);
   return Float32Array.from({ length }, () => (random() - 0.5) * scale);
@@ -55,7 +60,7 @@ describe('Sampler with alternatives', () => {
       const sampler = new Sampler({}, 5);
       const id = sampler.next(row.slice(), []);
       expect(id).toBe(argmax(row));
-      const choice = sampler.lastChoice!;
+      const choice = choiceOf(sampler);
       expect(choice.p).toBeCloseTo(probs[id] as number, 9);
       expect(choice.alternatives).toHaveLength(5);
       expect(choice.alternatives.map((a) => a.id)).not.toContain(id);
@@ -83,8 +88,8 @@ describe('Sampler with alternatives', () => {
     const sampler = new Sampler({ repetitionPenalty: 2 }, 5);
     // Token 0 was seen: its logit halves to 1.5 and token 1 wins, with the probability the model gave it.
     expect(sampler.next(row.slice(), [0])).toBe(1);
-    expect(sampler.lastChoice!.p).toBeCloseTo(probs[1] as number, 6);
-    expect(sampler.lastChoice!.alternatives[0]).toEqual({ id: 0, p: expect.closeTo(probs[0] as number, 6) });
+    expect(choiceOf(sampler).p).toBeCloseTo(probs[1] as number, 6);
+    expect(choiceOf(sampler).alternatives[0]).toEqual({ id: 0, p: expect.closeTo(probs[0] as number, 6) });
   });
 
   it('reports the probability at temperature 1, whatever temperature the draw used', () => {
@@ -93,8 +98,8 @@ describe('Sampler with alternatives', () => {
     const sampler = new Sampler({ temperature: 3, seed: 9 }, 2);
     for (let i = 0; i < 30; i++) {
       const id = sampler.next(row.slice(), []);
-      expect(sampler.lastChoice!.p).toBeCloseTo(probs[id] as number, 6);
-      expect(sampler.lastChoice!.alternatives).toHaveLength(2);
+      expect(choiceOf(sampler).p).toBeCloseTo(probs[id] as number, 6);
+      expect(choiceOf(sampler).alternatives).toHaveLength(2);
     }
   });
 });

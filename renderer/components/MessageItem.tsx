@@ -12,6 +12,7 @@ import { AnatomyPanel } from './AnatomyPanel.tsx';
 import { BoxesNote } from './BoxesNote.tsx';
 import { BoxOverlay } from './BoxOverlay.tsx';
 import { BranchSwitcher } from './BranchSwitcher.tsx';
+import { ConfidenceText } from './ConfidenceText.tsx';
 import { isSendKey } from './Composer.tsx';
 import { CopyButton } from './CopyButton.tsx';
 import { LoweredNote, LowerAndRetry, SentLowMark } from './EarlierImages.tsx';
@@ -250,6 +251,8 @@ function Answer({
   const found = useAnswerBoxes(message, question);
   const [anatomyOpen, setAnatomyOpen] = useState(false);
   const anatomyId = useId();
+  const [confidenceShown, setConfidenceShown] = useState(false);
+  const confidenceId = useId();
   const streamed = useApp((s) => (message.status === 'streaming' ? s.streamText[message.id] : undefined));
   const { regenerate, retry } = useActions();
   const streaming = message.status === 'streaming';
@@ -265,7 +268,15 @@ function Answer({
       aria-label="Answer"
       aria-busy={streaming}
     >
-      <div className="answer-body">{text ? <Markdown text={text} /> : streaming && <ThinkingDots />}</div>
+      <div className="answer-body">
+        {!streaming && confidenceShown ? (
+          <ConfidenceText messageId={message.id} id={confidenceId} />
+        ) : text ? (
+          <Markdown text={text} />
+        ) : (
+          streaming && <ThinkingDots />
+        )}
+      </div>
       {broken && (
         <div className="message-error" role="alert" data-testid="message-error">
           <AlertIcon />
@@ -322,6 +333,18 @@ function Answer({
             />
           )}
           {message.stats && <StatsLine stats={message.stats} />}
+          {message.stats && text && !message.stats.model?.server && (
+            <button
+              type="button"
+              className="button small confidence-toggle"
+              data-testid="confidence-toggle"
+              aria-pressed={confidenceShown}
+              aria-controls={confidenceId}
+              onClick={() => setConfidenceShown((shown) => !shown)}
+            >
+              Show confidence
+            </button>
+          )}
           {message.stats && (
             <button
               type="button"
