@@ -1,0 +1,55 @@
+/**
+ * The 3-D rope positions of one video's `<|video_pad|>` run (Python's `get_rope_index`, the video branch).
+ * Tokens go temporal patch by temporal patch, each a rows × cols grid of merged patches; every token of
+ * temporal patch k shares its temporal position, and height / width spread over the grid as for an image:
+ *
+ * - Qwen2-VL: temporal position = offset + k (the patch's index).
+ * - Qwen2.5-VL: offset + ⌊k · second_per_grid_t · tokens_per_second⌋, the patch's start time in rope units,
+ *   so positions keep real time whatever the sampling rate. Python multiplies in float32 (the
+ *   second_per_grid_ts tensor's type) and truncates with `.long()`; Math.fround does the same here.
+ *
+ * The text after the video resumes at the block's largest position + 1.
+ */
+
+export interface VideoRopeGrid {
+  temporal: number;
+  rows: number;
+  cols: number;
+}
+
+/** Qwen2.5-VL's time scaling; null for Qwen2-VL. */
+export interface VideoTimeScale {
+  secondsPerTemporalPatch: number;
+  tokensPerSecond: number;
+}
+
+/** Temporal position (before the offset) of temporal patch k. */
+export function temporalPosition(k: number, time: VideoTimeScale | null): number {
+  if (time === null) return k;
+  const seconds = Math.fround(k * Math.fround(time.secondsPerTemporalPatch));
+  return Math.trunc(Math.fround(seconds * time.tokensPerSecond));
+}
+
+/**
+ * Writes the positions of tokens [from, to) of the block (token k of the run is temporal patch
+ * ⌊k / (rows · cols)⌋, row ⌊k / cols⌋ mod rows, column k mod cols) into t/h/w at `at`, and returns the first
+ * position after the whole block.
+ */
+export function writeVideoPositions(
+  grid: VideoRopeGrid,
+  time: VideoTimeScale | null,
+  offset: number,
+  out: { t: Int32Array; h: Int32Array; w: Int32Array; at: number },
+  count: number,
+): number {
+  const { temporal, rows, cols } = grid;
+  const perPatch = rows * cols;
+  for (let k = 0; k < count; k++) {
+    const i = out.at + k;
+    out.t[i] = offset + temporalPosition(Math.floor(k / perPatch), time);
+    out.h[i] = offset + (Math.floor(k / cols) % rows);
+    out.w[i] = offset + (k % cols);
+  }
+  const lastTemporal = temporalPosition(temporal - 1, time);
+  return offset + Math.max(lastTemporal, rows - 1, cols - 1) + 1;
+}
