@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradientImage } from '../models/testing/images.ts';
 import { testModelDir } from '../models/testing/test-models.ts';
 import { openStore } from '../main/store/store.ts';
+import { FaultServer } from '../main/remote/testing/fault-server.ts';
 import { byId, launchBrowser, pasteImage, screenshot, startHost } from './harness.ts';
 import type { Host } from './harness.ts';
 
@@ -24,6 +25,7 @@ let peer: { url: string; process: ChildProcess } | null = null;
 let host: Host | null = null;
 let browser: Browser | null = null;
 let page: Page;
+let flaky: FaultServer | null = null;
 
 /** `tessera api` on a free port with a generated model and a known key; resolves with its base URL. */
 async function startPeer(modelDir: string): Promise<{ url: string; process: ChildProcess }> {
@@ -73,6 +75,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await flaky?.close();
   await browser?.close();
   await host?.stop();
   if (peer && peer.process.exitCode === null && peer.process.signalCode === null) {
@@ -145,5 +148,48 @@ describe('a remote model served by another Tessera', () => {
       .poll(() => answers().last().getAttribute('data-status'), { timeout: 60_000 })
       .toBe('stopped');
     await screenshot(page, 'remote-stopped');
+  });
+});
+
+describe('a remote server that breaks off', () => {
+  it('keeps the partial answer, says what happened, and Retry answers', async () => {
+    flaky = await FaultServer.start({ answer: 'The picture is a colour gradient.' });
+    await page.locator(byId('open-settings')).click();
+    await page.locator(byId('remote-url')).fill(flaky.baseUrl);
+    await page.locator(byId('remote-name')).fill('Flaky');
+    await page.locator(byId('remote-submit')).click();
+    await expect.poll(() => page.locator(byId('remote-server')).count(), { timeout: 60_000 }).toBe(2);
+    await page.locator(byId('dialog-close')).first().click();
+    await page.locator(byId('model-chip')).click();
+    await page.locator(`${byId('model-picker-item')}:has-text("on Flaky")`).click();
+    await expect.poll(() => page.locator(byId('model-chip')).textContent()).toContain('test-vlm');
+
+    // A server that does not describe its models: the meter does not guess.
+    await expect
+      .poll(() => page.locator(byId('token-estimate')).textContent(), { timeout: 30_000 })
+      .toBe('Token count unknown: the tile plan is unknown for this server');
+
+    flaky.inject({ kind: 'drop', chunks: 3 });
+    const before = await answers().count();
+    await page.locator(byId('composer-input')).fill('What is it?');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => answers().count(), { timeout: 60_000 }).toBe(before + 1);
+    const broken = answers().last();
+    await expect.poll(() => broken.getAttribute('data-status'), { timeout: 60_000 }).toBe('failed');
+    expect(await broken.locator('.answer-body').textContent()).toBe('The picture is'); // Markdown trims the space
+    expect(await broken.locator(byId('message-error')).textContent()).toMatch(
+      /The answer from Flaky \(http:\/\/127\.0\.0\.1:\d+\/v1\) broke off: the connection was cut\. What arrived is kept; Retry asks again\./,
+    );
+    await screenshot(page, 'remote-broken');
+
+    await broken.locator(byId('retry-button')).click();
+    await expect
+      .poll(() => answers().last().getAttribute('data-status'), { timeout: 60_000 })
+      .toBe('complete');
+    expect(await answers().last().locator('.answer-body').textContent()).toBe(
+      'The picture is a colour gradient.',
+    );
+    // The broken version stays, one step back.
+    await expect.poll(() => answers().last().locator(byId('branch-position')).textContent()).toBe('2/2');
   });
 });
