@@ -67,7 +67,9 @@ export function TokenMeter() {
         }
       >
         {value.exact ? '' : '≈ '}
-        {formatInt(value.promptTokens)} / {formatInt(value.contextLength)} tokens
+        {formatInt(value.promptTokens)}
+        {/* 0: a remote server that did not say its window. */}
+        {value.contextLength > 0 && ` / ${formatInt(value.contextLength)}`} tokens
       </span>
       {value.fits ? <EarlierImagesNote /> : <OverLimit value={value} />}
     </div>
