@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# System packages the tests need: Debian's Chromium for the end-to-end tests, and Mesa's software Vulkan driver
+# System packages the tests need: Debian's Chromium for the end-to-end tests, ffmpeg for the video tests (the CLI
+# decodes clips with it; the tests make their clips with it), and Mesa's software Vulkan driver
 # (lavapipe) for onnxruntime's WebGPU EP. On bookworm it comes from bookworm-backports: bookworm's own Mesa is too
 # old for the Dawn build inside onnxruntime-node. Run by .ci/run and by `npm test`'s prerequisite check
 # (scripts/test-prerequisites.ts); quick, and without apt-get update, when everything is installed already.
@@ -14,7 +15,7 @@ mesa_ok() {
   installed mesa-vulkan-drivers || return 1
   [ "$codename" != bookworm ] || dpkg-query -W -f='${Version}' mesa-vulkan-drivers | grep -q '~bpo'
 }
-if installed libvulkan1 && installed chromium && installed fonts-dejavu-core && mesa_ok; then
+if installed libvulkan1 && installed chromium && installed fonts-dejavu-core && installed ffmpeg && mesa_ok; then
   exit 0
 fi
 
@@ -30,4 +31,6 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends libvulkan1 >/dev/null
 # Debian's Chromium for the end-to-end tests (Playwright drives it; no browser download).
 $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+# ffmpeg: `tessera ask` decodes videos with it from PATH, and the video tests generate their clips with it.
+$SUDO apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
 $SUDO apt-get install -y -qq --no-install-recommends "${mesa_from[@]}" mesa-vulkan-drivers >/dev/null

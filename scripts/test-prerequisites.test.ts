@@ -16,7 +16,14 @@ import type { Facts } from './test-prerequisites.ts';
 
 const NO_ADAPTER = "onnxruntime's WebGPU provider found no adapter (No supported adapters)";
 const chromium = { path: '/usr/bin/chromium', explicit: false, found: true };
-const present: Facts = { chromium, webgpu: { found: true }, platform: 'linux', debian: true, root: true };
+const present: Facts = {
+  chromium,
+  webgpu: { found: true },
+  ffmpeg: { found: true },
+  platform: 'linux',
+  debian: true,
+  root: true,
+};
 const bothMissing: Facts = {
   ...present,
   chromium: { ...chromium, found: false },
@@ -72,6 +79,22 @@ describe('what the check decides', () => {
     });
   });
 
+  it('installs a missing ffmpeg on Debian as root, and says how to install it elsewhere', () => {
+    const noFfmpeg = { ...present, ffmpeg: { found: false } };
+    expect(decide(noFfmpeg)).toEqual({ action: 'install', missing: ['ffmpeg (on PATH)'] });
+    expect(decide({ ...noFfmpeg, root: false })).toEqual({
+      action: 'stop',
+      message:
+        'npm test needs ffmpeg (on PATH): run `sudo bash .ci/install-system-packages.sh`, then npm test again.',
+    });
+    expect(decide({ ...noFfmpeg, platform: 'darwin', debian: false })).toEqual({
+      action: 'stop',
+      message:
+        'npm test needs ffmpeg (on PATH): install ffmpeg (apt install ffmpeg, brew install ffmpeg, ' +
+        'winget install ffmpeg).',
+    });
+  });
+
   it("stops on a CHROMIUM_PATH that names nothing, without installing Debian's Chromium", () => {
     const wrong = { path: '/opt/none/chrome', explicit: true, found: false };
     expect(decide({ ...present, chromium: wrong })).toEqual({
@@ -94,7 +117,9 @@ interface Machine {
   driver: boolean;
   chromium: boolean;
   /** What the stand-in installer provides. */
-  installs: { chromium: boolean; driver: boolean };
+  installs: { chromium: boolean; driver: boolean; ffmpeg?: boolean };
+  /** Whether ffmpeg is there before the run (a stand-in executable); there unless false. */
+  ffmpeg?: boolean;
 }
 
 /** The real check, run on a scratch "machine"; what it printed and whether the installer ran. */
@@ -104,6 +129,8 @@ function runCheck(name: string, m: Machine, env: NodeJS.ProcessEnv = {}) {
   const defaultChromium = join(dir, 'chromium');
   const icd = join(dir, 'icd.json');
   const ran = join(dir, 'installer-ran');
+  const ffmpeg = join(dir, 'ffmpeg');
+  if (m.ffmpeg !== false) writeFileSync(ffmpeg, '#!/bin/sh\n', { mode: 0o755 });
   if (m.chromium) writeFileSync(defaultChromium, '#!/bin/sh\n', { mode: 0o755 });
   // VK_ICD_FILENAMES is the Vulkan loader's driver list: a missing file means no driver at all.
   if (m.driver) writeFileSync(icd, readFileSync(LAVAPIPE));
@@ -116,6 +143,7 @@ function runCheck(name: string, m: Machine, env: NodeJS.ProcessEnv = {}) {
         ? `printf '#!/bin/sh\\n' > '${defaultChromium}' && chmod +x '${defaultChromium}'`
         : '',
       m.installs.driver ? `cp '${LAVAPIPE}' '${icd}'` : '',
+      m.installs.ffmpeg ? `printf '#!/bin/sh\\n' > '${ffmpeg}' && chmod +x '${ffmpeg}'` : '',
     ].join('\n'),
   );
   writeFileSync(join(dir, 'os-release'), m.debian ? 'ID=debian\nVERSION_CODENAME=bookworm\n' : 'ID=fedora\n');
@@ -124,6 +152,7 @@ function runCheck(name: string, m: Machine, env: NodeJS.ProcessEnv = {}) {
     uid: m.uid,
     defaultChromium,
     installScript: installer,
+    ffmpeg,
   };
   const { CHROMIUM_PATH: _ignored, ...inherited } = process.env;
   const result = spawnSync(process.execPath, ['--import', 'tsx', SCRIPT], {
@@ -182,6 +211,23 @@ describe.skipIf(process.platform !== 'linux')('the check, run', () => {
     );
   });
 
+  it('stops when the install script leaves ffmpeg missing, naming it', () => {
+    const run = runCheck('debian-root-no-ffmpeg', {
+      debian: true,
+      uid: 0,
+      chromium: true,
+      driver: false,
+      ffmpeg: false,
+      installs: { chromium: true, driver: false, ffmpeg: false },
+    });
+    expect(run.status).toBe(1);
+    expect(run.installerRan).toBe(true);
+    expect(run.stderr.split('\n').at(-1)).toBe(
+      `tessera: still missing after .ci/install-system-packages.sh: a WebGPU adapter (${NO_ADAPTER}) and ` +
+        'ffmpeg (on PATH)',
+    );
+  });
+
   it('stops on a CHROMIUM_PATH that names nothing, before installing', () => {
     const run = runCheck(
       'bad-chromium-path',
@@ -224,6 +270,21 @@ describe.skipIf(!lavapipe && !required)('the check, run where lavapipe is instal
     expect(run.stderr).toBe(
       `npm test needs Chromium (${run.defaultChromium}) and a WebGPU adapter (${NO_ADAPTER}): ` +
         'installing with .ci/install-system-packages.sh',
+    );
+    expect([run.status, run.installerRan]).toEqual([0, true]);
+  });
+
+  it('installs a missing ffmpeg on Debian as root, then passes', () => {
+    const run = runCheck('debian-root-ffmpeg', {
+      debian: true,
+      uid: 0,
+      chromium: true,
+      driver: true,
+      ffmpeg: false,
+      installs: { chromium: false, driver: false, ffmpeg: true },
+    });
+    expect(run.stderr).toBe(
+      'npm test needs ffmpeg (on PATH): installing with .ci/install-system-packages.sh',
     );
     expect([run.status, run.installerRan]).toEqual([0, true]);
   });

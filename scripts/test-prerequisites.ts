@@ -1,12 +1,13 @@
 /**
  * `npm test`'s first step (the `pretest` script), so that a fresh clone's `npm install && npm test` passes:
  * the end-to-end tests need Chromium, the WebGPU tests an adapter for onnxruntime's WebGPU provider (on a
- * Linux machine without a GPU: Mesa's software Vulkan driver). When both are there it only looks (about a
- * second). When something is missing on Debian and we are root, it installs them with the script CI uses
+ * Linux machine without a GPU: Mesa's software Vulkan driver), the video tests ffmpeg on PATH. When all are
+ * there it only looks (about a second). When something is missing on Debian and we are root, it installs them with the script CI uses
  * (.ci/install-system-packages.sh); otherwise it stops with one line saying what to run or install.
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeWebGpu } from '../models/testing/webgpu-adapter.ts';
 import type { AdapterProbe } from '../models/testing/webgpu-adapter.ts';
@@ -17,6 +18,8 @@ export interface Facts {
   /** CHROMIUM_PATH, else Debian's /usr/bin/chromium; `explicit` when CHROMIUM_PATH chose it. */
   chromium: { path: string; explicit: boolean; found: boolean };
   webgpu: AdapterProbe;
+  /** ffmpeg on PATH: the CLI decodes videos with it, and the video tests make their clips with it. */
+  ffmpeg: { found: boolean };
   platform: NodeJS.Platform;
   /** /etc/os-release says Debian (the install script is Debian's: apt, bookworm-backports). */
   debian: boolean;
@@ -38,6 +41,7 @@ export function decide(facts: Facts): Decision {
   const missing = [
     ...(chromium.found ? [] : [`Chromium (${chromium.path})`]),
     ...(webgpu.found ? [] : [`a WebGPU adapter (${webgpu.reason})`]),
+    ...(facts.ffmpeg.found ? [] : ['ffmpeg (on PATH)']),
   ];
   if (missing.length === 0) return { action: 'ok' };
   const needs = `npm test needs ${missing.join(' and ')}`;
@@ -48,9 +52,12 @@ export function decide(facts: Facts): Decision {
   const install = [
     ...(chromium.found ? [] : ['Chromium, with CHROMIUM_PATH set to its executable']),
     ...(webgpu.found ? [] : [driverAdvice(facts.platform)]),
+    ...(facts.ffmpeg.found ? [] : [FFMPEG_ADVICE]),
   ];
   return { action: 'stop', message: `${needs}: install ${install.join(', and ')}.` };
 }
+
+const FFMPEG_ADVICE = 'ffmpeg (apt install ffmpeg, brew install ffmpeg, winget install ffmpeg)';
 
 function driverAdvice(platform: NodeJS.Platform): string {
   if (platform !== 'linux')
@@ -63,13 +70,15 @@ function driverAdvice(platform: NodeJS.Platform): string {
 
 /**
  * Where the facts come from. TESSERA_PREREQUISITES_TEST (JSON) stands in the machine for this script's own
- * test only: another /etc/os-release, user id, default Chromium path and install script.
+ * test only: another /etc/os-release, user id, default Chromium path, install script and ffmpeg.
  */
 interface Machine {
   osRelease: string;
   uid: number;
   defaultChromium: string;
   installScript: string;
+  /** The ffmpeg executable to look for; null: search PATH. */
+  ffmpeg: string | null;
 }
 
 function machine(): Machine {
@@ -78,6 +87,7 @@ function machine(): Machine {
     uid: process.getuid?.() ?? -1,
     defaultChromium: '/usr/bin/chromium',
     installScript: fileURLToPath(new URL(`../${INSTALL_SCRIPT}`, import.meta.url)),
+    ffmpeg: null,
   };
   const test = process.env.TESSERA_PREREQUISITES_TEST;
   return test ? { ...real, ...(JSON.parse(test) as Partial<Machine>) } : real;
@@ -89,10 +99,18 @@ function gather(at: Machine): Facts {
   return {
     chromium: { path, explicit, found: isExecutableFile(path) },
     webgpu: probeWebGpu(),
+    ffmpeg: { found: at.ffmpeg === null ? onPath('ffmpeg') : isExecutableFile(at.ffmpeg) },
     platform: process.platform,
     debian: /^ID="?debian"?$/m.test(readText(at.osRelease)),
     root: at.uid === 0,
   };
+}
+
+function onPath(command: string): boolean {
+  const names = process.platform === 'win32' ? [`${command}.exe`] : [command];
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .some((dir) => dir !== '' && names.some((name) => isExecutableFile(join(dir, name))));
 }
 
 function isExecutableFile(path: string): boolean {
