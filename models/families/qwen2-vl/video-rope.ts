@@ -8,8 +8,10 @@
  *   so positions keep real time whatever the sampling rate. Python multiplies in float32 (the
  *   second_per_grid_ts tensor's type) and truncates with `.long()`; Math.fround does the same here.
  *
- * The text after the video resumes at the block's largest position + 1.
+ * The text after the video resumes at the block's largest position + 1. `mixedPositions` runs a whole token
+ * sequence whose images and videos come in any order (images keep rope.ts's arithmetic: one temporal patch).
  */
+import { TesseraError } from '../../errors.ts';
 
 export interface VideoRopeGrid {
   temporal: number;
@@ -53,3 +55,46 @@ export function writeVideoPositions(
   const lastTemporal = temporalPosition(temporal - 1, time);
   return offset + Math.max(lastTemporal, rows - 1, cols - 1) + 1;
 }
+
+/** One image or video of a token sequence, in order of appearance. */
+export type VisionBlock =
+  | { kind: 'image'; rows: number; cols: number }
+  | { kind: 'video'; grid: VideoRopeGrid; time: VideoTimeScale | null };
+
+/** The [3, end] positions (temporal, height, width rows) of ids[0 .. end) with images and videos. */
+export function mixedPositions(
+  ids: readonly number[],
+  blocks: readonly VisionBlock[],
+  tokens: { image: number; video: number },
+  end = ids.length,
+): [Int32Array, Int32Array, Int32Array] {
+  const out = { t: new Int32Array(end), h: new Int32Array(end), w: new Int32Array(end), at: 0 };
+  let next = 0;
+  let blockIndex = 0;
+  while (out.at < end) {
+    const id = ids[out.at] as number;
+    if (id !== tokens.image && id !== tokens.video) {
+      out.t[out.at] = out.h[out.at] = out.w[out.at] = next++;
+      out.at++;
+      continue;
+    }
+    const kind = id === tokens.image ? 'image' : 'video';
+    const block = blocks[blockIndex++];
+    if (!block || block.kind !== kind) {
+      throw new TesseraError(
+        'IMAGE_TOKEN_MISMATCH',
+        `The token sequence holds ${article(kind)} run where the plans give ${block ? article(block.kind) : 'nothing'} ` +
+          `(block ${blockIndex} of ${blocks.length}).`,
+      );
+    }
+    const grid = block.kind === 'image' ? { temporal: 1, rows: block.rows, cols: block.cols } : block.grid;
+    const time = block.kind === 'image' ? null : block.time;
+    // A prefix may stop inside the run: the positions of the tokens present do not depend on the rest.
+    const count = Math.min(grid.temporal * grid.rows * grid.cols, end - out.at);
+    next = writeVideoPositions(grid, time, next, out, count);
+    out.at += count;
+  }
+  return [out.t, out.h, out.w];
+}
+
+const article = (kind: 'image' | 'video'): string => (kind === 'image' ? 'an image' : 'a video');
