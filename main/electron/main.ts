@@ -98,7 +98,14 @@ async function start(): Promise<void> {
       tokenStore: new SafeTokenStore(safeStorage, path.join(dataDir, 'hub-token.bin')),
     },
     // Each remote server's API key, encrypted with the OS keychain like the Hub token.
-    remote: { keyStore: (id) => new SafeTokenStore(safeStorage, path.join(dataDir, `remote-key-${id}.bin`)) },
+    remote: {
+      keyStore: (id) =>
+        new SafeTokenStore(
+          safeStorage,
+          path.join(dataDir, `remote-key-${id}.bin`),
+          'Until then, `tessera ask --remote URL --api-key KEY` reaches a server that needs a key',
+        ),
+    },
   });
   const handlers = services.handlers;
   ipcMain.removeHandler(IPC_REQUEST_CHANNEL); // one registration path, never two handlers

@@ -66,6 +66,8 @@ describe('SafeTokenStore', () => {
       expect(existsSync(file)).toBe(false);
       expect(store.get()).toBeNull();
     }
+    const remoteKey = new SafeTokenStore(fakeSafeStorage({ available: false }), tokenFile(), 'Use X');
+    expect(() => remoteKey.set('sk-secret')).toThrow(/Use X, or run Tessera where a keychain/);
     const gnome = new SafeTokenStore(fakeSafeStorage({ backend: 'gnome_libsecret' }), tokenFile());
     gnome.set('hf_secret');
     expect(gnome.get()).toBe('hf_secret');

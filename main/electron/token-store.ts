@@ -24,6 +24,8 @@ export class SafeTokenStore implements TokenStore {
   constructor(
     private readonly safeStorage: SafeStorage,
     private readonly file: string,
+    /** What the user can do instead when no keychain protects the secret (it differs per secret). */
+    private readonly instead = 'Set the HF_TOKEN environment variable instead',
   ) {}
 
   get(): string | null {
@@ -54,7 +56,7 @@ export class SafeTokenStore implements TokenStore {
     if (why) {
       throw new Error(
         `${why}, so Tessera will not store the token (it would be readable as plain text). ` +
-          'Set the HF_TOKEN environment variable instead, or run Tessera where a keychain is available.',
+          `${this.instead}, or run Tessera where a keychain is available.`,
       );
     }
     const temp = `${this.file}.tmp-${process.pid}`;
