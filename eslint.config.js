@@ -60,6 +60,7 @@ const FAMILY_PIXEL_FILES = [
   'models/families/engines.ts',
   'models/families/*/engine.ts',
   'models/families/*/preprocess.ts',
+  'models/families/*/video-preprocess.ts',
   'models/families/*/arrange.ts',
   'models/families/*/rope.ts',
 ];
