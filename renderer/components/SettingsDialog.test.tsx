@@ -68,3 +68,23 @@ describe('thread presets', () => {
     expect(calls(view, 'settings.update').at(-1)).toEqual({ presets: [] });
   });
 });
+
+describe("the thread's earlier images", () => {
+  it('sends earlier images at Low detail when chosen, and at their own detail again when not', async () => {
+    const view = await withThread();
+    const box = () => screen.getByTestId('thread-earlier-images-low') as HTMLInputElement;
+    expect(box().checked).toBe(false);
+    await act(async () => {
+      fireEvent.click(box());
+      await settle();
+    });
+    expect(calls(view, 'threads.update').at(-1)).toMatchObject({ earlierImagesLow: true });
+    expect(box().checked).toBe(true);
+    await act(async () => {
+      fireEvent.click(box());
+      await settle();
+    });
+    expect(calls(view, 'threads.update').at(-1)).toMatchObject({ earlierImagesLow: false });
+    expect(box().checked).toBe(false);
+  });
+});

@@ -200,6 +200,15 @@ function ThreadSection() {
           ))}
         </select>
       </label>
+      <label className="choice">
+        <input
+          type="checkbox"
+          data-testid="thread-earlier-images-low"
+          checked={thread.earlierImagesLow}
+          onChange={(e) => void updateThread({ earlierImagesLow: e.target.checked })}
+        />
+        Send images of earlier questions at Low detail (the history keeps each image&apos;s own detail)
+      </label>
     </Section>
   );
 }
