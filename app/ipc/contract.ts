@@ -500,7 +500,40 @@ export const requests = {
     output: z.custom<Settings>(),
   },
   'engine.status': { input: z.object({}), output: z.custom<EngineStatus>() },
+  /**
+   * Screens and windows the desktop app can capture (main/electron/capture.ts), with small thumbnails for
+   * the chooser. `tessera serve` answers `browser`: the renderer uses the browser's own picker there.
+   */
+  'capture.sources': { input: z.object({}), output: z.custom<CaptureSources>() },
+  /** One source captured at full size, as PNG; `hideWindow` takes Tessera's own window out of the picture. */
+  'capture.take': {
+    input: z.object({ sourceId: z.string().min(1).max(200), hideWindow: z.boolean() }),
+    output: z.custom<CapturedImage>(),
+  },
 } as const;
+
+export interface CaptureSource {
+  /** desktopCapturer's id ("screen:0:0", "window:1234:0"). */
+  id: string;
+  name: string;
+  kind: 'screen' | 'window';
+  /** A small PNG preview for the chooser. */
+  thumbnail: Uint8Array;
+}
+
+export type CaptureSources =
+  | { kind: 'sources'; sources: CaptureSource[] }
+  /** The desktop app may not record the screen (macOS Screen Recording); `reason` says where to allow it. */
+  | { kind: 'denied'; reason: string }
+  /** Not the desktop app: the browser's getDisplayMedia picker is the way. */
+  | { kind: 'browser'; reason: string };
+
+export interface CapturedImage {
+  name: string;
+  png: Uint8Array;
+  width: number;
+  height: number;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Events: main → renderer, pushed.
@@ -518,6 +551,8 @@ export interface Events {
   'models.changed': Record<string, never>;
   /** The API server started, stopped or failed, or its queue changed. */
   'api.status': ApiServerStatus;
+  /** The desktop app's capture shortcut was pressed: the window opens its capture chooser. */
+  'capture.requested': Record<string, never>;
 }
 
 export type RequestName = keyof typeof requests;
@@ -534,6 +569,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'downloads.progress',
   'models.changed',
   'api.status',
+  'capture.requested',
 ];
 
 // ---------------------------------------------------------------------------------------------------------

@@ -122,6 +122,23 @@ class FakeSession {
   setPermissionCheckHandler(handler: Parameters<Session['setPermissionCheckHandler']>[0]): void {
     this.permissionCheck = handler;
   }
+  displayMediaRequest: Parameters<Session['setDisplayMediaRequestHandler']>[0] = null;
+  setDisplayMediaRequestHandler(handler: Parameters<Session['setDisplayMediaRequestHandler']>[0]): void {
+    this.displayMediaRequest = handler;
+  }
+}
+
+/** globalShortcut: what is registered now, so a test can press a shortcut and see it go at quit. */
+class FakeGlobalShortcut {
+  readonly registered = new Map<string, () => void>();
+  register(accelerator: string, callback: () => void): boolean {
+    if (this.registered.has(accelerator)) return false;
+    this.registered.set(accelerator, callback);
+    return true;
+  }
+  unregister(accelerator: string): void {
+    this.registered.delete(accelerator);
+  }
 }
 
 class FakeProtocol {
@@ -198,6 +215,12 @@ function browserWindowClass(windows: FakeBrowserWindow[]) {
     show(): void {
       this.shown = true;
     }
+    hide(): void {
+      this.shown = false;
+    }
+    isVisible(): boolean {
+      return this.shown;
+    }
     focus(): void {
       this.focused++;
     }
@@ -258,6 +281,11 @@ export function createFakeElectron() {
   const ipcMain = new FakeIpcMain();
   const forks: { modulePath: string; args: string[] | undefined; options: ForkOptions | undefined }[] = [];
   const utilityProcesses: FakeUtilityProcess[] = [];
+  const globalShortcut = new FakeGlobalShortcut();
+  // One screen; no thumbnails (capture.ts has its own tests with images).
+  const desktopCapturer = { getSources: () => Promise.resolve([]) };
+  const screen = { getAllDisplays: () => [{ size: { width: 1920, height: 1080 }, scaleFactor: 1 }] };
+  const systemPreferences = { getMediaAccessStatus: () => 'granted' };
   const dialog = {
     messageBoxes: [] as MessageBoxOptions[],
     errorBoxes: [] as [title: string, content: string][],
@@ -305,17 +333,22 @@ export function createFakeElectron() {
     windows,
     forks,
     utilityProcesses,
+    globalShortcut,
     /** What `import … from 'electron'` gives main.ts: only what it uses, so a new use fails loudly. */
     module: {
       app,
       BrowserWindow: browserWindowClass(windows),
+      desktopCapturer,
       dialog,
+      globalShortcut,
       ipcMain,
       nativeTheme: { shouldUseDarkColors: false },
       protocol,
       safeStorage,
+      screen,
       session: { defaultSession },
       shell,
+      systemPreferences,
       utilityProcess,
     },
   };

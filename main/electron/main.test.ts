@@ -117,15 +117,46 @@ describe('main.ts, wired to Electron', () => {
     expect(win.shown).toBe(true);
   });
 
-  it('denies every permission request and check', () => {
+  it('denies every permission request and check but display capture for the app itself', () => {
     const { permissionRequest, permissionCheck } = fake.defaultSession;
     if (!permissionRequest || !permissionCheck) throw new Error('permission handlers not registered');
     for (const permission of ['media', 'notifications', 'geolocation', 'clipboard-read'] as const) {
       const granted = vi.fn();
-      permissionRequest(win.webContents as never, permission, granted, {} as never);
+      permissionRequest(win.webContents as never, permission, granted, {
+        requestingUrl: APP_ENTRY,
+      } as never);
       expect(granted).toHaveBeenCalledExactlyOnceWith(false);
       expect(permissionCheck(win.webContents as never, permission, 'app://bundle', {} as never)).toBe(false);
     }
+    // Screen capture (issue 18): only the app's own page may ask.
+    for (const [url, allowed] of [
+      [APP_ENTRY, true],
+      ['https://example.com/', false],
+    ] as const) {
+      const granted = vi.fn();
+      permissionRequest(win.webContents as never, 'display-capture', granted, {
+        requestingUrl: url,
+      } as never);
+      expect(granted).toHaveBeenCalledExactlyOnceWith(allowed);
+    }
+    expect(fake.defaultSession.displayMediaRequest).not.toBeNull();
+  });
+
+  it('registers the capture shortcut, which focuses the window and asks it to open the chooser', () => {
+    const press = fake.globalShortcut.registered.get('CommandOrControl+Shift+2');
+    if (!press) throw new Error('capture shortcut not registered');
+    const sent: unknown[][] = [];
+    const send = win.webContents.send.bind(win.webContents);
+    win.webContents.send = (...args: [string, ...unknown[]]) => {
+      sent.push(args);
+      send(...args);
+    };
+    const focused = win.focused;
+    press();
+    expect(sent).toContainEqual([IPC_EVENT_CHANNEL, 'capture.requested', {}]);
+    expect(win.focused).toBe(focused + 1);
+    win.webContents.send = send;
+    win.focused = focused; // Later tests count focus calls of their own.
   });
 
   it('cancels every web request that is not the bundle, and adds the CSP to any response', () => {
@@ -319,6 +350,10 @@ describe('main.ts, wired to Electron', () => {
     const second = new FakeEvent();
     fake.app.emit('before-quit', second);
     expect(second.prevented).toBe(false);
+    // The capture shortcut goes back to the system as the app quits.
+    expect(fake.globalShortcut.registered.has('CommandOrControl+Shift+2')).toBe(true);
+    fake.app.emit('will-quit', new FakeEvent());
+    expect(fake.globalShortcut.registered.size).toBe(0);
   });
 });
 

@@ -11,13 +11,17 @@ import { fileURLToPath } from 'node:url';
 import {
   BrowserWindow,
   app,
+  desktopCapturer,
   dialog,
+  globalShortcut,
   ipcMain,
   nativeTheme,
   protocol,
   safeStorage,
+  screen,
   session,
   shell,
+  systemPreferences,
 } from 'electron';
 import type { WebContents } from 'electron';
 import { IPC_EVENT_CHANNEL, IPC_REQUEST_CHANNEL } from '../../app/ipc/bridge.ts';
@@ -28,10 +32,18 @@ import { createServices } from '../services/index.ts';
 import type { Services } from '../services/index.ts';
 import { openStore } from '../store/store.ts';
 import type { Store } from '../store/types.ts';
+import {
+  capturePermissionCheck,
+  capturePermissionRequest,
+  captureHandlers,
+  displayMediaRequestHandler,
+  registerCaptureShortcut,
+} from './capture.ts';
+import type { CaptureDeps } from './capture.ts';
 import { forkUtilityEngine } from './engine-process.ts';
 import { ELECTRON_SQLITE_BINDING } from './native-sqlite.ts';
 import { handleInvoke } from './ipc.ts';
-import { denyPermissionCheck, denyPermissionRequest, windowOpenDecision } from './navigation.ts';
+import { windowOpenDecision } from './navigation.ts';
 import { APP_ENTRY, APP_SCHEME, resolveAppUrl } from './protocol.ts';
 import { SafeTokenStore } from './token-store.ts';
 import { mainWindowOptions } from './window-options.ts';
@@ -47,6 +59,7 @@ const windowIds = new Set<number>();
 let services: Services | null = null;
 let store: Store | null = null;
 let quitting = false;
+let unregisterShortcut: () => void = () => {};
 
 // Before 'ready': app:// behaves like https (standard, secure origin) for the page and fetch.
 protocol.registerSchemesAsPrivileged([
@@ -69,8 +82,10 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler(denyPermissionRequest);
-  ses.setPermissionCheckHandler(denyPermissionCheck);
+  // Every permission is refused except display capture for the app's own page (capture.ts).
+  ses.setPermissionRequestHandler(capturePermissionRequest);
+  ses.setPermissionCheckHandler(capturePermissionCheck);
+  ses.setDisplayMediaRequestHandler(displayMediaRequestHandler(captureDeps));
   // The page talks to nothing but its own bundle: no web requests, no file://.
   ses.webRequest.onBeforeRequest(
     { urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*', 'file://*/*'] },
@@ -107,7 +122,8 @@ async function start(): Promise<void> {
         ),
     },
   });
-  const handlers = services.handlers;
+  // The desktop captures screens in here; the services' own answers are the browser host's.
+  const handlers = { ...services.handlers, ...captureHandlers(captureDeps) };
   ipcMain.removeHandler(IPC_REQUEST_CHANNEL); // one registration path, never two handlers
   ipcMain.handle(IPC_REQUEST_CHANNEL, (event, name: unknown, input: unknown) =>
     handleInvoke({ handlers, windowIds, log: logError }, name, input, {
@@ -126,7 +142,32 @@ async function start(): Promise<void> {
   });
   createWindow();
   app.on('activate', () => windows.size === 0 && createWindow());
+  // Only the window's renderer hears it (the browser host has no global shortcut).
+  unregisterShortcut = registerCaptureShortcut(globalShortcut, firstWindow, () =>
+    firstWindow()?.webContents.send(IPC_EVENT_CHANNEL, 'capture.requested', {}),
+  ).unregister;
 }
+
+function firstWindow(): BrowserWindow | null {
+  return [...windows.values()].find((win) => !win.isDestroyed()) ?? null;
+}
+
+const captureDeps: CaptureDeps = {
+  getSources: (options) => desktopCapturer.getSources(options),
+  largestDisplay: () => {
+    const sizes = screen
+      .getAllDisplays()
+      .map((d) => ({ width: d.size.width * d.scaleFactor, height: d.size.height * d.scaleFactor }));
+    return sizes.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a), { width: 1, height: 1 });
+  },
+  platform: process.platform,
+  screenAccess: () =>
+    process.platform === 'darwin' ? systemPreferences.getMediaAccessStatus('screen') : 'granted',
+  window: firstWindow,
+  // Two frames at 60 Hz and the window manager's fade: the hidden window is gone from what is captured.
+  settle: () => new Promise((resolve) => setTimeout(resolve, 250)),
+  now: () => new Date(),
+};
 
 function createWindow(): void {
   const win = new BrowserWindow(
@@ -190,6 +231,8 @@ async function serveBundle(request: Request): Promise<Response> {
     return new Response(null, { status: 404 });
   }
 }
+
+app.on('will-quit', () => unregisterShortcut());
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();

@@ -9,6 +9,7 @@ import type { Handlers } from '../../app/ipc/contract.ts';
 import type { HubClientOptions } from '../downloads/hub-client.ts';
 import { DownloadManager } from '../downloads/manager.ts';
 import type { Store } from '../store/types.ts';
+import { browserCaptureHandlers } from './capture.ts';
 import { chatHandlers } from './chat.ts';
 import type { Context } from './context.ts';
 import { syncEngine, syncIfNoModel } from './context.ts';
@@ -138,6 +139,7 @@ export function createServices(options: ServicesOptions): Services {
     ...apiHandlers(api),
     ...downloadHandlers(ctx),
     ...remoteHandlers(ctx),
+    ...browserCaptureHandlers(),
   };
   // Load the model now, so the first question does not wait for it.
   syncEngine(ctx);

@@ -29,6 +29,7 @@ import { apiHandlers } from './fake/api.ts';
 import { remoteHandlers } from './fake/remote.ts';
 import { settingsHandlers } from './fake/settings.ts';
 import { type FakeApiOptions, type HandlersOf, createState } from './fake/state.ts';
+import { captureHandlers } from './fake/capture.ts';
 import { threadHandlers } from './fake/threads.ts';
 
 export { FAKE_CATALOG, FAKE_COMMIT, FAKE_MODEL, FAKE_MODELS_DIR, fakeModel, fakeStats } from './fake/data.ts';
@@ -76,6 +77,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
     ...settingsHandlers(state),
     ...apiHandlers(state),
     ...remoteHandlers(state),
+    ...captureHandlers(),
   };
   const calls: FakeApi['calls'] = [];
 
