@@ -11,6 +11,7 @@ import { attachmentLabels, selectNoModels, selectStreamingId } from '../state/se
 import { canSend } from '../state/slices/composer.ts';
 import { AttachmentCard } from './AttachmentCard.tsx';
 import { PaperclipIcon, SendIcon, StopIcon } from './Icons.tsx';
+import { CaptureButton } from './CaptureButton.tsx';
 import { IconButton } from './IconButton.tsx';
 import { TokenMeter } from './TokenMeter.tsx';
 
@@ -131,6 +132,7 @@ export function Composer() {
         >
           <PaperclipIcon />
         </IconButton>
+        <CaptureButton disabled={noModels} />
         <input
           ref={picker}
           type="file"
