@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ImageRef } from '../../app/ipc/contract.ts';
 import { useApp } from '../state/context.tsx';
 import { loadAll } from '../state/store.ts';
-import { must, pngFile, until } from '../testing/harness.ts';
+import { must, pngFile, settle, until } from '../testing/harness.ts';
 import { renderWithServices } from '../testing/render.tsx';
 import { TileDialog } from './TileDialog.tsx';
 
@@ -98,6 +98,29 @@ describe('region selection in the tile dialog', () => {
     expect(onClose).toHaveBeenCalledTimes(1);
     expect(screen.queryByTestId('region-selector')).toBeNull();
     expect(screen.getByTestId('region-toggle').getAttribute('aria-pressed')).toBe('false');
+  });
+
+  it('on a sent image, asks about the region in the next question', async () => {
+    const onClose = vi.fn();
+    // Shown as a sent message's image is: no attachment key, its bytes fetched from the store.
+    function SentImage() {
+      const image = useApp((s) => s.attachments[0]?.image);
+      return image ? <TileDialog image={image} label="Image 2" selectRegion onClose={onClose} /> : null;
+    }
+    const view = renderWithServices(<SentImage />);
+    await act(async () => {
+      view.store.getState().addFiles([pngFile('sent.png', 800, 600)], 'picker');
+      await until(() => Boolean(view.store.getState().attachments[0]?.image), 'the stored image');
+    });
+    // Its bytes come back from the store (images.get) before the selection can be drawn.
+    for (let i = 0; i < 50 && !screen.queryByTestId('region-selection'); i++) await act(settle);
+    expect(screen.getByTestId('region-submit').textContent).toBe('Ask about this region');
+    expect(selection().getAttribute('aria-label')).toContain('Enter asks about it in the next question');
+    await act(async () => {
+      fireEvent.keyDown(selection(), { key: 'Enter' });
+      await until(() => onClose.mock.calls.length > 0, 'the dialog to close');
+    });
+    expect(attachCrop.mock.calls[0]?.[2]).toEqual({ x: 200, y: 150, width: 400, height: 300 });
   });
 
   it('says why an image too small to cut has no region', async () => {
