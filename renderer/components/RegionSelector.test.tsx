@@ -9,7 +9,7 @@ import { renderWithServices } from '../testing/render.tsx';
 import { TileDialog } from './TileDialog.tsx';
 
 // jsdom has no canvas: the cut itself is checked end to end (e2e/region.e2e.test.ts); here, what is asked.
-const attachCrop = vi.hoisted(() => vi.fn(async () => new File([], 'crop.png')));
+const attachCrop = vi.hoisted(() => vi.fn(async (..._args: unknown[]) => new File([], 'crop.png')));
 vi.mock('../lib/crop.ts', () => ({ attachCrop }));
 
 afterEach(() => {
