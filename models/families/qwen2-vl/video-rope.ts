@@ -12,6 +12,7 @@
  * sequence whose images and videos come in any order (images keep rope.ts's arithmetic: one temporal patch).
  */
 import { TesseraError } from '../../errors.ts';
+import type { TensorData } from '../../tensor.ts';
 
 export interface VideoRopeGrid {
   temporal: number;
@@ -95,6 +96,22 @@ export function mixedPositions(
     out.at += count;
   }
   return [out.t, out.h, out.w];
+}
+
+/** `position_ids` [3, 1, count] for positions [start, start + count) of `ids`. */
+export function mixedPositionIds(
+  ids: readonly number[],
+  blocks: readonly VisionBlock[],
+  tokens: { image: number; video: number },
+  start: number,
+  count: number,
+): TensorData {
+  const axes = mixedPositions(ids, blocks, tokens, start + count);
+  const data = new BigInt64Array(3 * count);
+  axes.forEach((axis, a) => {
+    for (let i = 0; i < count; i++) data[a * count + i] = BigInt(axis[start + i] as number);
+  });
+  return { type: 'int64', dims: [3, 1, count], data };
 }
 
 const article = (kind: 'image' | 'video'): string => (kind === 'image' ? 'an image' : 'a video');
