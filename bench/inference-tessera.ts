@@ -44,7 +44,8 @@ export async function measureTessera(job: InferenceJob): Promise<ChildResult> {
     });
   const preprocessed = { hd: await preprocess(hd), uhd: await preprocess(uhd) };
 
-  const sampling = { maxTokens: job.newTokens, ignoreEos: true, temperature: 0 };
+  // With each token's probability and alternatives recorded, as the app asks for every answer (issue 18).
+  const sampling = { maxTokens: job.newTokens, ignoreEos: true, temperature: 0, confidence: true };
   const ask = async (messages: ChatMessage[]) => {
     const call = performance.now();
     const result: GenerateResult = await vlm.generate({ threadId: 'bench', messages, sampling }, () => {});
