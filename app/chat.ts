@@ -22,9 +22,51 @@ export const imagePartSchema = z.object({
 
 export const textPartSchema = z.object({ type: z.literal('text'), text: z.string() });
 
+/** At most this many frames in one video part (qwen-vl-utils' FPS_MAX_FRAMES). */
+export const MAX_VIDEO_FRAMES = 768;
+/** At most this many bytes of decoded frames in one video part (plans keep far below it). */
+export const MAX_VIDEO_BYTES = 512 * 2 ** 20;
+
+/** One decoded frame: raw RGB, row-major, 3 bytes a pixel. */
+export const videoFrameSchema = z
+  .object({
+    width: z.number().int().positive().max(16384),
+    height: z.number().int().positive().max(16384),
+    data: z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'expected bytes (Uint8Array)'),
+  })
+  .refine((f) => f.data.length === f.width * f.height * 3, 'frame data must be width × height × 3 bytes');
+
+/**
+ * A video clip, decoded by the caller (the CLI with ffmpeg, the app with its media stack; the engine never
+ * decodes video): the clip's facts, from which the family plans its sampling, and the planned frames in order.
+ */
+export const videoPartSchema = z.object({
+  type: z.literal('video'),
+  source: z.object({
+    size: z.object({ width: z.number().int().positive(), height: z.number().int().positive() }),
+    totalFrames: z.number().int().positive(),
+    frameRate: z.number().positive().finite(),
+  }),
+  sampling: z
+    .object({
+      fps: z.number().positive().finite().optional(),
+      minFrames: z.number().int().positive().optional(),
+      maxFrames: z.number().int().positive().max(MAX_VIDEO_FRAMES).optional(),
+    })
+    .optional(),
+  frames: z
+    .array(videoFrameSchema)
+    .min(1)
+    .max(MAX_VIDEO_FRAMES)
+    .refine(
+      (frames) => frames.reduce((n, f) => n + f.data.length, 0) <= MAX_VIDEO_BYTES,
+      `the frames must total at most ${MAX_VIDEO_BYTES / 2 ** 20} MiB: send them at the size the plan gives`,
+    ),
+});
+
 export const chatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant']),
-  content: z.array(z.discriminatedUnion('type', [textPartSchema, imagePartSchema])),
+  content: z.array(z.discriminatedUnion('type', [textPartSchema, imagePartSchema, videoPartSchema])),
   /**
    * An assistant message's token ids as the model generated them (GenerateResult.tokenIds). The prompt then
    * holds these ids instead of the text tokenized again, which may split differently: the conversation stays
@@ -65,6 +107,7 @@ export const generateRequestSchema = z.object({
 });
 
 export type ImagePart = z.infer<typeof imagePartSchema>;
+export type VideoPart = z.infer<typeof videoPartSchema>;
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 export type Sampling = z.infer<typeof samplingSchema>;
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;

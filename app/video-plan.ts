@@ -3,7 +3,12 @@
  * resized to, and what they cost in the prompt. Plain data like TilePlan: the engine computes it, the CLI
  * decodes the frames it names, and the renderer draws the frame view and sums the token estimate.
  */
-import type { Size } from './tile-plan.ts';
+import type { Size, TilePlan } from './tile-plan.ts';
+
+/** An image's or a video's plan, as the prompt holds them in order. */
+export type MediaPlan = TilePlan | VideoPlan;
+
+export const isVideoPlan = (plan: MediaPlan): plan is VideoPlan => 'frames' in plan;
 
 /** What the decoder knows about a clip before any frame is read. */
 export interface VideoSource {

@@ -200,6 +200,12 @@ export function toOpenAiMessage(message: ChatMessage): ChatCompletionMessagePara
   if (message.role === 'assistant') return { role: 'assistant', content: text };
   const content: ChatCompletionContentPart[] = message.content.map((part) => {
     if (part.type === 'text') return { type: 'text', text: part.text };
+    if (part.type === 'video') {
+      throw new TesseraError(
+        'BAD_REQUEST',
+        'A remote server takes images, not videos: ask about the video with a local model.',
+      );
+    }
     if (!part.data)
       throw new TesseraError('INTERNAL', 'An image for a remote server came without its bytes.');
     const url = `data:${sniffMime(part.data)};base64,${Buffer.from(part.data).toString('base64')}`;

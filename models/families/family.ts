@@ -6,6 +6,7 @@
  * smolvlm/ and one line in registry.ts and engines.ts.
  */
 import type { Detail, Size, TilePlan } from '../../app/tile-plan.ts';
+import type { MediaPlan, VideoPlan, VideoSampling, VideoSource } from '../../app/video-plan.ts';
 import type { DecodedImage } from '../image/decode.ts';
 import { TesseraError } from '../errors.ts';
 import type { TensorData } from '../tensor.ts';
@@ -47,14 +48,35 @@ export interface FamilyModel extends FamilyGeometry {
   arrangeFeatures?(rows: Float32Array, hidden: number, plan: TilePlan): Float32Array;
   /**
    * Decoder `position_ids` for positions [start, start + count) of the whole token sequence `ids`, whose
-   * images have these plans (Qwen2-VL's 3-D rope positions). Absent: 1-D positions start…start+count−1.
+   * images (and videos, in order) have these plans (Qwen2-VL's 3-D rope positions). Absent: 1-D positions
+   * start…start+count−1.
    */
-  positionIds?(ids: readonly number[], plans: readonly TilePlan[], start: number, count: number): TensorData;
+  positionIds?(ids: readonly number[], plans: readonly MediaPlan[], start: number, count: number): TensorData;
+  /** Video input, for the families that read video (Qwen2-VL): absent, a video part is refused. */
+  readonly video?: FamilyVideo;
   /**
    * File stems (`onnx/<stem><suffix>.onnx`) of the graphs that play each role, where they differ from
    * vision_encoder / embed_tokens / decoder_model_merged (Phi-3-vision: prepare_inputs_embeds, model).
    */
   readonly sessionFiles?: Partial<Record<SessionRole, string>>;
+}
+
+/** How a family takes a video the caller decoded. */
+export interface FamilyVideo {
+  /** Token id of the video placeholder; the video's feature rows are scattered there. */
+  readonly tokenId: number;
+  /** What the chat template writes for a video part (rendered as text, so any template takes it). */
+  readonly templateText: string;
+  /** The token in templateText that expands to the video's placeholder run. */
+  readonly placeholder: string;
+  plan(source: VideoSource, sampling: VideoSampling): VideoPlan;
+  /** The text that replaces one placeholder, for a video with this plan. */
+  expand(plan: VideoPlan): string;
+  /** Vision encoder feeds for the planned frames (raw RGB, in plan order). */
+  preprocess(
+    frames: readonly { width: number; height: number; data: Uint8Array }[],
+    plan: VideoPlan,
+  ): Promise<Record<string, TensorData>>;
 }
 
 /** The graphs the generation loop runs: image encoder, token embedder, decoder with the KV cache. */

@@ -5,7 +5,7 @@
  */
 import { CONFIDENCE_ALTERNATIVES } from '../../app/chat.ts';
 import type { FinishReason, GenerationStats, Sampling, TokenConfidence } from '../../app/chat.ts';
-import type { TilePlan } from '../../app/tile-plan.ts';
+import type { MediaPlan } from '../../app/video-plan.ts';
 import type { TensorData } from '../tensor.ts';
 import { TextStream } from '../text/text-stream.ts';
 import { DecodeRateRecorder } from './decode-rates.ts';
@@ -21,9 +21,9 @@ import type { TokenChoice } from './sampling.ts';
 export interface GenerationInput {
   parts: LoadedParts;
   prompt: PromptSequence;
-  /** Feature rows of each image, in prompt order, and the images' plans. */
+  /** Feature rows of each image (and video), in prompt order, and their plans. */
   images: readonly Float32Array[];
-  plans: readonly TilePlan[];
+  plans: readonly MediaPlan[];
   cache: KvCache;
   /** Positions of the prompt the cache already holds. */
   reused: number;

@@ -4,14 +4,21 @@
  */
 import type { ChatMessage } from '../../app/chat.ts';
 import type { TilePlan } from '../../app/tile-plan.ts';
+import type { VideoPlan } from '../../app/video-plan.ts';
 import { TesseraError } from '../errors.ts';
-import type { FamilyGeometry } from '../families/family.ts';
+import type { FamilyGeometry, FamilyVideo } from '../families/family.ts';
 import type { TemplateMessage, TextModel } from '../text/tokenizer.ts';
 
 export interface PromptImage {
   /** Identifies the image's features: content hash plus plan, so the same pixels planned alike match. */
   key: string;
   plan: TilePlan;
+}
+
+/** A video of the prompt: its key (frames' hash and plan) and plan. */
+export interface PromptVideo {
+  key: string;
+  video: VideoPlan;
 }
 
 export interface ImageSpan {
@@ -39,6 +46,7 @@ export function toTemplateMessages(
   messages: readonly ChatMessage[],
   imageText?: string,
   replaced: ReadonlyMap<number, string> = new Map(),
+  videoText = '',
 ): TemplateMessage[] {
   return messages.map((m, i) => {
     const stand = replaced.get(i);
@@ -48,9 +56,17 @@ export function toTemplateMessages(
       content:
         imageText === undefined
           ? content.map((part) =>
-              part.type === 'text' ? { type: 'text', text: part.text } : { type: 'image' },
+              part.type === 'text'
+                ? { type: 'text', text: part.text }
+                : part.type === 'video'
+                  ? { type: 'text', text: videoText }
+                  : { type: 'image' },
             )
-          : content.map((part) => (part.type === 'text' ? part.text : imageText)).join(''),
+          : content
+              .map((part) =>
+                part.type === 'text' ? part.text : part.type === 'video' ? videoText : imageText,
+              )
+              .join(''),
     };
   });
 }
@@ -107,63 +123,102 @@ function encodeWithAnswers(
   return ids;
 }
 
+/**
+ * `videos` (with a family that reads video: FamilyModel.video) are expanded like images; the feature rows of
+ * images and videos go in the order they appear, which is the order of their parts in the messages.
+ */
 export function buildPrompt(
   messages: readonly ChatMessage[],
   images: readonly PromptImage[],
-  family: FamilyGeometry,
+  family: FamilyGeometry & { video?: FamilyVideo },
   text: TextModel,
+  videos: readonly PromptVideo[] = [],
 ): PromptSequence {
   const imageText = text.partsInTemplate ? undefined : `${family.imagePlaceholder}\n`;
+  const video = family.video;
   const answers = ownAnswers(messages, text);
   const markers = new Map([...answers.keys()].map((i) => [i, answerMarker(i)]));
   const render = (upTo: number) =>
-    text.renderChat(toTemplateMessages(messages.slice(0, upTo), imageText, markers), true);
+    text.renderChat(
+      toTemplateMessages(messages.slice(0, upTo), imageText, markers, video?.templateText),
+      true,
+    );
   let rendered = render(messages.length);
   for (const i of answers.keys()) rendered = withoutGlue(rendered, i, render(i));
-  const pieces = rendered.split(family.imagePlaceholder);
-  if (pieces.length - 1 !== images.length) {
+  const placeholders = [family.imagePlaceholder, ...(video ? [video.placeholder] : [])];
+  const pieces = rendered.split(new RegExp(`(${placeholders.map(escapeRegExp).join('|')})`));
+  const found = { image: 0, video: 0 };
+  const expanded = pieces
+    .map((piece, i) => {
+      if (i % 2 === 0) return piece;
+      if (piece === family.imagePlaceholder) {
+        const image = images[found.image++];
+        return image ? family.expandImage(image.plan) : piece;
+      }
+      const clip = videos[found.video++];
+      return clip && video ? video.expand(clip.video) : piece;
+    })
+    .join('');
+  if (found.image !== images.length || found.video !== videos.length) {
+    const literal = found.image !== images.length ? family.imagePlaceholder : (video?.placeholder ?? '');
     throw new TesseraError(
       'IMAGE_TOKEN_MISMATCH',
-      `The prompt has ${pieces.length - 1} image placeholders for ${images.length} image(s). ` +
-        `Remove the literal text "${family.imagePlaceholder}" from the message and send it again.`,
+      `The prompt has ${found.image} image and ${found.video} video placeholders for ${images.length} ` +
+        `image(s) and ${videos.length} video(s). Remove the literal text "${literal}" from the message and ` +
+        'send it again.',
     );
   }
-  const expanded = pieces
-    .map((piece, i) =>
-      i < images.length ? piece + family.expandImage((images[i] as PromptImage).plan) : piece,
-    )
-    .join('');
   const ids = answers.size > 0 ? encodeWithAnswers(expanded, answers, text) : text.encodePrompt(expanded);
-  return { ids, ownAnswers: answers.size, ...locateImages(ids, images, family.imageTokenId) };
+  const media = [
+    { tokenId: family.imageTokenId, items: images.map((i) => ({ key: i.key, tokens: i.plan.imageTokens })) },
+    ...(video
+      ? [{ tokenId: video.tokenId, items: videos.map((v) => ({ key: v.key, tokens: v.video.videoTokens })) }]
+      : []),
+  ];
+  return { ids, ownAnswers: answers.size, ...locateMedia(ids, media) };
 }
 
-function locateImages(ids: readonly number[], images: readonly PromptImage[], imageTokenId: number) {
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+interface MediaRun {
+  tokenId: number;
+  items: { key: string; tokens: number }[];
+}
+
+/** Each placeholder run's span, and each placeholder token's feature row, numbered in order of appearance. */
+function locateMedia(ids: readonly number[], kinds: readonly MediaRun[]) {
   const featureRow = new Int32Array(ids.length).fill(-1);
   const spans: ImageSpan[] = [];
-  const expected = images.reduce((sum, image) => sum + image.plan.imageTokens, 0);
+  const state = kinds.map(() => ({ item: 0, rowInItem: 0, found: 0 }));
   let row = 0;
-  let imageIndex = 0;
-  let rowInImage = 0;
   for (let pos = 0; pos < ids.length; pos++) {
-    if (ids[pos] !== imageTokenId) continue;
-    const image = images[imageIndex];
-    if (!image) break;
-    if (rowInImage === 0) spans.push({ key: image.key, start: pos, end: pos + 1 });
+    const k = kinds.findIndex((kind) => kind.tokenId === ids[pos]);
+    if (k < 0) continue;
+    const kind = kinds[k] as MediaRun;
+    const at = state[k] as (typeof state)[number];
+    at.found++;
+    const item = kind.items[at.item];
+    if (!item) continue;
+    if (at.rowInItem === 0) spans.push({ key: item.key, start: pos, end: pos + 1 });
     (spans[spans.length - 1] as ImageSpan).end = pos + 1;
     featureRow[pos] = row++;
-    if (++rowInImage === image.plan.imageTokens) {
-      imageIndex++;
-      rowInImage = 0;
+    if (++at.rowInItem === item.tokens) {
+      at.item++;
+      at.rowInItem = 0;
     }
   }
-  const found = ids.filter((id) => id === imageTokenId).length;
-  if (found !== expected) {
-    throw new TesseraError(
-      'IMAGE_TOKEN_MISMATCH',
-      `The prompt holds ${found} image tokens but the images provide ${expected} feature rows. ` +
-        'The tokenizer does not match the model configuration; download the model again.',
-    );
-  }
+  kinds.forEach((kind, k) => {
+    const expected = kind.items.reduce((sum, item) => sum + item.tokens, 0);
+    const found = (state[k] as (typeof state)[number]).found;
+    if (found !== expected) {
+      throw new TesseraError(
+        'IMAGE_TOKEN_MISMATCH',
+        `The prompt holds ${found} ${k === 0 ? 'image' : 'video'} tokens but the ${k === 0 ? 'images' : 'videos'} ` +
+          `provide ${expected} feature rows. The tokenizer does not match the model configuration; download ` +
+          'the model again.',
+      );
+    }
+  });
   return { spans, featureRow };
 }
 

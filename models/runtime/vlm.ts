@@ -8,8 +8,10 @@ import type {
   GenerateResult,
   ImagePart,
   ModulePlacement,
+  VideoPart,
 } from '../../app/chat.ts';
 import type { Detail, Size, TilePlan } from '../../app/tile-plan.ts';
+import type { MediaPlan } from '../../app/video-plan.ts';
 import { TesseraError } from '../errors.ts';
 import { decodeImage, imageHash } from '../image/decode.ts';
 import type { LoadOptions, LoadedParts, Placed } from './load.ts';
@@ -18,7 +20,8 @@ import { DeviceSlicer } from './device-slice.ts';
 import { KvCache } from './kv-cache.ts';
 import { readModelJson } from './model-folder.ts';
 import { ByteLru } from './lru.ts';
-import type { ImageSpan, PromptImage } from './prompt.ts';
+import type { ImageSpan, PromptImage, PromptVideo } from './prompt.ts';
+import { encodeVideo, videoPlanOf } from './video.ts';
 import { buildPrompt, reusablePrefix } from './prompt.ts';
 import { runGeneration } from './generate.ts';
 import { readFloat32, toOrt } from './onnx.ts';
@@ -142,8 +145,13 @@ export class Vlm {
         return [{ key: `${sha256}:${detail}`, plan: family.planImage(size, detail) }];
       }),
     );
+    const videos = messages.flatMap((m) =>
+      m.content.flatMap((part): PromptVideo[] =>
+        part.type === 'video' ? [{ key: '', video: videoPlanOf(family, part) }] : [],
+      ),
+    );
     return {
-      promptTokens: buildPrompt(messages, images, family, watchedTextModel(text, onStage)).ids.length,
+      promptTokens: buildPrompt(messages, images, family, watchedTextModel(text, onStage), videos).ids.length,
     };
   }
 
@@ -197,7 +205,15 @@ export class Vlm {
       const features = await this.featuresFor(sha256, detail, onStage);
       images.push({ key, sha256, plan: features.plan, features, fresh });
     }
-    const prompt = buildPrompt(request.messages, images, family, watchedTextModel(text, onStage));
+    // Videos are planned, checked and encoded on each request (their frames come with it; no cache).
+    const videoParts = request.messages.flatMap((m) =>
+      m.content.filter((p): p is VideoPart => p.type === 'video'),
+    );
+    const videos: Array<PromptVideo & { rows: Float32Array }> = [];
+    for (const part of videoParts) videos.push(await encodeVideo(this.parts, part, onStage));
+    const prompt = buildPrompt(request.messages, images, family, watchedTextModel(text, onStage), videos);
+    // Feature rows and plans in the order the parts appear, as the prompt numbers its placeholder rows.
+    const media = mediaInOrder(request.messages, images, videos);
     if (prompt.ids.length >= contextLength) {
       throw new TesseraError(
         'PROMPT_TOO_LONG',
@@ -210,8 +226,8 @@ export class Vlm {
     const result = await runGeneration({
       parts: this.parts,
       prompt,
-      images: images.map((i) => i.features.rows),
-      plans: images.map((i) => i.plan),
+      images: media.map((m) => m.rows),
+      plans: media.map((m) => m.plan),
       cache,
       reused,
       sampling: request.sampling ?? {},
@@ -342,6 +358,28 @@ export class Vlm {
     this.features.set(key, features, rows.byteLength);
     return features;
   }
+}
+
+/** Images' and videos' rows and plans in the order their parts appear in the messages. */
+function mediaInOrder(
+  messages: readonly ChatMessage[],
+  images: ReadonlyArray<{ plan: TilePlan; features: ImageFeatures }>,
+  videos: ReadonlyArray<PromptVideo & { rows: Float32Array }>,
+) {
+  const next = { image: 0, video: 0 };
+  return messages.flatMap((m) =>
+    m.content.flatMap((part) => {
+      if (part.type === 'image') {
+        const image = images[next.image++];
+        return image ? [{ rows: image.features.rows, plan: image.plan as MediaPlan }] : [];
+      }
+      if (part.type === 'video') {
+        const video = videos[next.video++];
+        return video ? [{ rows: video.rows, plan: video.video as MediaPlan }] : [];
+      }
+      return [];
+    }),
+  );
 }
 
 /** The file name of a part's graph, without its folder (which names the user's disk). */
