@@ -96,7 +96,7 @@ const MAIN_MAY_IMPORT = [
   'errors',
   'engine/(client|fork|process|protocol|watchdog)',
   'families/(family|registry|plan-folder|region|json-source)',
-  'families/[^/]+/(geometry|config|plan|prompt|anyres)',
+  'families/[^/]+/(geometry|config|plan|prompt|anyres|video-plan)',
   'files/[^/]+',
   'image/decode',
   'runtime/(devices|model-folder|folder-problem)',

@@ -9,6 +9,7 @@ import type { Dtype } from '../../models/runtime/model-folder.ts';
 import { DEVICES } from '../../models/runtime/devices.ts';
 import { UsageError, intOption, numberOption, oneOf, parse, required } from './args.ts';
 import { readImageFile } from './plan.ts';
+import { isVideoPath, readVideoPart } from './video.ts';
 import { askRemote } from '../remote/ask-remote.ts';
 
 export async function askCommand(args: string[]): Promise<void> {
@@ -23,6 +24,8 @@ export async function askCommand(args: string[]): Promise<void> {
     'max-tokens': { type: 'string' },
     seed: { type: 'string' },
     temperature: { type: 'string' },
+    fps: { type: 'string' },
+    'max-frames': { type: 'string' },
     remote: { type: 'string' },
     'api-key': { type: 'string' },
   });
@@ -38,13 +41,23 @@ export async function askCommand(args: string[]): Promise<void> {
     seed: intOption(values.seed, 'seed'),
     temperature: numberOption(values.temperature, 'temperature'),
   };
-  const images = await Promise.all(positionals.map(readImageFile));
+  if (values.remote !== undefined && positionals.some(isVideoPath)) {
+    throw new UsageError('a remote server takes images, not videos: ask about a video with a local --model.');
+  }
+  // Videos (by extension) are decoded here with ffmpeg; the engine never runs it.
+  const fps = numberOption(values.fps, 'fps');
+  const maxFrames = intOption(values['max-frames'], 'max-frames', 1);
+  const videoSampling = { ...(fps !== undefined ? { fps } : {}), ...(maxFrames ? { maxFrames } : {}) };
+  const parts = await Promise.all(
+    positionals.map(async (path) =>
+      isVideoPath(path)
+        ? (await readVideoPart(dir, path, videoSampling)).part
+        : { type: 'image' as const, data: await readImageFile(path), detail },
+    ),
+  );
   const message: ChatMessage = {
     role: 'user',
-    content: [
-      ...images.map((data) => ({ type: 'image' as const, data, detail })),
-      { type: 'text', text: question },
-    ],
+    content: [...parts, { type: 'text', text: question }],
   };
 
   if (values.remote !== undefined) {

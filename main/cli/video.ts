@@ -6,9 +6,14 @@
  * frames sampled, the bytes read from the pipe, and the time either tool may take.
  */
 import { spawn } from 'node:child_process';
+import { extname } from 'node:path';
+import type { VideoPart } from '../../app/chat.ts';
 import type { Size } from '../../app/tile-plan.ts';
-import type { VideoSource } from '../../app/video-plan.ts';
+import type { VideoPlan, VideoSampling, VideoSource } from '../../app/video-plan.ts';
 import { TesseraError } from '../../models/errors.ts';
+import { readQwenConfig } from '../../models/families/qwen2-vl/config.ts';
+import { planQwenVideo } from '../../models/families/qwen2-vl/video-plan.ts';
+import { readModelJson } from '../../models/runtime/model-folder.ts';
 
 export const FFMPEG_INSTALL_HINT =
   'tessera needs ffmpeg on PATH to read videos: install it (apt install ffmpeg, brew install ffmpeg, ' +
@@ -39,6 +44,51 @@ export interface VideoTools {
 }
 
 const TOOLS: VideoTools = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' };
+
+/** Files `tessera ask` reads as videos, by extension (the rest are images). */
+const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.avi']);
+
+export const isVideoPath = (path: string): boolean => VIDEO_EXTENSIONS.has(extname(path).toLowerCase());
+
+/**
+ * The video part for a clip and a model: probe, plan with the model's family (Qwen2-VL / Qwen2.5-VL read
+ * video), decode the planned frames at the planned size. The engine plans again from the same facts and
+ * checks the frames against its plan.
+ */
+export async function readVideoPart(
+  modelDir: string,
+  path: string,
+  sampling: VideoSampling = {},
+  limits: VideoLimits = DEFAULT_VIDEO_LIMITS,
+  tools: VideoTools = TOOLS,
+): Promise<{ part: VideoPart; plan: VideoPlan }> {
+  const json = readModelJson(modelDir);
+  const type = json.config.model_type;
+  if (type !== 'qwen2_vl' && type !== 'qwen2_5_vl') {
+    throw new TesseraError(
+      'BAD_REQUEST',
+      `${modelDir} is a ${String(type)} model, which does not take video; ask about ${path} with a Qwen2-VL ` +
+        'or Qwen2.5-VL model.',
+    );
+  }
+  const source = await probeVideo(path, limits, tools);
+  const plan = planQwenVideo(readQwenConfig(json), source, sampling);
+  const data = await decodeFrames(
+    path,
+    plan.frames.map((f) => f.index),
+    plan.resized,
+    limits,
+    tools,
+  );
+  const frames = data.map((bytes) => ({ ...plan.resized, data: bytes }));
+  const part: VideoPart = {
+    type: 'video',
+    source,
+    ...(Object.keys(sampling).length > 0 ? { sampling } : {}),
+    frames,
+  };
+  return { part, plan };
+}
 
 /** ffprobe's facts about the clip's first video stream, checked against the limits. */
 export async function probeVideo(
