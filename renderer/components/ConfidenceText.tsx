@@ -1,5 +1,6 @@
-import { useEffect, useId, useMemo, useState } from 'react';
-import type { KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { CSSProperties, KeyboardEvent } from 'react';
+import { createPortal } from 'react-dom';
 import type { TokenConfidence } from '../../app/chat.ts';
 import type { WireError } from '../../app/ipc/contract.ts';
 import {
@@ -103,6 +104,18 @@ function Word({
 }) {
   const tipId = useId();
   const shaded = span.level !== 'high';
+  const word = useRef<HTMLSpanElement>(null);
+  const [place, setPlace] = useState<CSSProperties>({});
+  // The tip floats on <body> (the message list clips what overflows an answer), under the word, kept inside
+  // the window: above it when there is no room below.
+  useLayoutEffect(() => {
+    if (!open || !word.current) return;
+    const rect = word.current.getBoundingClientRect();
+    const width = Math.min(320, window.innerWidth - 16);
+    const left = Math.max(8, Math.min(rect.left, window.innerWidth - width - 8));
+    const below = rect.bottom + TIP_ROOM < window.innerHeight;
+    setPlace(below ? { left, top: rect.bottom + 6 } : { left, bottom: window.innerHeight - rect.top + 6 });
+  }, [open]);
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key !== 'Escape' || !open) return;
     // Not to the window: there Escape stops an answer being written.
@@ -111,6 +124,7 @@ function Word({
   };
   return (
     <span
+      ref={word}
       className={`confidence-word confidence-${span.level}`}
       data-testid="confidence-word"
       data-level={span.level}
@@ -125,29 +139,41 @@ function Word({
     >
       {span.text}
       {shaded && <span className="visually-hidden"> ({percent(span.p)} sure)</span>}
-      {open && (
-        <span className="confidence-tip" role="tooltip" id={tipId} data-testid="confidence-tip">
-          <span className="confidence-tip-head">
-            {tokenLabel(span.token)}: {percent(span.p)}
-          </span>
-          {span.alternatives.length > 0 ? (
-            <span className="confidence-tip-list">
-              <span className="confidence-tip-caption">Instead, the model considered</span>
-              {span.alternatives.map((a, i) => (
-                <span className="confidence-tip-row" key={i}>
-                  <span>{tokenLabel(a.text)}</span>
-                  <span className="confidence-tip-p">{percent(a.p)}</span>
-                </span>
-              ))}
+      {open &&
+        createPortal(
+          <span
+            className="confidence confidence-tip"
+            role="tooltip"
+            id={tipId}
+            data-testid="confidence-tip"
+            style={place}
+          >
+            <span className="confidence-tip-head">
+              {/* A held-back token (half a character) has no text of its own: the word stands for it. */}
+              {tokenLabel(span.token || span.text)}: {percent(span.p)}
             </span>
-          ) : (
-            <span className="confidence-tip-caption">No other token came close.</span>
-          )}
-        </span>
-      )}
+            {span.alternatives.length > 0 ? (
+              <span className="confidence-tip-list">
+                <span className="confidence-tip-caption">Instead, the model considered</span>
+                {span.alternatives.map((a, i) => (
+                  <span className="confidence-tip-row" key={i}>
+                    <span>{tokenLabel(a.text)}</span>
+                    <span className="confidence-tip-p">{percent(a.p)}</span>
+                  </span>
+                ))}
+              </span>
+            ) : (
+              <span className="confidence-tip-caption">No other token came close.</span>
+            )}
+          </span>,
+          document.body,
+        )}
     </span>
   );
 }
+
+/** About the tallest tip (a head and five alternatives), to choose between below and above the word. */
+const TIP_ROOM = 190;
 
 function Legend({ unsure }: { unsure: number }) {
   return (
