@@ -156,7 +156,9 @@ export async function decodeFrames(
   const args = [
     ...['-v', 'error', '-nostdin', '-i', path, '-map', '0:v:0'],
     ...['-vf', `select='${select}',scale=${size.width}:${size.height}:flags=bicubic`],
-    ...['-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    // One output frame per selected frame. `-vsync` rather than its successor `-fps_mode` (ffmpeg 5.1), which
+    // the ffmpeg 4.4 of Ubuntu 22.04 lacks; newer versions still take it.
+    ...['-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
   ];
   const run = await runTool(tools.ffmpeg, args, limits.timeoutMs, unique.length * frameBytes);
   if (run.code !== 0) throw notAVideo(path, run.stderr);
