@@ -4,10 +4,11 @@
  * validate incoming payloads against it, and the renderer's API is typed from it.
  */
 import { z } from 'zod';
-import { detailSchema, samplingSchema } from '../chat.ts';
+import { MAX_VIDEO_FRAMES, detailSchema, samplingSchema } from '../chat.ts';
 import type { GenerationStats, TokenConfidence } from '../chat.ts';
 import type { CatalogEntry } from '../catalog.ts';
 import type { Detail, TilePlan } from '../tile-plan.ts';
+import type { VideoPlan, VideoSampling, VideoSource } from '../video-plan.ts';
 import type { WireError } from '../errors.ts';
 import type { RemoteModelRef, RemoteServerView } from '../remote.ts';
 
@@ -260,6 +261,20 @@ export interface AttachResult {
   plan: TilePlan | null;
 }
 
+/**
+ * A clip's plan and the facts it was made from: the renderer decodes the planned frames and sends these same
+ * facts in the video part, so the engine's plan is this one. The browser does not tell a clip's frame rate,
+ * so the clip is described at NOMINAL_VIDEO_FRAME_RATE; a frame's time is what the renderer seeks to.
+ */
+export interface VideoPlanResult {
+  source: VideoSource;
+  sampling: VideoSampling;
+  plan: VideoPlan;
+}
+
+/** The frame rate a clip measured in the browser is described at (its real rate is not exposed). */
+export const NOMINAL_VIDEO_FRAME_RATE = 30;
+
 /** A thread's unsent question, kept so a reload or a crash does not lose it. */
 export interface Draft {
   text: string;
@@ -356,6 +371,22 @@ export const requests = {
   'images.plan': { input: imageInput, output: z.custom<TilePlan>() },
   /** Bytes of a stored image, for showing it (the renderer makes a blob: URL). */
   'images.get': { input: z.object({ sha256: imageInput.shape.sha256 }), output: z.custom<Uint8Array>() },
+  /**
+   * The active model's plan for a clip the renderer is about to decode (its size and length, and the part kept
+   * after trimming): which frames, at what size, for how many tokens. BAD_REQUEST, said for the card, for a
+   * model whose family does not read video.
+   */
+  'videos.plan': {
+    input: z.object({
+      width: z.number().int().positive().max(16384),
+      height: z.number().int().positive().max(16384),
+      /** Seconds of the (trimmed) clip; a day at most, so a bogus duration cannot ask for a huge plan. */
+      durationSeconds: z.number().positive().max(86_400),
+      fps: z.number().positive().max(60).optional(),
+      maxFrames: z.number().int().positive().max(MAX_VIDEO_FRAMES).optional(),
+    }),
+    output: z.custom<VideoPlanResult>(),
+  },
   /** The thread's draft, or null when it has none. */
   'drafts.get': { input: z.object({ threadId: id }), output: z.custom<Draft | null>() },
   /**

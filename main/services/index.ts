@@ -22,6 +22,7 @@ import type { EngineHost } from './engine-host.ts';
 import { EventHub } from './events.ts';
 import type { EventSource } from './events.ts';
 import { imageHandlers } from './images.ts';
+import { videoHandlers } from './videos.ts';
 import { FamilyCache, ModelCatalog, modelId } from './models.ts';
 import { settingsHandlers } from './settings.ts';
 import { ApiController } from '../api/controller.ts';
@@ -132,6 +133,7 @@ export function createServices(options: ServicesOptions): Services {
   const handlers: Handlers = {
     ...threadHandlers(ctx, chat.queue),
     ...imageHandlers(ctx),
+    ...videoHandlers(ctx),
     ...chat.handlers,
     'chat.send': sendClearingDraft(store, chat.handlers['chat.send']),
     ...draftHandlers(ctx),

@@ -33,6 +33,8 @@ export interface FamilyGeometry {
   planImage(size: Size, detail: Detail): TilePlan;
   /** The prompt text that replaces one placeholder, for an image with this plan. */
   expandImage(plan: TilePlan): string;
+  /** A clip's video plan, for the families that read video (the app's card plans before decoding a frame). */
+  planVideo?(source: VideoSource, sampling: VideoSampling): VideoPlan;
 }
 
 /** A family bound to one model's configuration, as the engine runs it: geometry plus pixel code. */

@@ -25,7 +25,7 @@ export const qwen2VlEngine: FamilyEngine = {
     const cfg = readQwenConfig(json);
     // A config without video_token_id still answers about images.
     const videoCfg = json.config.video_token_id === undefined ? null : readQwenVideoConfig(json);
-    return withPixels(geometryOf(cfg), {
+    return withPixels(geometryOf(cfg, videoCfg !== null), {
       preprocess: (image, plan) => preprocessQwen(cfg, image, plan),
       visionInputNames: ['pixel_values', cfg.gridInputName],
       positionIds: (ids, plans, start, count) =>

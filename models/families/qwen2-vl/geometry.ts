@@ -8,8 +8,10 @@ import { assertOwnPlan, type FamilyGeometry, type ModelFamily } from '../family.
 import { type QwenConfig, readQwenConfig } from './config.ts';
 import { FAMILY, planQwen } from './plan.ts';
 import { IMAGE_PAD, expandImagePrompt } from './prompt.ts';
+import { planQwenVideo } from './video-plan.ts';
 
-export function geometryOf(cfg: QwenConfig): FamilyGeometry {
+/** `video`: the config has a video token, so the family plans clips too (the engine reads its video config). */
+export function geometryOf(cfg: QwenConfig, video = false): FamilyGeometry {
   return {
     family: FAMILY,
     imageTokenId: cfg.imageTokenId,
@@ -20,11 +22,13 @@ export function geometryOf(cfg: QwenConfig): FamilyGeometry {
       assertOwnPlan(plan, FAMILY);
       return expandImagePrompt(plan.imageTokens);
     },
+    ...(video ? { planVideo: (source, sampling) => planQwenVideo(cfg, source, sampling) } : {}),
   };
 }
 
 export const qwen2Vl: ModelFamily = {
   name: FAMILY,
   modelTypes: ['qwen2_vl', 'qwen2_5_vl'],
-  bind: (json) => geometryOf(readQwenConfig(json)),
+  // A config without video_token_id still answers about images (as engine.ts binds it).
+  bind: (json) => geometryOf(readQwenConfig(json), json.config.video_token_id !== undefined),
 };
