@@ -24,6 +24,7 @@ import { ANSWER } from './fake/data.ts';
 import { type DownloadControls, downloads } from './fake/downloads.ts';
 import { draftHandlers, sendClearingDraft } from './fake/drafts.ts';
 import { imageHandlers } from './fake/images.ts';
+import { videoHandlers } from './fake/videos.ts';
 import { modelHandlers } from './fake/models.ts';
 import { apiHandlers } from './fake/api.ts';
 import { remoteHandlers } from './fake/remote.ts';
@@ -69,6 +70,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
   const defaults: HandlersOf<RequestName> = {
     ...threadHandlers(state),
     ...imageHandlers(state),
+    ...videoHandlers(state),
     ...chat,
     'chat.send': sendClearingDraft(state, chat['chat.send']),
     ...draftHandlers(state),
