@@ -57,7 +57,25 @@ export interface ImageRef {
   detail: Detail;
 }
 
-export type MessagePart = { type: 'text'; text: string } | { type: 'image'; image: ImageRef };
+/**
+ * A video in a message: its sampled frames, stored as PNG images at the planned size (the renderer decoded
+ * them; history and exports show them), and the clip's facts and sampling, from which the engine plans the
+ * same frames again (VideoPlanResult).
+ */
+export interface VideoRef {
+  name: string;
+  source: VideoSource;
+  sampling: VideoSampling;
+  /** The trim: seconds into the file where the part sent starts. */
+  start: number;
+  /** Seconds of the part sent. */
+  durationSeconds: number;
+  /** The sampled frames in plan order, each with its time in the file. */
+  frames: Array<{ sha256: string; seconds: number }>;
+}
+
+export type MessagePart =
+  { type: 'text'; text: string } | { type: 'image'; image: ImageRef } | { type: 'video'; video: VideoRef };
 
 export type MessageStatus = 'complete' | 'streaming' | 'stopped' | 'interrupted' | 'failed';
 
@@ -312,9 +330,34 @@ export interface TokenEstimate {
 // Requests: renderer → main, answered once.
 
 const imageInput = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), detail: detailSchema });
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const seconds = z.number().min(0).max(86_400);
+const videoInput = z.object({
+  name: z.string().min(1).max(300),
+  source: z.object({
+    size: z.object({
+      width: z.number().int().positive().max(16384),
+      height: z.number().int().positive().max(16384),
+    }),
+    totalFrames: z
+      .number()
+      .int()
+      .positive()
+      .max(86_400 * 240),
+    frameRate: z.number().positive().max(240),
+  }),
+  sampling: z.object({
+    fps: z.number().positive().max(60).optional(),
+    maxFrames: z.number().int().positive().max(MAX_VIDEO_FRAMES).optional(),
+  }),
+  start: seconds,
+  durationSeconds: seconds,
+  frames: z.array(z.object({ sha256, seconds })).min(1).max(MAX_VIDEO_FRAMES),
+});
 const partInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), text: z.string().max(200_000) }),
   z.object({ type: z.literal('image'), image: imageInput }),
+  z.object({ type: z.literal('video'), video: videoInput }),
 ]);
 export const contentSchema = z.array(partInput).min(1).max(64);
 

@@ -11,7 +11,9 @@ import type {
   ModelEntry,
   RequestInput,
   TokenEstimate,
+  VideoRef,
 } from '../../app/ipc/contract.ts';
+import type { FamilyGeometry } from '../../models/families/family.ts';
 import type { Context } from './context.ts';
 import { familyOf, targetFor } from './context.ts';
 import { chatMessages, estimateTokens, samplingOf, systemPromptOf, textOf } from './conversation.ts';
@@ -138,6 +140,7 @@ export function chatHandlers(ctx: Context): { handlers: ChatHandlers; queue: Gen
           systemPrompt,
           (size, detail) => family.planImage({ width: size.width, height: size.height }, detail),
           model.contextLength,
+          videoTokensOf(family),
         );
       };
       // Counted as a send will build it; where it does not fit, also with earlier images at Low detail.
@@ -164,7 +167,8 @@ async function countWithEngine(
   // The draft has no id yet, so no token ids of its own.
   const tokenIds = (id: string) => (id ? store.tokenIdsOf(id) : null);
   try {
-    return await engine.withEngine((client) => countPrompt(client, path, systemPrompt, tokenIds));
+    const frames = (sha: string) => store.getImageBytes(sha);
+    return await engine.withEngine((client) => countPrompt(client, path, systemPrompt, tokenIds, frames));
   } catch (error) {
     ctx.log('counting tokens with the engine failed; showing the estimate', error);
     return null;
@@ -184,7 +188,7 @@ function prepare(ctx: Context, messageId: string): PreparedJob | RemoteJob {
   const systemPrompt = systemPromptOf(thread, settings);
   const bytes = (sha: string) => store.getImageBytes(sha);
   const tokenIds = (id: string) => store.tokenIdsOf(id);
-  const messages = chatMessages(path, systemPrompt, bytes, tokenIds);
+  const messages = chatMessages(path, systemPrompt, bytes, tokenIds, bytes);
   // Every local answer records its token probabilities for confidence shading (cheap: sampling.ts).
   const sampling = samplingOf(thread, settings, { confidence: true, ...ctx.sampling });
   const request = { threadId: thread.id, messages, sampling };
@@ -200,11 +204,11 @@ function prepare(ctx: Context, messageId: string): PreparedJob | RemoteJob {
   // Room for an answer: the prompt leaves a share of the window, up to the answer's maximum length.
   const room = Math.max(1, Math.min(request.sampling.maxTokens ?? 512, Math.floor(contextLength / 4)));
   const fit = async (client: EngineClient) => {
-    const count = (kept: readonly Message[]) => countPrompt(client, kept, systemPrompt, tokenIds);
+    const count = (kept: readonly Message[]) => countPrompt(client, kept, systemPrompt, tokenIds, bytes);
     const fitted = await fitToContext(path, policy, contextLength - room, count);
     if (fitted.dropped.length === 0) return { request, dropped: [] };
     return {
-      request: { ...request, messages: chatMessages(fitted.path, systemPrompt, bytes, tokenIds) },
+      request: { ...request, messages: chatMessages(fitted.path, systemPrompt, bytes, tokenIds, bytes) },
       dropped: fitted.dropped,
     };
   };
@@ -236,6 +240,7 @@ function estimateRemote(
     systemPrompt,
     (size, detail) => family.planImage(size, detail),
     model.contextLength,
+    videoTokensOf(family),
   );
   // A server that did not say its context length: nothing to compare with, so nothing is refused here.
   return model.contextLength > 0 ? estimate : { ...estimate, fits: true };
@@ -247,8 +252,10 @@ async function countPrompt(
   path: ReadonlyArray<Pick<Message, 'id' | 'role' | 'parts'>>,
   systemPrompt: string,
   tokenIds: (messageId: string) => number[] | null,
+  /** Video frames go decoded even for counting: the engine's video part carries them. */
+  frameBytes: (sha256: string) => Uint8Array | null,
 ): Promise<number> {
-  const messages = chatMessages(path, systemPrompt, null, tokenIds);
+  const messages = chatMessages(path, systemPrompt, null, tokenIds, frameBytes);
   return (await client.request('countTokens', { messages, sizes: imageSizes(path) })).promptTokens;
 }
 
@@ -276,10 +283,23 @@ function checkParent(parent: Message, threadId: string): void {
 function toParts(ctx: Context, content: Content): MessagePart[] {
   return content.map((part) => {
     if (part.type === 'text') return { type: 'text', text: part.text };
+    if (part.type === 'video') {
+      part.video.frames.forEach((frame, i) => {
+        if (!ctx.store.getImageMeta(frame.sha256)) {
+          throw notFound(`Frame ${i + 1} of the video ${part.video.name} (attach it first)`);
+        }
+      });
+      return { type: 'video', video: part.video };
+    }
     const meta = ctx.store.getImageMeta(part.image.sha256);
     if (!meta) throw notFound(`The image ${part.image.sha256.slice(0, 12)}… (attach it first)`);
     return { type: 'image', image: { ...meta, detail: part.image.detail } };
   });
+}
+
+/** A video's prompt tokens by its family's plan (the engine plans the same facts); none without video. */
+function videoTokensOf(family: FamilyGeometry) {
+  return (video: VideoRef) => family.planVideo?.(video.source, video.sampling).promptTokens ?? 0;
 }
 
 function raise(error: Error): never {

@@ -4,10 +4,18 @@
  * image and refers to it by hash afterwards, sending them again only if the engine says it lacks them
  * (models/engine/client.ts). The engine trusts the store's hash and keys its feature cache by it.
  */
-import type { ChatMessage, Sampling } from '../../app/chat.ts';
-import type { Message, MessagePart, Settings, Thread, TokenEstimate } from '../../app/ipc/contract.ts';
+import type { ChatMessage, Sampling, VideoPart } from '../../app/chat.ts';
+import type {
+  Message,
+  MessagePart,
+  Settings,
+  Thread,
+  TokenEstimate,
+  VideoRef,
+} from '../../app/ipc/contract.ts';
 import type { Detail, Size, TilePlan } from '../../app/tile-plan.ts';
 import { notFound } from './errors.ts';
+import { pngToRgb } from './png-rgb.ts';
 
 export function systemPromptOf(thread: Thread, settings: Settings): string {
   return (thread.systemPrompt ?? settings.systemPrompt).trim();
@@ -29,6 +37,8 @@ export function chatMessages(
   /** The image's bytes; null: images by hash alone (counting tokens needs only their sizes). */
   imageBytes: ((sha256: string) => Uint8Array | null) | null,
   tokenIdsOf: (messageId: string) => number[] | null = () => null,
+  /** A video frame's stored PNG: a video goes as its decoded frames, counted or answered. */
+  frameBytes: (sha256: string) => Uint8Array | null = () => null,
 ): ChatMessage[] {
   const messages: ChatMessage[] = [];
   if (systemPrompt) messages.push({ role: 'system', content: [{ type: 'text', text: systemPrompt }] });
@@ -47,6 +57,7 @@ export function chatMessages(
       role: 'user',
       content: message.parts.map((part) => {
         if (part.type === 'text') return { type: 'text', text: part.text };
+        if (part.type === 'video') return videoPart(part.video, frameBytes);
         const { sha256, detail } = part.image;
         if (!imageBytes) return { type: 'image', sha256, detail };
         const data = imageBytes(sha256);
@@ -56,6 +67,20 @@ export function chatMessages(
     });
   }
   return messages;
+}
+
+/** A stored video as the engine's video part: its clip facts and its frames decoded back to raw RGB. */
+function videoPart(video: VideoRef, frameBytes: (sha256: string) => Uint8Array | null): VideoPart {
+  const frames = video.frames.map((frame, i) => {
+    const what = `Frame ${i + 1} of the video ${video.name}`;
+    const png = frameBytes(frame.sha256) ?? raise(notFound(`${what} (${frame.sha256.slice(0, 12)}…)`));
+    return pngToRgb(png, what);
+  });
+  return { type: 'video', source: video.source, sampling: video.sampling, frames };
+}
+
+function raise(error: Error): never {
+  throw error;
 }
 
 export function textOf(parts: readonly MessagePart[]): string {
@@ -81,6 +106,8 @@ export function estimateTokens(
   systemPrompt: string,
   plan: (size: Size, detail: Detail) => TilePlan,
   contextLength: number,
+  /** A video's prompt tokens (its family's plan); absent, videos count nothing (a family without video). */
+  videoTokens?: (video: VideoRef) => number,
 ): TokenEstimate {
   const text = (s: string) => Math.ceil(s.length / CHARS_PER_TOKEN);
   let promptTokens = systemPrompt ? text(systemPrompt) + TOKENS_PER_MESSAGE : 0;
@@ -88,7 +115,11 @@ export function estimateTokens(
     promptTokens += TOKENS_PER_MESSAGE;
     for (const part of message.parts) {
       promptTokens +=
-        part.type === 'text' ? text(part.text) : plan(part.image, part.image.detail).promptTokens;
+        part.type === 'text'
+          ? text(part.text)
+          : part.type === 'video'
+            ? (videoTokens?.(part.video) ?? 0)
+            : plan(part.image, part.image.detail).promptTokens;
     }
   }
   // The answer starts after the "Assistant:" marker the template appends.

@@ -1,10 +1,12 @@
 /**
  * videos.plan: the card's plan for a clip the renderer measured is the active model's own video plan (the
  * engine plans the same facts again when the frames arrive); a model without video is refused by name, and
- * nonsense facts are refused by the contract.
+ * nonsense facts are refused by the contract. Then a video in a message, as the app sends it: the frames the
+ * renderer decoded are attached as PNG images, and the video part names them with the clip's facts.
  */
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NOMINAL_VIDEO_FRAME_RATE } from '../../app/ipc/contract.ts';
+import { NOMINAL_VIDEO_FRAME_RATE, type VideoPlanResult, type VideoRef } from '../../app/ipc/contract.ts';
 import { bindFolder } from '../../models/families/plan-folder.ts';
 import { qwenTestModel } from '../../models/families/qwen2-vl/testing.ts';
 import { testModelDir } from '../../models/testing/test-models.ts';
@@ -74,5 +76,87 @@ describe('videos.plan', () => {
         code: 'BAD_REQUEST',
       });
     }
+  });
+});
+
+/** The planned frames as the renderer's canvas makes them: PNGs at the plan's size, attached as images. */
+async function attachFrames(result: VideoPlanResult, name: string): Promise<VideoRef> {
+  const { width, height } = result.plan.resized;
+  const frames = [];
+  for (const [i, frame] of result.plan.frames.entries()) {
+    const data = new Uint8Array(
+      await sharp({
+        create: { width, height, channels: 4, background: { r: 40 * i, g: 90, b: 200 - 30 * i, alpha: 1 } },
+      })
+        .png()
+        .toBuffer(),
+    );
+    const attached = await h.call('images.attach', { name: `${name} ${i + 1}.png`, data });
+    frames.push({ sha256: attached.image.sha256, seconds: frame.seconds });
+  }
+  return {
+    name,
+    source: result.source,
+    sampling: result.sampling,
+    start: 0,
+    durationSeconds: result.plan.durationSeconds,
+    frames,
+  };
+}
+
+describe('a video in a message', () => {
+  it('is answered, counted as the engine counts it, kept in history and exported as its frames', async () => {
+    await h.next('engine.status', (s) => s.state === 'ready');
+    const result = await h.call('videos.plan', { width: 96, height: 64, durationSeconds: 2 });
+    const video = await attachFrames(result, 'bug.webm');
+    const thread = await h.call('threads.create', {});
+    const content = [
+      { type: 'video', video },
+      { type: 'text', text: 'What happens in this clip?' },
+    ];
+    const estimate = await h.call('chat.estimate', { threadId: thread.id, parentId: null, content });
+    expect(estimate.exact).toBe(true);
+    expect(estimate.promptTokens).toBeGreaterThan(result.plan.promptTokens);
+    const sent = await h.call('chat.send', { threadId: thread.id, parentId: null, content });
+    expect(sent.userMessage.parts[0]).toEqual({ type: 'video', video });
+    const answer = await h.done(sent.assistantMessage.id);
+    expect(answer.error).toBeNull();
+    expect(answer.status).toBe('complete');
+    expect(answer.stats?.promptTokens).toBe(estimate.promptTokens);
+
+    const markdown = await h.call('threads.export', { id: thread.id, format: 'markdown' });
+    expect(markdown.content).toContain('*(Video bug.webm: 2.0 s from 0.0 s, 4 frames sampled)*');
+    expect(markdown.content.match(/!\[bug\.webm at [\d.]+ s\]\(data:image\/png;base64,/g)).toHaveLength(4);
+    const json = JSON.parse((await h.call('threads.export', { id: thread.id, format: 'json' })).content) as {
+      images: Record<string, unknown>;
+    };
+    for (const frame of video.frames) expect(json.images[frame.sha256]).toMatchObject({ mime: 'image/png' });
+  });
+
+  it('refuses frames that were never attached, and frames the plan does not give', async () => {
+    const result = await h.call('videos.plan', { width: 96, height: 64, durationSeconds: 2 });
+    const video = await attachFrames(result, 'short.webm');
+    const thread = await h.call('threads.create', {});
+    const missing = { ...video, frames: [{ sha256: '0'.repeat(64), seconds: 0 }] };
+    expect(
+      await h.fail('chat.send', {
+        threadId: thread.id,
+        parentId: null,
+        content: [{ type: 'video', video: missing }],
+      }),
+    ).toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringMatching(/Frame 1 of the video short\.webm/),
+    });
+    // Three frames where the plan samples four: the engine says so on the answer.
+    const short = { ...video, frames: video.frames.slice(0, 3) };
+    const sent = await h.call('chat.send', {
+      threadId: thread.id,
+      parentId: null,
+      content: [{ type: 'video', video: short }],
+    });
+    const answer = await h.done(sent.assistantMessage.id);
+    expect(answer.status).toBe('failed');
+    expect(answer.error?.message).toMatch(/holds 3 frames but the model's plan samples 4/);
   });
 });

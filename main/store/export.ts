@@ -49,13 +49,20 @@ export function toMarkdown(thread: Thread, branch: Message[], image: ImageLookup
         if (text !== '') blocks.push(text);
         continue;
       }
-      const alt = part.image.name.replace(/[\\[\]]/g, '\\$&');
-      const found = image(part.image.sha256);
-      blocks.push(
-        found?.data
-          ? `![${alt}](data:${found.meta.mime};base64,${Buffer.from(found.data).toString('base64')})`
-          : `*(Image not found: ${alt})*`,
-      );
+      if (part.type === 'video') {
+        // A video is what was sent: its sampled frames, each at its time, after a line saying what it is.
+        const { video } = part;
+        const name = escapeAlt(video.name);
+        blocks.push(
+          `*(Video ${name}: ${video.durationSeconds.toFixed(1)} s from ${video.start.toFixed(1)} s, ` +
+            `${video.frames.length} frames sampled)*`,
+        );
+        for (const frame of video.frames) {
+          blocks.push(inlineImage(image, frame.sha256, `${name} at ${frame.seconds.toFixed(2)} s`));
+        }
+        continue;
+      }
+      blocks.push(inlineImage(image, part.image.sha256, escapeAlt(part.image.name)));
     }
     const note =
       message.status === 'failed'
@@ -70,6 +77,15 @@ export function toMarkdown(thread: Thread, branch: Message[], image: ImageLookup
     }
   }
   return { filename: `${slugify(title)}.md`, content: blocks.join('\n\n') + '\n' };
+}
+
+const escapeAlt = (text: string) => text.replace(/[\\[\]]/g, '\\$&');
+
+function inlineImage(image: ImageLookup, sha256: string, alt: string): string {
+  const found = image(sha256);
+  return found?.data
+    ? `![${alt}](data:${found.meta.mime};base64,${Buffer.from(found.data).toString('base64')})`
+    : `*(Image not found: ${alt})*`;
 }
 
 export const EXPORT_FORMAT = 'tessera-thread';
@@ -89,6 +105,25 @@ export function toJson(
   const images: Record<string, ExportImage['meta'] & { data: string | null }> = {};
   for (const message of messages) {
     for (const part of message.parts) {
+      if (part.type === 'video') {
+        // The frames are stored images (PNG at the planned size); the part lists them by hash.
+        for (const [i, frame] of part.video.frames.entries()) {
+          if (frame.sha256 in images) continue;
+          const found = image(frame.sha256);
+          images[frame.sha256] = found
+            ? { ...found.meta, data: found.data ? Buffer.from(found.data).toString('base64') : null }
+            : {
+                sha256: frame.sha256,
+                name: `${part.video.name} frame ${i + 1}`,
+                mime: 'image/png',
+                width: 0,
+                height: 0,
+                bytes: 0,
+                data: null,
+              };
+        }
+        continue;
+      }
       if (part.type !== 'image' || part.image.sha256 in images) continue;
       const found = image(part.image.sha256);
       const { detail: _detail, ...ref } = part.image;

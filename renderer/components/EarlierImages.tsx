@@ -105,7 +105,9 @@ function contentOf(question: Message): RequestInput<'chat.estimate'>['content'] 
   return question.parts.map((part) =>
     part.type === 'text'
       ? { type: 'text', text: part.text }
-      : { type: 'image', image: { sha256: part.image.sha256, detail: part.image.detail } },
+      : part.type === 'video'
+        ? { type: 'video', video: part.video }
+        : { type: 'image', image: { sha256: part.image.sha256, detail: part.image.detail } },
   );
 }
 

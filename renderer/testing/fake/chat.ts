@@ -8,6 +8,7 @@ import { ANSWER, fakeStats } from './data.ts';
 import { fakePlan } from './images.ts';
 import { type FakeState, type HandlersOf, err, ok } from './state.ts';
 import { UNTITLED, liveThread, titleFromText, touch } from './threads.ts';
+import { fakeVideoPlan } from './videos.ts';
 
 type ChatRequests =
   | 'chat.estimate'
@@ -114,7 +115,11 @@ export function chatHandlers(state: FakeState): HandlersOf<ChatRequests> {
     const parts: MessagePart[] = [];
     for (const part of content) {
       if (part.type === 'text') parts.push(part);
-      else {
+      else if (part.type === 'video') {
+        if (part.video.frames.some((frame) => !images.has(frame.sha256)))
+          return err('NOT_FOUND', 'No such frame.');
+        parts.push(part);
+      } else {
         const stored = images.get(part.image.sha256);
         if (!stored) return err('NOT_FOUND', 'No such image.');
         parts.push({ type: 'image', image: { ...stored.ref, detail: part.image.detail } });
@@ -129,7 +134,11 @@ export function chatHandlers(state: FakeState): HandlersOf<ChatRequests> {
       for (const m of messages.values()) if (m.threadId === threadId) tokens += 40;
       for (const part of content) {
         if (part.type === 'text') tokens += Math.ceil(part.text.length / 4);
-        else {
+        else if (part.type === 'video') {
+          const { size } = part.video.source;
+          tokens += fakeVideoPlan(size.width, size.height, part.video.durationSeconds, part.video.sampling)
+            .plan.promptTokens;
+        } else {
           const stored = images.get(part.image.sha256);
           if (stored) tokens += fakePlan(stored.ref.width, stored.ref.height, part.image.detail).promptTokens;
         }
