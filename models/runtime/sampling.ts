@@ -95,21 +95,22 @@ export function scanRow(logits: Float32Array, k: number): RowScan {
 
 /** Logits this far below the max are left out of the sum (e^-20 ≈ 2e-9 each). */
 const NEGLIGIBLE = 20;
-const POWERS_OF_HALF = Float64Array.from(
-  { length: Math.ceil(NEGLIGIBLE * Math.LOG2E) + 2 },
-  (_, i) => 2 ** -i,
+/** e^x is tabulated every ln 2 / 16 down to -NEGLIGIBLE; between, two Taylor terms are within 2e-6. */
+const STEPS_PER_LN2 = 16;
+const PER_NAT = STEPS_PER_LN2 / Math.LN2;
+const NAT_PER_STEP = Math.LN2 / STEPS_PER_LN2;
+const EXP_TABLE = Float64Array.from({ length: Math.ceil(NEGLIGIBLE * PER_NAT) + 2 }, (_, i) =>
+  Math.exp(-i / PER_NAT),
 );
 
 /**
- * e^x for x in (-20, 0], within 4e-6 of Math.exp and several times faster: x = n·ln 2 + r with
- * |r| ≤ ln 2 / 2 (n rounded by truncating x·log2 e − ½, as x ≤ 0), e^r by its Taylor series to r^5, 2^n
- * from a table.
+ * e^x for x in (-20, 0], within 2e-6 of Math.exp and about four times faster: the table's nearest step
+ * (rounded by truncating, as x ≤ 0) times e^r ≈ 1 + r + r²/2 for the rest, |r| ≤ ln 2 / 32.
  */
 export function expNear(x: number): number {
-  const n = (x * Math.LOG2E - 0.5) | 0;
-  const r = x - n * Math.LN2;
-  const er = 1 + r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r / 120))));
-  return er * (POWERS_OF_HALF[-n] as number);
+  const k = (x * PER_NAT - 0.5) | 0;
+  const r = x - k * NAT_PER_STEP;
+  return (EXP_TABLE[-k] as number) * (1 + r * (1 + r * 0.5));
 }
 
 /** A chosen token's probability and the likeliest others, by id (generate.ts decodes them). */
