@@ -10,6 +10,7 @@ import { useActions, useApp, useAppShallow } from '../state/context.tsx';
 import { attachmentLabels, selectNoModels, selectStreamingId } from '../state/selectors.ts';
 import { canSend } from '../state/slices/composer.ts';
 import { AttachmentCard } from './AttachmentCard.tsx';
+import { VideoCard } from './VideoCard.tsx';
 import { PaperclipIcon, SendIcon, StopIcon } from './Icons.tsx';
 import { CaptureButton } from './CaptureButton.tsx';
 import { IconButton } from './IconButton.tsx';
@@ -32,6 +33,7 @@ export function isSendKey(
 export function Composer() {
   const draft = useApp((s) => s.draft);
   const attachments = useApp((s) => s.attachments);
+  const videos = useApp((s) => s.videos);
   const labels = useAppShallow(attachmentLabels);
   const ready = useApp(canSend);
   const streamingId = useApp(selectStreamingId);
@@ -92,6 +94,13 @@ export function Composer() {
       }}
       onDrop={onDrop}
     >
+      {videos.length > 0 && (
+        <ol className="attachments" aria-label="Attached videos" data-testid="videos">
+          {videos.map((video) => (
+            <VideoCard key={video.key} video={video} />
+          ))}
+        </ol>
+      )}
       {attachments.length > 0 && (
         <ol className="attachments" aria-label="Attached images" data-testid="attachments">
           {attachments.map((attachment, i) => (
@@ -136,7 +145,7 @@ export function Composer() {
         <input
           ref={picker}
           type="file"
-          accept="image/*"
+          accept="image/*,video/*"
           multiple
           hidden
           data-testid="file-input"

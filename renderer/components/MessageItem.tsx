@@ -19,6 +19,7 @@ import { LoweredNote, LowerAndRetry, SentLowMark } from './EarlierImages.tsx';
 import { AlertIcon, CropIcon, PencilIcon, RefreshIcon } from './Icons.tsx';
 import { IconButton } from './IconButton.tsx';
 import { Markdown } from './Markdown.tsx';
+import { MessageVideos } from './MessageVideos.tsx';
 import { StatsLine } from './StatsLine.tsx';
 
 /** One message of the branch shown. Memoised: streaming re-renders only the answer being written. */
@@ -84,6 +85,7 @@ function Question({
       data-message-id={message.id}
       aria-label="Question"
     >
+      <MessageVideos parts={message.parts} />
       {images.length > 0 && (
         <ol className="message-images" aria-label="Images">
           {images.map((image, i) => (
@@ -184,7 +186,7 @@ function EditBox({ message, initial, onDone }: { message: Message; initial: stri
   const [text, setText] = useState(initial);
   const [sending, setSending] = useState(false);
   const { editAndResend } = useActions();
-  const hasImages = message.parts.some((p) => p.type === 'image');
+  const hasImages = message.parts.some((p) => p.type === 'image' || p.type === 'video');
   const canSend = !sending && (text.trim().length > 0 || hasImages);
   async function submit() {
     if (!canSend) return;

@@ -22,6 +22,8 @@ import { createThreadsSlice } from './slices/threads.ts';
 import type { ThreadsSlice } from './slices/threads.ts';
 import { createUiSlice } from './slices/ui.ts';
 import type { UiSlice } from './slices/ui.ts';
+import { createVideosSlice } from './slices/videos.ts';
+import type { VideosSlice } from './slices/videos.ts';
 
 export type AppState = ThreadsSlice &
   ComposerSlice &
@@ -29,7 +31,8 @@ export type AppState = ThreadsSlice &
   ModelsSlice &
   DownloadsSlice &
   SettingsSlice &
-  UiSlice;
+  UiSlice &
+  VideosSlice;
 
 export interface StoreDeps {
   api: Api;
@@ -42,6 +45,7 @@ export function createAppStore(deps: StoreDeps) {
   return createStore<AppState>()((...args) => ({
     ...createThreadsSlice(deps)(...args),
     ...createComposerSlice(deps)(...args),
+    ...createVideosSlice(deps)(...args),
     ...createGenerationSlice(deps)(...args),
     ...createModelsSlice(deps)(...args),
     ...createDownloadsSlice(deps)(...args),

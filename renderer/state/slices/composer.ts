@@ -3,8 +3,10 @@ import type { Detail, TilePlan } from '../../../app/tile-plan.ts';
 import { attachmentProblem, namePastedFiles, readBytes } from '../../lib/attachments.ts';
 import { describeError } from '../../lib/errors.ts';
 import { titleFrom } from '../../lib/format.ts';
+import { isVideoFile } from '../../lib/video-frames.ts';
 import type { AppState, SliceCreator } from '../store.ts';
 import { NEW_THREAD_TITLE } from './threads.ts';
+import { isVideoBusy, videoRefOf } from './videos.ts';
 
 export interface Attachment {
   /** Local identity; the same image may be attached twice. */
@@ -63,9 +65,13 @@ type Content = RequestInput<'chat.send'>['content'];
 
 export const DEFAULT_DETAIL: Detail = 'high';
 
-/** Images first, in their visible order (Image 1, Image 2, …), then the text. */
-export function buildContent(state: Pick<AppState, 'draft' | 'attachments'>): Content {
+/** Videos, then images, in their visible order (Image 1, Image 2, …), then the text. */
+export function buildContent(state: Pick<AppState, 'draft' | 'attachments' | 'videos'>): Content {
   const content: Content = [];
+  for (const video of state.videos) {
+    const ref = videoRefOf(video);
+    if (ref) content.push({ type: 'video', video: ref });
+  }
   for (const attachment of state.attachments) {
     if (attachment.status === 'ready' && attachment.image)
       content.push({ type: 'image', image: { sha256: attachment.image.sha256, detail: attachment.detail } });
@@ -75,9 +81,10 @@ export function buildContent(state: Pick<AppState, 'draft' | 'attachments'>): Co
   return content;
 }
 
-export function canSend(state: Pick<AppState, 'draft' | 'attachments' | 'sending'>): boolean {
+export function canSend(state: Pick<AppState, 'draft' | 'attachments' | 'videos' | 'sending'>): boolean {
   if (state.sending) return false;
   if (state.attachments.some((a) => a.status === 'uploading')) return false;
+  if (state.videos.some(isVideoBusy)) return false;
   return buildContent(state).length > 0;
 }
 
@@ -146,7 +153,10 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
         set({ draft });
       },
 
-      addFiles(files, origin) {
+      addFiles(all, origin) {
+        // Videos get a card of their own (slices/videos.ts); the rest are images.
+        all.filter(isVideoFile).forEach((file) => get().addVideo(file));
+        const files = all.filter((file) => !isVideoFile(file));
         if (files.length === 0) return;
         const state = get();
         const named =
@@ -261,6 +271,7 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
       },
 
       clearComposer() {
+        get().videos.forEach((video) => get().removeVideo(video.key));
         get().attachments.forEach(dropPreview);
         set({ draft: '', attachments: [], pastedCount: 0 });
       },
@@ -319,6 +330,8 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
           return false;
         }
         set({ sending: false });
+        // The sent videos' frames are stored images now: the message shows them.
+        state.videos.filter((v) => videoRefOf(v)).forEach((video) => get().removeVideo(video.key));
         for (const attachment of sent) {
           if (attachment.previewUrl && attachment.image)
             images.adopt(attachment.image.sha256, attachment.previewUrl);

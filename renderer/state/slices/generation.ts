@@ -1,7 +1,9 @@
-import type { Message, WireError } from '../../../app/ipc/contract.ts';
+import type { Message, RequestInput, WireError } from '../../../app/ipc/contract.ts';
 import { describeError } from '../../lib/errors.ts';
 import { messageText } from '../branch.ts';
 import type { SliceCreator } from '../store.ts';
+
+type Content = RequestInput<'chat.send'>['content'];
 
 /** A copy of a record without one key (records are replaced, never mutated, in the store). */
 export function without<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
@@ -92,10 +94,13 @@ export const createGenerationSlice: SliceCreator<GenerationSlice> =
       async editAndResend(messageId, text) {
         const original = get().current?.tree.byId.get(messageId);
         if (!original) return false;
-        const images = original.parts.flatMap((part) =>
+        // The question's images and videos go again as they were; only the text changes.
+        const images = original.parts.flatMap((part): Content =>
           part.type === 'image'
             ? [{ type: 'image' as const, image: { sha256: part.image.sha256, detail: part.image.detail } }]
-            : [],
+            : part.type === 'video'
+              ? [{ type: 'video' as const, video: part.video }]
+              : [],
         );
         const content = text.trim() ? [...images, { type: 'text' as const, text }] : images;
         if (content.length === 0) return false;

@@ -1,0 +1,203 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { VideoPlanResult } from '../../app/ipc/contract.ts';
+import { loadAll } from '../state/store.ts';
+import { fakeModel } from '../testing/fake/data.ts';
+import { fakeVideoPlan } from '../testing/fake/videos.ts';
+import { must, settle, until } from '../testing/harness.ts';
+import { renderWithServices } from '../testing/render.tsx';
+import { Composer } from './Composer.tsx';
+import { FrameView } from './FrameView.tsx';
+
+// jsdom cannot decode video: the browser's part (opening, seeking, drawing) is checked end to end
+// (e2e/video.e2e.test.ts) and its limits in lib/video-frames.test.ts; here, what the card does with it.
+const media = vi.hoisted(() => ({
+  open: vi.fn(async (file: File) => {
+    if (file.name.startsWith('broken'))
+      throw new Error(`${file.name} cannot be played here: its format is not one this browser decodes.`);
+    return { element: {}, size: { width: 320, height: 240 }, durationSeconds: 4, close: () => undefined };
+  }),
+  decode: vi.fn(async (_video: unknown, result: VideoPlanResult, start: number) =>
+    result.plan.frames.map((frame, i) => ({
+      seconds: start + frame.seconds,
+      // A PNG header is all the fake store reads (its size).
+      png: new Blob([pngHeader(result.plan.resized.width, result.plan.resized.height), new Uint8Array([i])], {
+        type: 'image/png',
+      }),
+    })),
+  ),
+}));
+vi.mock('../lib/video-frames.ts', async (importOriginal) => ({
+  ...(await importOriginal<object>()),
+  openVideo: media.open,
+  decodeFrames: media.decode,
+}));
+
+function pngHeader(width: number, height: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(24);
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+  new DataView(bytes.buffer).setUint32(16, width);
+  new DataView(bytes.buffer).setUint32(20, height);
+  return bytes;
+}
+
+afterEach(() => {
+  cleanup();
+  vi.clearAllMocks();
+});
+
+const QWEN = fakeModel({ id: 'qwen2-vl-2b', name: 'Qwen2-VL 2B', family: 'qwen2_vl' });
+
+async function setup(models = [QWEN]) {
+  const view = renderWithServices(<Composer />, { models });
+  await act(() => loadAll(view.store));
+  return view;
+}
+
+async function drop(file: File) {
+  await act(async () => {
+    fireEvent.drop(screen.getByTestId('composer'), {
+      dataTransfer: { files: [file], items: [], types: ['Files'] },
+    });
+    await settle();
+  });
+}
+
+const clip = (name = 'bug.webm') => new File([new Uint8Array(100)], name, { type: 'video/webm' });
+
+describe('VideoCard', () => {
+  it('shows a dropped clip as its sampled frames, length and token cost, and sends it as a video part', async () => {
+    const { fake, store } = await setup();
+    await drop(clip());
+    const card = await screen.findByTestId('video-card');
+    await until(() => card.dataset.status === 'ready', 'the card ready');
+    const expected = fakeVideoPlan(320, 240, 4).plan;
+    expect(
+      within(card)
+        .getAllByRole('img')
+        .map((img) => img.getAttribute('alt')),
+    ).toEqual(expected.frames.map((f, i) => `Frame ${i + 1} at ${f.seconds.toFixed(2)} s`));
+    expect(must(screen.getByTestId('video-facts').textContent)).toMatch(
+      /^4\.0 s of 4\.0 s · 320×240 px · 8 frames/,
+    );
+    expect(screen.getByTestId('video-tokens').textContent).toBe(`${expected.promptTokens} tokens`);
+    // The frames were stored as images: the plan's size, one each.
+    expect(fake.calls.filter((c) => c.name === 'images.attach')).toHaveLength(8);
+    expect(store.getState().attachments).toEqual([]);
+
+    fireEvent.change(screen.getByTestId('composer-input'), { target: { value: 'What flickers?' } });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('send-button'));
+      await settle();
+    });
+    const send = must(fake.calls.find((c) => c.name === 'chat.send'));
+    const content = (send.input as { content: Array<{ type: string; video?: unknown }> }).content;
+    expect(content[0]).toEqual({
+      type: 'video',
+      video: expect.objectContaining({
+        name: 'bug.webm',
+        start: 0,
+        durationSeconds: 4,
+        frames: expected.frames.map((f) => ({ sha256: expect.any(String), seconds: f.seconds })),
+      }),
+    });
+    expect(content[1]).toEqual({ type: 'text', text: 'What flickers?' });
+    expect(screen.queryByTestId('video-card')).toBeNull();
+  });
+
+  it('plans again when the rate, the frame limit or the trim changes', async () => {
+    const { fake } = await setup();
+    await drop(clip());
+    const card = await screen.findByTestId('video-card');
+    await until(() => card.dataset.status === 'ready', 'the card ready');
+
+    await act(async () => {
+      fireEvent.change(screen.getByLabelText('Frames a second'), { target: { value: '1' } });
+      await settle();
+    });
+    await until(() => card.dataset.status === 'ready', 'ready again');
+    expect(within(card).getAllByRole('img')).toHaveLength(4);
+
+    const start = screen.getByLabelText('Start (s)');
+    fireEvent.change(start, { target: { value: '1' } });
+    await act(async () => {
+      fireEvent.blur(start);
+      await settle();
+    });
+    await until(() => card.dataset.status === 'ready', 'ready after trimming');
+    const plans = fake.calls.filter((c) => c.name === 'videos.plan').map((c) => c.input);
+    expect(plans).toEqual([
+      { width: 320, height: 240, durationSeconds: 4 },
+      { width: 320, height: 240, durationSeconds: 4, fps: 1 },
+      { width: 320, height: 240, durationSeconds: 3, fps: 1 },
+    ]);
+    // The trimmed frames are read from 1 s on.
+    expect(media.decode.mock.lastCall?.[2]).toBe(1);
+    expect(screen.getByTestId('video-facts').textContent).toMatch(/^3\.0 s of 4\.0 s/);
+
+    const max = screen.getByLabelText('Most frames');
+    fireEvent.change(max, { target: { value: '2' } });
+    await act(async () => {
+      fireEvent.blur(max);
+      await settle();
+    });
+    await until(() => card.dataset.status === 'ready', 'ready after the limit');
+    expect(fake.calls.filter((c) => c.name === 'videos.plan').at(-1)?.input).toMatchObject({ maxFrames: 2 });
+  });
+
+  it('says why a clip cannot be sent: a model without video, a file the browser cannot play', async () => {
+    await setup([fakeModel({ id: 'smol', name: 'SmolVLM', family: 'smolvlm' })]);
+    await drop(clip());
+    expect((await screen.findByTestId('video-error')).textContent).toMatch(
+      /SmolVLM \(smolvlm\) does not take video/,
+    );
+    expect(screen.getByTestId('send-button')).toHaveProperty('disabled', true);
+    cleanup();
+
+    await setup();
+    await drop(clip('broken.webm'));
+    expect((await screen.findByTestId('video-error')).textContent).toMatch(
+      /broken\.webm cannot be played here/,
+    );
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Remove broken.webm' }));
+      await settle();
+    });
+    expect(screen.queryByTestId('video-card')).toBeNull();
+  });
+
+  it('opens the frame view from the card, and closes it with Escape', async () => {
+    await setup();
+    await drop(clip());
+    const card = await screen.findByTestId('video-card');
+    await until(() => card.dataset.status === 'ready', 'the card ready');
+    fireEvent.click(screen.getByRole('button', { name: 'Show the frames of bug.webm' }));
+    const dialog = screen.getByRole('dialog', { name: 'Frames of bug.webm' });
+    expect(within(dialog).getAllByTestId('frame-view-patch')).toHaveLength(4);
+    fireEvent.keyDown(dialog, { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+});
+
+describe('FrameView', () => {
+  it('pairs the frames into temporal patches, with the tokens of each', () => {
+    const { plan } = fakeVideoPlan(640, 360, 2);
+    const frames = plan.frames.map((f, i) => ({ seconds: f.seconds, url: i === 3 ? null : `blob:${i}` }));
+    renderWithServices(<FrameView name="clip.mp4" plan={plan} frames={frames} />);
+    const patches = screen.getAllByTestId('frame-view-patch');
+    expect(patches.map((p) => p.querySelector('strong')?.textContent)).toEqual([
+      `Patch 1 · ${plan.tokensPerTemporalPatch} tokens`,
+      `Patch 2 · ${plan.tokensPerTemporalPatch} tokens`,
+    ]);
+    expect(
+      within(must(patches[0])).getByText(`0.00 s + ${plan.frames[1]?.seconds.toFixed(2)} s`),
+    ).toBeTruthy();
+    expect(within(must(patches[1])).getByText('Frame 4 not loaded')).toBeTruthy();
+    expect(screen.getByTestId('frame-view-summary').textContent).toMatch(
+      new RegExp(
+        `^4 frames sampled from 2\\.0 s .* ${plan.videoTokens} video tokens, ${plan.promptTokens} in the prompt\\.$`,
+      ),
+    );
+  });
+});
