@@ -108,7 +108,7 @@ export const VideoCard = memo(function VideoCard({ video }: { video: VideoAttach
             value={video.fps === null ? '' : String(video.fps)}
             onChange={(e) => setVideoOptions(video.key, { fps: numberOf(e.target.value) })}
           >
-            <option value="">Model default</option>
+            <option value="">Default</option>
             {FPS_CHOICES.map((fps) => (
               <option key={fps} value={fps}>
                 {fps}
@@ -123,7 +123,7 @@ export const VideoCard = memo(function VideoCard({ video }: { video: VideoAttach
             min={2}
             max={768}
             step={2}
-            placeholder="Model default"
+            placeholder="Default"
             defaultValue={video.maxFrames ?? ''}
             onBlur={(e) => {
               const value = numberOf(e.target.value);

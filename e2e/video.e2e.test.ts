@@ -1,0 +1,124 @@
+/**
+ * A video in the app (issue 19), end to end in Chromium through `tessera serve`: a WebM made with ffmpeg is
+ * dropped on the window; the renderer's own media stack opens it, the services plan it for the generated
+ * Qwen2-VL model, the sampled frames are read (each a different picture of the moving test pattern) and
+ * stored; the card shows them with the length and the token cost; the frame view pairs them into temporal
+ * patches (screenshots to e2e-artifacts/, light and dark); the question is answered, streamed, and shows
+ * its video. A file Chromium cannot decode is said on its card.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { qwenTestModel } from '../models/families/qwen2-vl/testing.ts';
+import type { Session } from './harness.ts';
+import { byId, openSession, screenshot } from './harness.ts';
+
+let session: Session;
+let page: Page;
+let webm: Uint8Array;
+const scratch = mkdtempSync(join(tmpdir(), 'tessera-video-e2e-'));
+
+beforeAll(async () => {
+  // 2 s of testsrc2 (a moving pattern with a running clock) at 10 fps, VP8 in WebM.
+  const clip = join(scratch, 'bug.webm');
+  execFileSync('ffmpeg', [
+    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=10:duration=2'],
+    ...['-c:v', 'libvpx', '-b:v', '400k', '-pix_fmt', 'yuv420p', clip],
+  ]);
+  webm = new Uint8Array(readFileSync(clip));
+  session = await openSession({ modelDirs: [await qwenTestModel('qwen2-vl')] });
+  page = session.page;
+}, 300_000);
+
+afterAll(async () => {
+  await session?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Drops a file on the window, outside the composer, as a file manager does. */
+async function dropFile(bytes: Uint8Array, name: string, type: string) {
+  await page.evaluate(
+    ({ bytes, name, type }) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], name, { type }));
+      const target = document.querySelector('main') ?? document.body;
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    },
+    { bytes: Array.from(bytes), name, type },
+  );
+}
+
+describe('a video in the app', () => {
+  it('takes a dropped WebM: frames, length and cost on its card, the frame view, an answer', async () => {
+    await dropFile(webm, 'bug.webm', 'video/webm');
+    const card = page.locator(byId('video-card'));
+    await expect.poll(() => card.getAttribute('data-status'), { timeout: 60_000 }).toBe('ready');
+    const frames = card.locator(`${byId('video-strip')} img`);
+    expect(await frames.count()).toBe(4);
+    // Each sampled frame is its own moment of the moving pattern: the seeks landed.
+    const fingerprints = await frames.evaluateAll((images) =>
+      (images as HTMLImageElement[]).map((image) => {
+        const canvas = document.createElement('canvas');
+        canvas.width = image.naturalWidth;
+        canvas.height = image.naturalHeight;
+        const context = canvas.getContext('2d');
+        context?.drawImage(image, 0, 0);
+        const pixels = context?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+        let hash = 0;
+        for (let i = 0; i < pixels.length; i += 97) hash = (hash * 31 + (pixels[i] ?? 0)) >>> 0;
+        return `${image.naturalWidth}x${image.naturalHeight}:${hash}`;
+      }),
+    );
+    expect(new Set(fingerprints).size).toBe(4);
+    expect(await page.locator(byId('video-facts')).textContent()).toMatch(
+      /^2\.0 s of 2\.0 s · 320×240 px · 4 frames/,
+    );
+    const tokens = Number((await page.locator(byId('video-tokens')).textContent())?.replace(/\D/g, ''));
+    expect(tokens).toBeGreaterThan(0);
+
+    await screenshot(page, 'video-card');
+    await card.getByRole('button', { name: 'Show the frames of bug.webm' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Frames of bug.webm' });
+    await dialog.waitFor();
+    expect(await dialog.locator(byId('frame-view-patch')).count()).toBe(2);
+    await expect
+      .poll(() =>
+        dialog.locator('img').evaluateAll((imgs) => (imgs as HTMLImageElement[]).every((i) => i.complete)),
+      )
+      .toBe(true);
+    await screenshot(page, 'video-frame-view');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'video-frame-view-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+
+    await page.locator(byId('composer-input')).fill('What changes between the frames?');
+    await page.locator(byId('send-button')).click();
+    const answer = page.locator(`${byId('message-item')}[data-role="assistant"]`);
+    await answer.waitFor({ timeout: 60_000 });
+    await expect.poll(() => answer.getAttribute('data-status'), { timeout: 180_000 }).toBe('complete');
+    expect((await answer.textContent())?.trim().length).toBeGreaterThan(0);
+    const question = page.locator(`${byId('message-item')}[data-role="user"]`);
+    expect(await question.locator(`${byId('message-video')} img`).count()).toBe(4);
+    expect(await question.locator(byId('message-video')).textContent()).toContain(
+      'Video bug.webm · 2.0 s · 4 frames',
+    );
+    expect(await page.locator(byId('video-card')).count()).toBe(0);
+  });
+
+  it('says on the card when Chromium cannot decode the file', async () => {
+    await dropFile(new Uint8Array(4096).fill(7), 'broken.webm', 'video/webm');
+    const error = page
+      .locator(byId('video-card'))
+      .filter({ hasText: 'broken.webm' })
+      .locator(byId('video-error'));
+    await error.waitFor({ timeout: 30_000 });
+    expect(await error.textContent()).toMatch(/broken\.webm cannot be played here/);
+    await page.getByRole('button', { name: 'Remove broken.webm' }).click();
+    expect(await page.locator(byId('video-card')).count()).toBe(0);
+  });
+});
