@@ -408,6 +408,8 @@ export const requests = {
         message: `expected image bytes of at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB`,
       }),
       detail: detailSchema.optional(),
+      /** A video's frame: stored only, not encoded ahead as an image (the engine encodes it with its video). */
+      videoFrame: z.boolean().optional(),
     }),
     output: z.custom<AttachResult>(),
   },

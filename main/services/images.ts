@@ -19,7 +19,7 @@ export function imageHandlers(ctx: Context): ImageHandlers {
   const activeModel = () => ctx.models.resolve(store.getSettings().activeModelId);
 
   return {
-    'images.attach': async ({ name, data, detail }) => {
+    'images.attach': async ({ name, data, detail, videoFrame }) => {
       // IMAGE_INVALID (truncated or corrupt too) / IMAGE_TOO_LARGE, with a message for the user's card
       const size = await readVerifiedImageSize(data);
       // A remote model of a family Tessera does not know has no plan: the image goes as it is.
@@ -28,7 +28,7 @@ export function imageHandlers(ctx: Context): ImageHandlers {
       const plan = family ? family.planImage(size, chosen) : null;
       const mime = sniffMime(data);
       const { sha256 } = store.putImage(data, { name, mime, width: size.width, height: size.height });
-      prepareInBackground(ctx, data, sha256, chosen);
+      if (!videoFrame) prepareInBackground(ctx, data, sha256, chosen);
       return { image: { sha256, name, mime, width: size.width, height: size.height, detail: chosen }, plan };
     },
     'images.plan': async ({ sha256, detail }) => {

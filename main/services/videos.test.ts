@@ -5,7 +5,7 @@
  * renderer decoded are attached as PNG images, and the video part names them with the clip's facts.
  */
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NOMINAL_VIDEO_FRAME_RATE, type VideoPlanResult, type VideoRef } from '../../app/ipc/contract.ts';
 import { bindFolder } from '../../models/families/plan-folder.ts';
 import { qwenTestModel } from '../../models/families/qwen2-vl/testing.ts';
@@ -91,7 +91,7 @@ async function attachFrames(result: VideoPlanResult, name: string): Promise<Vide
         .png()
         .toBuffer(),
     );
-    const attached = await h.call('images.attach', { name: `${name} ${i + 1}.png`, data });
+    const attached = await h.call('images.attach', { name: `${name} ${i + 1}.png`, data, videoFrame: true });
     frames.push({ sha256: attached.image.sha256, seconds: frame.seconds });
   }
   return {
@@ -131,6 +131,24 @@ describe('a video in a message', () => {
       images: Record<string, unknown>;
     };
     for (const frame of video.frames) expect(json.images[frame.sha256]).toMatchObject({ mime: 'image/png' });
+  });
+
+  it('stores a frame without encoding it ahead as an image (the engine encodes it with its video)', async () => {
+    await h.next('engine.status', (s) => s.state === 'ready');
+    const data = new Uint8Array(
+      await sharp({ create: { width: 56, height: 56, channels: 3, background: '#345' } })
+        .png()
+        .toBuffer(),
+    );
+    const engineCalls = vi.spyOn(h.engine, 'withEngine');
+    try {
+      await h.call('images.attach', { name: 'frame.png', data, videoFrame: true });
+      expect(engineCalls).not.toHaveBeenCalled();
+      await h.call('images.attach', { name: 'shot.png', data });
+      expect(engineCalls).toHaveBeenCalledTimes(1);
+    } finally {
+      engineCalls.mockRestore();
+    }
   });
 
   it('refuses frames that were never attached, and frames the plan does not give', async () => {

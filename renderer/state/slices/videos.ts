@@ -100,7 +100,11 @@ export const createVideosSlice: SliceCreator<VideosSlice> = ({ api, images }) =>
         const decoded = await decodeFrames(element, planned.value, video.start, video.name, run.signal);
         for (const [i, frame] of decoded.entries()) {
           const data = await readBytes(frame.png);
-          const stored = await api['images.attach']({ name: `${video.name} frame ${i + 1}.png`, data });
+          const stored = await api['images.attach']({
+            name: `${video.name} frame ${i + 1}.png`,
+            data,
+            videoFrame: true,
+          });
           if (run.signal.aborted) return;
           if (!stored.ok) return fail(key, describeError(stored.error));
           frames.push({
