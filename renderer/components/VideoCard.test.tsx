@@ -136,14 +136,17 @@ describe('VideoCard', () => {
     expect(media.decode.mock.lastCall?.[2]).toBe(1);
     expect(screen.getByTestId('video-facts').textContent).toMatch(/^3\.0 s of 4\.0 s/);
 
+    // Enter in a field applies it; it does not send the question with the old plan.
     const max = screen.getByLabelText('Most frames');
+    max.focus();
     fireEvent.change(max, { target: { value: '2' } });
     await act(async () => {
-      fireEvent.blur(max);
+      fireEvent.keyDown(max, { key: 'Enter' });
       await settle();
     });
     await until(() => card.dataset.status === 'ready', 'ready after the limit');
     expect(fake.calls.filter((c) => c.name === 'videos.plan').at(-1)?.input).toMatchObject({ maxFrames: 2 });
+    expect(fake.calls.some((c) => c.name === 'chat.send')).toBe(false);
   });
 
   it('says why a clip cannot be sent: a model without video, a file the browser cannot play', async () => {

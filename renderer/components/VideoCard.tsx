@@ -1,4 +1,4 @@
-import { memo, useId, useState } from 'react';
+import { type KeyboardEvent, memo, useId, useState } from 'react';
 import { formatInt, formatSize } from '../lib/format.ts';
 import { useActions } from '../state/context.tsx';
 import type { VideoAttachment } from '../state/slices/videos.ts';
@@ -17,6 +17,16 @@ const STATUS: Record<VideoAttachment['status'], string> = {
 
 /** Sampling rates offered; the model's own default is the first choice. */
 const FPS_CHOICES = [0.5, 1, 2, 4];
+
+/**
+ * Enter in a number field applies it (as leaving the field does) instead of submitting the composer's form,
+ * which would send the question with the plan from before the change.
+ */
+function applyOnEnter(event: KeyboardEvent<HTMLInputElement>): void {
+  if (event.key !== 'Enter') return;
+  event.preventDefault();
+  event.currentTarget.blur();
+}
 
 /** A number field's value, or null when it is empty or not a number (the setting then stays). */
 function numberOf(text: string): number | null {
@@ -125,6 +135,7 @@ export const VideoCard = memo(function VideoCard({ video }: { video: VideoAttach
             step={2}
             placeholder="Default"
             defaultValue={video.maxFrames ?? ''}
+            onKeyDown={applyOnEnter}
             onBlur={(e) => {
               const value = numberOf(e.target.value);
               if (value !== video.maxFrames) setVideoOptions(video.key, { maxFrames: value });
@@ -139,6 +150,7 @@ export const VideoCard = memo(function VideoCard({ video }: { video: VideoAttach
             step={0.1}
             key={`start-${video.start}`}
             defaultValue={video.start.toFixed(1)}
+            onKeyDown={applyOnEnter}
             onBlur={(e) => {
               const value = numberOf(e.target.value);
               if (value !== null && Math.abs(value - video.start) > 1e-6)
@@ -154,6 +166,7 @@ export const VideoCard = memo(function VideoCard({ video }: { video: VideoAttach
             step={0.1}
             key={`end-${video.end}`}
             defaultValue={video.end.toFixed(1)}
+            onKeyDown={applyOnEnter}
             onBlur={(e) => {
               const value = numberOf(e.target.value);
               if (value !== null && Math.abs(value - video.end) > 1e-6)
