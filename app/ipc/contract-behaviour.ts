@@ -156,6 +156,22 @@ export function contractBehaviour(name: string, start: () => Promise<BehaviourSu
       expect((await call('threads.get', { id: titled.id })).thread.title).toBe('Kept');
     });
 
+    it("keeps a local answer's token probabilities, whose texts join to its text (confidence shading)", async () => {
+      const thread = await call('threads.create', {});
+      const { userMessage, answer } = await ask(thread.id, null, 'How sure are you?');
+      const tokens = await call('chat.confidence', { messageId: answer.id });
+      expect(tokens?.length).toBeGreaterThan(0);
+      expect(tokens?.map((t) => t.text).join('')).toBe(textOf(answer));
+      for (const token of tokens ?? []) {
+        expect(token.p).toBeGreaterThanOrEqual(0);
+        expect(token.p).toBeLessThanOrEqual(1);
+        expect(token.alternatives.length).toBeLessThanOrEqual(5);
+      }
+      // A question has none; an unknown message is NOT_FOUND.
+      expect(await call('chat.confidence', { messageId: userMessage.id })).toBeNull();
+      expect(await codeOf('chat.confidence', { messageId: 'no-such-message' })).toBe('NOT_FOUND');
+    });
+
     it('stops a streaming answer: it ends stopped with its text so far', async () => {
       const before = await call('settings.get', {});
       await call('settings.update', { sampling: { maxTokens: 1500 } });
