@@ -108,6 +108,15 @@ describe('a video in the app', () => {
       'Video bug.webm · 2.0 s · 4 frames',
     );
     expect(await page.locator(byId('video-card')).count()).toBe(0);
+    // The sent video's frame view: planned again from the facts it was sent with, the stored frames.
+    await question.getByRole('button', { name: 'Show the frames of bug.webm' }).click();
+    const sentDialog = page.getByRole('dialog', { name: 'Frames of bug.webm' });
+    await expect.poll(() => sentDialog.locator(byId('frame-view-patch')).count()).toBe(2);
+    expect(await sentDialog.locator(byId('frame-view-summary')).textContent()).toContain(
+      `${tokens} in the prompt`,
+    );
+    await page.keyboard.press('Escape');
+    await sentDialog.waitFor({ state: 'detached' });
   });
 
   it('says on the card when Chromium cannot decode the file', async () => {

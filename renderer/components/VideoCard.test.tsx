@@ -1,14 +1,16 @@
 // @vitest-environment jsdom
-import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { VideoPlanResult } from '../../app/ipc/contract.ts';
+import { ServicesProvider } from '../state/context.tsx';
 import { loadAll } from '../state/store.ts';
 import { fakeModel } from '../testing/fake/data.ts';
 import { fakeVideoPlan } from '../testing/fake/videos.ts';
-import { must, settle, until } from '../testing/harness.ts';
+import { createHarness, must, settle, until } from '../testing/harness.ts';
 import { renderWithServices } from '../testing/render.tsx';
 import { Composer } from './Composer.tsx';
 import { FrameView } from './FrameView.tsx';
+import { MessageVideos } from './MessageVideos.tsx';
 
 // jsdom cannot decode video: the browser's part (opening, seeking, drawing) is checked end to end
 // (e2e/video.e2e.test.ts) and its limits in lib/video-frames.test.ts; here, what the card does with it.
@@ -202,5 +204,64 @@ describe('FrameView', () => {
         `^4 frames sampled from 2\\.0 s .* ${plan.videoTokens} video tokens, ${plan.promptTokens} in the prompt\\.$`,
       ),
     );
+  });
+});
+
+describe('MessageVideos', () => {
+  async function sentVideo(models = [QWEN]) {
+    const view = createHarness({ models });
+    await act(() => loadAll(view.store));
+    const { source, sampling, plan } = fakeVideoPlan(320, 240, 3, { fps: 1 });
+    const frames = [];
+    for (const [i, frame] of plan.frames.entries()) {
+      const data = pngHeader(plan.resized.width, plan.resized.height);
+      data[23] = i; // distinct bytes, distinct hashes
+      const stored = await view.api['images.attach']({ name: `f${i}.png`, data, videoFrame: true });
+      if (!stored.ok) throw new Error('not stored');
+      frames.push({ sha256: stored.value.image.sha256, seconds: 1 + frame.seconds });
+    }
+    const video = { name: 'late.webm', source, sampling, start: 1, durationSeconds: 3, frames };
+    const services = { api: view.api, store: view.store, images: view.images, connection: null };
+    render(
+      <ServicesProvider services={services}>
+        <MessageVideos
+          parts={[
+            { type: 'video', video },
+            { type: 'text', text: 'Why?' },
+          ]}
+        />
+      </ServicesProvider>,
+    );
+    return { view, plan };
+  }
+
+  it('shows a sent video as its frames and length, and its frame view made again from its facts', async () => {
+    const { view, plan } = await sentVideo();
+    const item = screen.getByTestId('message-video');
+    expect(item.textContent).toContain('Video late.webm · 3.0 s from 1.0 s · 4 frames');
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Show the frames of late.webm' }));
+      await settle();
+    });
+    const dialog = screen.getByRole('dialog', { name: 'Frames of late.webm' });
+    await until(() => within(dialog).queryAllByTestId('frame-view-patch').length === 2, 'two patches');
+    expect(view.fake.calls.filter((c) => c.name === 'videos.plan').at(-1)?.input).toEqual({
+      width: 320,
+      height: 240,
+      durationSeconds: 3,
+      fps: 1,
+    });
+    expect(within(dialog).getAllByTestId('frame-view-patch')[0]?.textContent).toContain(
+      `Patch 1 · ${plan.tokensPerTemporalPatch} tokens`,
+    );
+  });
+
+  it('says so in the frame view when the active model does not take video', async () => {
+    await sentVideo([fakeModel({ id: 'smol', name: 'SmolVLM', family: 'smolvlm' })]);
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Show the frames of late.webm' }));
+      await settle();
+    });
+    expect((await screen.findByRole('alert')).textContent).toMatch(/does not take video/);
   });
 });
