@@ -64,6 +64,33 @@ describe('discardImage', () => {
     expect(rowsIn(dir, sent.sha256)).toBe(1);
   });
 
+  it("refuses a video's frame a message refers to", () => {
+    const { store, dir } = tempStore();
+    const frame = image(store, 5);
+    const thread = store.createThread('Clip');
+    store.addMessage({
+      threadId: thread.id,
+      parentId: null,
+      role: 'user',
+      parts: [
+        {
+          type: 'video',
+          video: {
+            name: 'bug.webm',
+            source: { size: { width: 64, height: 48 }, totalFrames: 60, frameRate: 30 },
+            sampling: {},
+            start: 0,
+            durationSeconds: 2,
+            frames: [{ sha256: frame.sha256, seconds: 0 }],
+          },
+        },
+      ],
+      status: 'complete',
+    });
+    expect(() => store.discardImage(frame.sha256)).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
+    expect(rowsIn(dir, frame.sha256)).toBe(1);
+  });
+
   it('refuses an image a draft holds, and discards it once the draft lets it go', () => {
     const { store, dir } = tempStore();
     const drafted = image(store, 4);

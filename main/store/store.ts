@@ -199,11 +199,18 @@ function prepare(db: Database.Database) {
     image: s<[string], ImageRow>(
       'SELECT sha256, name, mime, width, height, bytes FROM images WHERE sha256 = ?',
     ),
-    // A message's parts or a draft's images naming the image (instr first: most rows are not read as JSON).
-    imageReferenced: s<[string, string, string, string], number>(
+    // A message's parts (an image, or a video's frame) or a draft's images naming the image (instr first:
+    // most rows are not read as JSON).
+    imageReferenced: s<[string, string, string, string, string], number>(
       `SELECT 1 WHERE EXISTS (
          SELECT 1 FROM messages, json_each(messages.parts) AS part
-         WHERE instr(messages.parts, ?) > 0 AND json_extract(part.value, '$.image.sha256') = ?
+         WHERE instr(messages.parts, ?) > 0 AND (
+           json_extract(part.value, '$.image.sha256') = ?
+           OR EXISTS (
+             SELECT 1 FROM json_each(part.value, '$.video.frames') AS frame
+             WHERE json_extract(frame.value, '$.sha256') = ?
+           )
+         )
        ) OR EXISTS (
          SELECT 1 FROM drafts, json_each(drafts.images) AS image
          WHERE instr(drafts.images, ?) > 0 AND json_extract(image.value, '$.sha256') = ?
@@ -469,7 +476,7 @@ class SqliteStore implements Store {
     this.tx(() => {
       if (!isSha256(sha256) || this.sql.imageExists.get(sha256) === undefined)
         throw notFound('Image', sha256);
-      if (this.sql.imageReferenced.get(sha256, sha256, sha256, sha256) !== undefined)
+      if (this.sql.imageReferenced.get(sha256, sha256, sha256, sha256, sha256) !== undefined)
         throw new TesseraError(
           'CONFLICT',
           'This image is part of a message or a draft, so it stays stored; only an image nothing refers to can be discarded.',

@@ -102,7 +102,11 @@ export function imageHandlers({
     'images.discard': ({ sha256 }) => {
       if (!images.has(sha256)) return err('NOT_FOUND', 'No such image.');
       const inMessage = [...messages.values()].some((m) =>
-        m.parts.some((p) => p.type === 'image' && p.image.sha256 === sha256),
+        m.parts.some(
+          (p) =>
+            (p.type === 'image' && p.image.sha256 === sha256) ||
+            (p.type === 'video' && p.video.frames.some((f) => f.sha256 === sha256)),
+        ),
       );
       const inDraft = [...drafts.values()].some((d) => d.images.some((i) => i.sha256 === sha256));
       if (inMessage || inDraft) return err('CONFLICT', 'A message or a draft refers to this image.');
