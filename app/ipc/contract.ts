@@ -432,8 +432,6 @@ export const requests = {
     }),
     output: z.custom<VideoPlanResult>(),
   },
-  /** The thread's draft, or null when it has none. */
-  'drafts.get': { input: z.object({ threadId: id }), output: z.custom<Draft | null>() },
   /**
    * Deletes a stored image (its row and its file) that no message and no draft refers to: the original of an
    * attachment replaced before sending (a redaction), so it does not stay on disk. CONFLICT when something
@@ -443,6 +441,8 @@ export const requests = {
     input: z.object({ sha256: imageInput.shape.sha256 }),
     output: z.custom<{ sha256: string }>(),
   },
+  /** The thread's draft, or null when it has none. */
+  'drafts.get': { input: z.object({ threadId: id }), output: z.custom<Draft | null>() },
   /** Replaces the thread's draft; nothing in it (no text, no image) clears it (answer: null). */
   'drafts.save': {
     input: z.object({

@@ -108,15 +108,15 @@ export interface Store {
   putImage(bytes: Uint8Array, meta: Omit<ImageRef, 'sha256' | 'detail'>): { sha256: string };
   getImageBytes(sha256: string): Uint8Array | null;
   getImageMeta(sha256: string): Omit<ImageRef, 'detail'> | null;
-
-  // Drafts: one per thread. Soft delete keeps it (restore brings it back); purging the thread removes it.
-  // No image is ever collected, so a draft's images stay in the store for as long as it needs them.
-  getDraft(threadId: string): Draft | null;
   /**
    * Deletes an image's row and file. NOT_FOUND when it is not stored; CONFLICT while a message (soft-deleted
    * threads' too) or a draft refers to it. For an attachment replaced before it was sent (a redaction).
    */
   discardImage(sha256: string): void;
+
+  // Drafts: one per thread. Soft delete keeps it (restore brings it back); purging the thread removes it.
+  // No image is ever collected, so a draft's images stay in the store for as long as it needs them.
+  getDraft(threadId: string): Draft | null;
   /** NOT_FOUND for a deleted thread or an image not stored; no text and no images clear it (null). */
   saveDraft(threadId: string, draft: { text: string; images: readonly ImageRef[] }): Draft | null;
   clearDraft(threadId: string): void;
