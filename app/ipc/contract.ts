@@ -220,6 +220,11 @@ export interface Settings {
   contextOverflow: ContextOverflow;
   /** Named presets of a thread's settings, in the order they were saved; names are unique. */
   presets: Preset[];
+  /**
+   * A new image (pasted, dropped, picked, captured) opens in the Redact dialog before it is attached, so
+   * only what the user chooses (the redacted image, or the original as is) is ever stored.
+   */
+  redactBeforeAttach: boolean;
 }
 
 export type EngineState = 'stopped' | 'starting' | 'ready' | 'busy' | 'crashed' | 'restarting';
@@ -572,6 +577,7 @@ export const requests = {
           'preset names must be unique',
         )
         .optional(),
+      redactBeforeAttach: z.boolean().optional(),
     }),
     output: z.custom<Settings>(),
   },

@@ -18,6 +18,7 @@ export function settingsHandlers(ctx: Context): SettingsHandlers {
       systemPrompt,
       contextOverflow,
       presets,
+      redactBeforeAttach,
     }) => {
       const before = store.getSettings();
       if (activeModelId) ctx.models.get(activeModelId); // NOT_FOUND for an id that is not in the folders
@@ -28,6 +29,7 @@ export function settingsHandlers(ctx: Context): SettingsHandlers {
       if (systemPrompt !== undefined) changes.systemPrompt = systemPrompt;
       if (contextOverflow !== undefined) changes.contextOverflow = contextOverflow;
       if (presets !== undefined) changes.presets = presets;
+      if (redactBeforeAttach !== undefined) changes.redactBeforeAttach = redactBeforeAttach;
       if (sampling !== undefined) changes.sampling = sampling; // The store merges field by field.
       const after = store.updateSettings(changes);
       if (after.activeModelId !== before.activeModelId || after.device !== before.device) syncEngine(ctx);

@@ -13,6 +13,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   systemPrompt: '',
   contextOverflow: 'stop',
   presets: Object.freeze([]) as unknown as Settings['presets'],
+  redactBeforeAttach: false,
 });
 
 const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];

@@ -183,6 +183,7 @@ describe('settings', () => {
       systemPrompt: '',
       contextOverflow: 'stop',
       presets: [],
+      redactBeforeAttach: false,
     });
   });
 
@@ -193,6 +194,7 @@ describe('settings', () => {
       sampling: { temperature: 0.5 },
       activeModelId: undefined,
       contextOverflow: 'drop-oldest',
+      redactBeforeAttach: true,
     });
     expect(next).toEqual({
       activeModelId: 'smol',
@@ -202,6 +204,7 @@ describe('settings', () => {
       systemPrompt: '',
       contextOverflow: 'drop-oldest',
       presets: [],
+      redactBeforeAttach: true,
     });
     expect(store.updateSettings({ activeModelId: null }).activeModelId).toBeNull();
     store.close();

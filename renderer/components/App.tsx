@@ -11,7 +11,7 @@ import { HelpDialog } from './HelpDialog.tsx';
 import { LiveAnnouncer } from './LiveAnnouncer.tsx';
 import { MessageList } from './MessageList.tsx';
 import { ModelsPage } from './models-page/ModelsPage.tsx';
-import { RedactDialog } from './RedactDialog.tsx';
+import { RedactDialog, RedactPendingDialog } from './RedactDialog.tsx';
 import { SettingsDialog } from './SettingsDialog.tsx';
 import { Sidebar } from './Sidebar.tsx';
 import { TileDialog } from './TileDialog.tsx';
@@ -129,7 +129,8 @@ function Conversation() {
 function Dialogs() {
   const dialog = useApp((s) => s.dialog);
   const close = useApp((s) => s.closeDialog);
-  if (!dialog) return null;
+  // New images waiting for their redaction (before they are attached) open when no other dialog is.
+  if (!dialog) return <RedactPendingDialog />;
   if (dialog.kind === 'settings') return <SettingsDialog onClose={close} />;
   if (dialog.kind === 'help') return <HelpDialog onClose={close} />;
   if (dialog.kind === 'models') return <ModelsPage onClose={close} />;

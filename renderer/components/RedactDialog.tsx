@@ -1,11 +1,12 @@
 /**
- * Redact an attachment before it is sent: black boxes (dragged, or placed with the keys) and a freehand
- * brush, with undo and clear. Applying burns the marks into a new PNG (lib/redact.ts) that replaces the
- * attachment through the usual attach path; the original is then discarded from the store, so only the
- * redacted image is kept, exported and sent.
+ * Redact an image before it is sent: black boxes (dragged, or placed with the keys) and a freehand brush,
+ * with undo and clear. Applying burns the marks into a new PNG (lib/redact.ts). For an attachment, it
+ * replaces the attachment through the usual attach path and the original is then discarded from the store;
+ * for a new image not attached yet (the "redact before attaching" setting), only the redacted PNG, or the
+ * original if the user says so, is attached: the original is never stored.
  */
-import { useRef, useState } from 'react';
-import type { PointerEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import type { PointerEvent, ReactNode } from 'react';
 import type { Size } from '../../app/tile-plan.ts';
 import { toOriginal } from '../lib/region.ts';
 import {
@@ -16,6 +17,7 @@ import {
   addStroke,
   brushPath,
   brushSize,
+  decodedSize,
   extendStroke,
   redactToFile,
   redactedName,
@@ -122,6 +124,7 @@ function BrushStage({
   );
 }
 
+/** Redacts an attached (stored) image: the redaction replaces it and the original leaves the store. */
 export function RedactDialog({
   attachmentKey,
   label,
@@ -133,12 +136,6 @@ export function RedactDialog({
 }) {
   const attachment = useApp((s) => s.attachments.find((a) => a.key === attachmentKey));
   const { replaceAttachment, pushToast } = useActions();
-  const [tool, setTool] = useState<Tool>('box');
-  const [size, setSize] = useState<number>(BRUSH_SIZES.initial);
-  const [redaction, setRedaction] = useState<Redaction>(EMPTY_REDACTION);
-  const [applying, setApplying] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
-
   const image = attachment?.image;
   const src = attachment?.previewUrl;
   if (!attachment || !image || !src) {
@@ -150,31 +147,156 @@ export function RedactDialog({
       </Modal>
     );
   }
-  const original = { width: image.width, height: image.height };
+  return (
+    <RedactEditor
+      title={`Redact ${label}`}
+      src={src}
+      name={attachment.name}
+      label={label}
+      original={{ width: image.width, height: image.height }}
+      note={
+        <>
+          Applying replaces the attachment with the redacted image; the original is removed from
+          Tessera&apos;s store and is never sent.
+        </>
+      }
+      onClose={onClose}
+      onRedacted={async (file) => {
+        onClose();
+        const stored = await replaceAttachment(attachment.key, file);
+        pushToast(
+          stored
+            ? { message: `${label} is redacted: only the redacted image is kept and sent` }
+            : { message: `The redacted ${label} could not be stored; see its card`, tone: 'error' },
+        );
+      }}
+    />
+  );
+}
+
+/**
+ * Redacts the first new image waiting to be attached (composer's `pending`), from its bytes in memory:
+ * Apply attaches only the redacted PNG, "Attach as is" the original, Cancel nothing.
+ */
+export function RedactPendingDialog() {
+  const first = useApp((s) => s.pending[0]);
+  const done = useApp((s) => s.pendingDone);
+  const total = useApp((s) => s.pendingDone + s.pending.length);
+  const { settlePending } = useActions();
+  const [size, setSize] = useState<{ url: string; size: Size } | { url: string; error: string } | null>(null);
+  const url = first?.url;
+  useEffect(() => {
+    if (!url) return;
+    let live = true;
+    decodedSize(url).then(
+      (decoded) => live && setSize({ url, size: decoded }),
+      (error: unknown) =>
+        live && setSize({ url, error: error instanceof Error ? error.message : String(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [url]);
+  if (!first) return null;
+  const title = `Redact ${first.name} before attaching (${done + 1} of ${total})`;
+  const decoded = size?.url === first.url ? size : null;
+  if (!decoded || 'error' in decoded) {
+    return (
+      <Modal title={title} onClose={() => settlePending(null)} testId="redact-dialog">
+        {decoded ? (
+          <p className="message-error" role="alert" data-testid="redact-problem">
+            This image cannot be shown to redact it ({decoded.error}).
+          </p>
+        ) : (
+          <p role="status">Opening the image…</p>
+        )}
+        <PendingActions onAsIs={() => settlePending(first.file)} onCancel={() => settlePending(null)} />
+      </Modal>
+    );
+  }
+  return (
+    <RedactEditor
+      key={first.key}
+      title={title}
+      src={first.url}
+      name={first.name}
+      label={first.name}
+      original={decoded.size}
+      note={
+        <>
+          Nothing of this image is stored until you choose: Apply attaches only the redacted image, and the
+          original is never stored or sent; Attach as is keeps the original; Cancel attaches nothing.
+        </>
+      }
+      onClose={() => settlePending(null)}
+      onRedacted={(file) => settlePending(file)}
+      asIs={() => settlePending(first.file)}
+    />
+  );
+}
+
+function PendingActions({ onAsIs, onCancel }: { onAsIs: () => void; onCancel: () => void }) {
+  return (
+    <div className="dialog-actions redact-actions">
+      <button type="button" className="button" data-testid="redact-cancel" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="button" className="button" data-testid="redact-as-is" onClick={onAsIs}>
+        Attach as is
+      </button>
+    </div>
+  );
+}
+
+/** The tools, the image with its marks, and the actions; `onRedacted` gets the burnt-in PNG. */
+function RedactEditor({
+  title,
+  src,
+  name,
+  label,
+  original,
+  note,
+  onClose,
+  onRedacted,
+  asIs,
+}: {
+  title: string;
+  src: string;
+  /** The image's file name; the redaction is named after it. */
+  name: string;
+  label: string;
+  original: Size;
+  note: ReactNode;
+  onClose: () => void;
+  onRedacted: (file: File) => void | Promise<void>;
+  /** Offered before attaching: attach the original unchanged. */
+  asIs?: () => void;
+}) {
+  const [tool, setTool] = useState<Tool>('box');
+  const [size, setSize] = useState<number>(BRUSH_SIZES.initial);
+  const [redaction, setRedaction] = useState<Redaction>(EMPTY_REDACTION);
+  const [applying, setApplying] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
   const shown = fitWithin(original, stageBox(), true);
   const count = redaction.strokes.length;
 
   async function apply() {
-    if (!attachment || !image || !src || count === 0) return;
+    if (count === 0) return;
     setApplying(true);
     setProblem(null);
+    let file: File;
     try {
-      const file = await redactToFile(src, original, redaction.strokes, redactedName(attachment.name));
-      onClose();
-      const stored = await replaceAttachment(attachment.key, file);
-      pushToast(
-        stored
-          ? { message: `${label} is redacted: only the redacted image is kept and sent` }
-          : { message: `The redacted ${label} could not be stored; see its card`, tone: 'error' },
-      );
+      file = await redactToFile(src, original, redaction.strokes, redactedName(name));
     } catch (error) {
       setApplying(false);
       setProblem(`Could not redact: ${error instanceof Error ? error.message : String(error)}`);
+      return;
     }
+    await onRedacted(file);
   }
 
   return (
-    <Modal title={`Redact ${label}`} onClose={onClose} wide testId="redact-dialog">
+    <Modal title={title} onClose={onClose} wide testId="redact-dialog">
       <div className="redact-dialog">
         <div className="tile-dialog-bar redact-bar">
           <div className="segmented" role="radiogroup" aria-label="Redaction tool" data-testid="redact-tool">
@@ -272,14 +394,18 @@ export function RedactDialog({
             {problem}
           </p>
         )}
-        <p className="redact-note">
-          Applying replaces the attachment with the redacted image; the original is removed from
-          Tessera&apos;s store and is never sent.
+        <p className="redact-note" data-testid="redact-note">
+          {note}
         </p>
         <div className="dialog-actions redact-actions">
           <button type="button" className="button" data-testid="redact-cancel" onClick={onClose}>
             Cancel
           </button>
+          {asIs && (
+            <button type="button" className="button" data-testid="redact-as-is" onClick={asIs}>
+              Attach as is
+            </button>
+          )}
           <button
             type="button"
             className="button primary"

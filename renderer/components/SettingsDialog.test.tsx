@@ -88,3 +88,24 @@ describe("the thread's earlier images", () => {
     expect(box().checked).toBe(false);
   });
 });
+
+describe('redaction before attaching', () => {
+  it('is off by default and saved with the settings when turned on or off', async () => {
+    const view = await withThread();
+    const box = () => screen.getByRole('checkbox', { name: 'Redact new images before attaching them' });
+    expect((box() as HTMLInputElement).checked).toBe(false);
+    await act(async () => {
+      fireEvent.click(box());
+      await settle();
+    });
+    expect(calls(view, 'settings.update').at(-1)).toEqual({ redactBeforeAttach: true });
+    expect(view.fake.settings.redactBeforeAttach).toBe(true);
+    expect((box() as HTMLInputElement).checked).toBe(true);
+    await act(async () => {
+      fireEvent.click(box());
+      await settle();
+    });
+    expect(calls(view, 'settings.update').at(-1)).toEqual({ redactBeforeAttach: false });
+    expect((box() as HTMLInputElement).checked).toBe(false);
+  });
+});

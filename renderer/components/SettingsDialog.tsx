@@ -1,6 +1,7 @@
 /**
  * Settings: the model (global and per thread), the thread's system prompt and temperature, the device and
- * what actually ran on it, default sampling, and the theme. Choices apply at once; text fields on blur.
+ * what actually ran on it, default sampling, redaction before attaching, and the theme. Choices apply at
+ * once; text fields on blur.
  */
 import { useId, useState } from 'react';
 import type { ReactNode } from 'react';
@@ -24,6 +25,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
         <DeviceSection />
         <SamplingSection />
         <ApiServerSection />
+        <PrivacySection />
         <ThemeSection />
       </div>
     </Modal>
@@ -445,6 +447,31 @@ const OVERFLOW_CHOICES: Array<{ value: ContextOverflow; label: string }> = [
   { value: 'drop-oldest', label: 'Leave out the oldest turns' },
   { value: 'drop-middle', label: 'Keep the first turn, leave out the middle' },
 ];
+
+/** Redaction before attaching: with it on, a new image's original is never stored unless asked for. */
+function PrivacySection() {
+  const on = useApp((s) => s.settings?.redactBeforeAttach ?? false);
+  const { updateSettings } = useActions();
+  const hint = useId();
+  return (
+    <Section title="Privacy" testId="settings-privacy">
+      <label className="choice">
+        <input
+          type="checkbox"
+          data-testid="redact-before-attach"
+          checked={on}
+          aria-describedby={hint}
+          onChange={(e) => void updateSettings({ redactBeforeAttach: e.target.checked })}
+        />
+        Redact new images before attaching them
+      </label>
+      <p className="muted" id={hint}>
+        A pasted, dropped, picked or captured image opens in the Redact dialog first, from memory: only the
+        image you attach (the redacted one, or the original as is) is ever stored or sent.
+      </p>
+    </Section>
+  );
+}
 
 const THEMES: Array<{ value: Theme; label: string }> = [
   { value: 'system', label: 'System' },

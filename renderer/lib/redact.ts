@@ -94,6 +94,14 @@ export function redactedName(sourceName: string): string {
   return `${base} (redacted).png`;
 }
 
+/** The decoded size of the image at `url` (a blob: URL of a file not attached yet). */
+export async function decodedSize(url: string): Promise<Size> {
+  const image = new Image();
+  image.src = url;
+  await image.decode();
+  return { width: image.naturalWidth, height: image.naturalHeight };
+}
+
 /**
  * The image at `url` with the strokes burnt in, as a PNG of the stored size. Only the redacted pixels are
  * encoded: the original's bytes are read here and never written anywhere.

@@ -33,16 +33,40 @@ export interface EstimateState {
 /** Where files came from: pasted ones are named "Pasted image N"; the others keep their file's name. */
 export type AttachOrigin = 'paste' | 'drop' | 'picker' | 'crop';
 
+/**
+ * A new image held in the renderer's memory only, waiting in the Redact dialog (the "redact new images
+ * before attaching them" setting): nothing of it is sent to the services until the user decides.
+ */
+export interface PendingImage {
+  key: string;
+  name: string;
+  file: File;
+  /** blob: URL of the file, released once it is decided. */
+  url: string;
+}
+
 export interface ComposerSlice {
   draft: string;
   attachments: Attachment[];
   /** Files pasted into this draft so far ("Pasted image N"); back to 0 when it is sent or replaced. */
   pastedCount: number;
+  /** New images waiting for their redaction; the first one is shown ("n of m" counts `pendingDone` too). */
+  pending: PendingImage[];
+  /** How many of the images queued since the queue was last empty have been decided. */
+  pendingDone: number;
   estimate: EstimateState;
   sending: boolean;
   setDraft(text: string): void;
-  /** Adds files in order and starts storing them at once (the engine begins encoding then). */
+  /**
+   * Adds files in order and starts storing them at once (the engine begins encoding then). With the
+   * `redactBeforeAttach` setting, new images (not crops of stored ones) wait in `pending` instead.
+   */
   addFiles(files: readonly File[], origin: AttachOrigin): void;
+  /**
+   * Decides the first pending image: attaches `file` (its redaction, or the original as is) under its own
+   * name, or nothing (null: cancelled).
+   */
+  settlePending(file: File | null): void;
   removeAttachment(key: string): void;
   /**
    * Puts `file` in an attachment's place (its redaction), with the same detail, and stores it. The replaced
@@ -146,6 +170,8 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
       draft: '',
       attachments: [],
       pastedCount: 0,
+      pending: [],
+      pendingDone: 0,
       estimate: { value: null, loading: false, error: null },
       sending: false,
 
@@ -154,6 +180,8 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
       },
 
       addFiles(all, origin) {
+        // Crops are cut from images already stored; only new images can be kept out of the store.
+        const redactFirst = Boolean(get().settings?.redactBeforeAttach) && origin !== 'crop';
         // Videos get a card of their own (slices/videos.ts); the rest are images.
         all.filter(isVideoFile).forEach((file) => get().addVideo(file));
         const files = all.filter((file) => !isVideoFile(file));
@@ -161,31 +189,65 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
         const state = get();
         const named =
           origin === 'paste'
-            ? namePastedFiles(
-                files,
-                state.pastedCount,
-                state.attachments.map((a) => a.name),
-              )
+            ? namePastedFiles(files, state.pastedCount, [
+                ...state.attachments.map((a) => a.name),
+                ...state.pending.map((p) => p.name),
+              ])
             : { names: files.map((f) => f.name || 'image'), count: state.pastedCount };
-        const added = files.map((file, i): Attachment => {
+        const waiting: PendingImage[] = [];
+        const added = files.flatMap((file, i): Array<Attachment & { file: File }> => {
           const problem = attachmentProblem(file);
-          return {
-            key: `attachment-${nextKey++}`,
-            name: named.names[i] ?? file.name,
-            size: file.size,
-            previewUrl: problem ? null : images.fromFile(file),
-            status: problem ? 'error' : 'uploading',
-            error: problem,
-            image: null,
-            detail: DEFAULT_DETAIL,
-            plans: {},
-          };
+          const name = named.names[i] ?? file.name;
+          if (redactFirst && !problem) {
+            waiting.push({ key: `pending-${nextKey++}`, name, file, url: images.fromFile(file) });
+            return [];
+          }
+          return [
+            {
+              key: `attachment-${nextKey++}`,
+              name,
+              size: file.size,
+              previewUrl: problem ? null : images.fromFile(file),
+              status: problem ? 'error' : 'uploading',
+              error: problem,
+              image: null,
+              detail: DEFAULT_DETAIL,
+              plans: {},
+              file,
+            },
+          ];
         });
-        set({ attachments: [...state.attachments, ...added], pastedCount: named.count });
-        added.forEach((attachment, i) => {
-          const file = files[i];
-          if (attachment.status === 'uploading' && file) void upload(attachment.key, file);
+        set({
+          attachments: [...state.attachments, ...added.map(({ file: _file, ...a }) => a)],
+          pending: [...state.pending, ...waiting],
+          pastedCount: named.count,
         });
+        added.forEach(({ key, status, file }) => {
+          if (status === 'uploading') void upload(key, file);
+        });
+      },
+
+      settlePending(file) {
+        const [first, ...rest] = get().pending;
+        if (!first) return;
+        images.release(first.url);
+        set((state) => ({ pending: rest, pendingDone: rest.length === 0 ? 0 : state.pendingDone + 1 }));
+        if (!file) return;
+        // A redaction is a new PNG, which may be larger than the original was.
+        const problem = attachmentProblem(file);
+        const attachment: Attachment = {
+          key: `attachment-${nextKey++}`,
+          name: file === first.file ? first.name : file.name,
+          size: file.size,
+          previewUrl: problem ? null : images.fromFile(file),
+          status: problem ? 'error' : 'uploading',
+          error: problem,
+          image: null,
+          detail: DEFAULT_DETAIL,
+          plans: {},
+        };
+        set((state) => ({ attachments: [...state.attachments, attachment] }));
+        if (!problem) void upload(attachment.key, file);
       },
 
       removeAttachment(key) {

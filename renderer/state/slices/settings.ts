@@ -50,5 +50,6 @@ function mergeSettings(settings: Settings, patch: SettingsPatch): Settings {
     systemPrompt: patch.systemPrompt ?? settings.systemPrompt,
     contextOverflow: patch.contextOverflow ?? settings.contextOverflow,
     presets: patch.presets ?? settings.presets,
+    redactBeforeAttach: patch.redactBeforeAttach ?? settings.redactBeforeAttach,
   };
 }

@@ -25,6 +25,7 @@ export function settingsHandlers(
       if (patch.systemPrompt !== undefined) settings.systemPrompt = patch.systemPrompt;
       if (patch.contextOverflow !== undefined) settings.contextOverflow = patch.contextOverflow;
       if (patch.presets !== undefined) settings.presets = patch.presets;
+      if (patch.redactBeforeAttach !== undefined) settings.redactBeforeAttach = patch.redactBeforeAttach;
       if (patch.sampling) settings.sampling = { ...settings.sampling, ...patch.sampling };
       return ok({ ...settings, sampling: { ...settings.sampling } });
     },

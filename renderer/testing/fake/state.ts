@@ -94,6 +94,7 @@ export function createState(options: FakeApiOptions): FakeState {
     systemPrompt: '',
     contextOverflow: 'stop',
     presets: [],
+    redactBeforeAttach: false,
   };
   const state: FakeState = {
     options,
