@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qwenTestModel } from '../../models/families/qwen2-vl/testing.ts';
+import { smolvlm2TestModel } from '../../models/families/smolvlm/testing.ts';
 import { noiseImage } from '../../models/testing/images.ts';
 import { testModelDir } from '../../models/testing/test-models.ts';
 import { readVideoPart } from './video.ts';
@@ -18,6 +19,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'tessera-ask-video-'));
 const clip = join(scratch, 'screen.mp4');
 const shot = join(scratch, 'shot.png');
 let qwen: string;
+let smolvlm2: string;
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 beforeAll(async () => {
@@ -28,6 +30,7 @@ beforeAll(async () => {
   ]);
   writeFileSync(shot, await noiseImage(84, 56, 4));
   qwen = await qwenTestModel('qwen2-vl');
+  smolvlm2 = await smolvlm2TestModel();
 });
 
 function tessera(...args: string[]) {
@@ -62,6 +65,35 @@ describe('tessera ask about a video', () => {
         ...files,
         '--',
         'What happens?',
+      );
+      expect(run.stderr).not.toMatch(/^tessera/m);
+      expect(run.code).toBe(0);
+      expect(run.stdout.trim().length).toBeGreaterThan(0);
+    }
+  });
+
+  it('plans SmolVLM2 frames as single global views: 2 of 20 frames at 1 fps, each at the tile size', async () => {
+    // video_processing_smolvlm: round(1 fps × 2 s) = 2 frames, linspace(0, 19, 2) = 0, 19; 64×64 views.
+    const { part, plan } = await readVideoPart(smolvlm2, clip);
+    expect(plan.frames.map((f) => f.index)).toEqual([0, 19]);
+    expect(plan.resized).toEqual({ width: 64, height: 64 });
+    expect(part.frames).toHaveLength(2);
+    expect(part.frames[0]?.data.length).toBe(64 * 64 * 3);
+  });
+
+  it('answers about a clip with a SmolVLM2 model, and about an image and a clip together', () => {
+    for (const files of [[clip], [shot, clip]]) {
+      const run = tessera(
+        'ask',
+        '--model',
+        smolvlm2,
+        '--device',
+        'cpu',
+        '--max-tokens',
+        '6',
+        ...files,
+        '--',
+        'What?',
       );
       expect(run.stderr).not.toMatch(/^tessera/m);
       expect(run.code).toBe(0);

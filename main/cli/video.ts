@@ -12,7 +12,10 @@ import type { Size } from '../../app/tile-plan.ts';
 import type { VideoPlan, VideoSampling, VideoSource } from '../../app/video-plan.ts';
 import { TesseraError } from '../../models/errors.ts';
 import { readQwenConfig } from '../../models/families/qwen2-vl/config.ts';
+import type { ModelJson } from '../../models/families/family.ts';
 import { planQwenVideo } from '../../models/families/qwen2-vl/video-plan.ts';
+import { readSmolVlmConfig, readSmolVlmVideoSettings } from '../../models/families/smolvlm/config.ts';
+import { planSmolVlmVideo } from '../../models/families/smolvlm/video-plan.ts';
 import { readModelJson } from '../../models/runtime/model-folder.ts';
 
 export const FFMPEG_INSTALL_HINT =
@@ -55,6 +58,19 @@ export const isVideoPath = (path: string): boolean => VIDEO_EXTENSIONS.has(extna
  * video), decode the planned frames at the planned size. The engine plans again from the same facts and
  * checks the frames against its plan.
  */
+/** How the model's family plans a video, as its engine will (null when it does not take video). */
+function videoPlanner(json: ModelJson): ((source: VideoSource, sampling: VideoSampling) => VideoPlan) | null {
+  const type = json.config.model_type;
+  if (type === 'qwen2_vl' || type === 'qwen2_5_vl') {
+    const cfg = readQwenConfig(json);
+    return (source, sampling) => planQwenVideo(cfg, source, sampling);
+  }
+  const settings = readSmolVlmVideoSettings(json);
+  if (!settings) return null;
+  const cfg = readSmolVlmConfig(json);
+  return (source, sampling) => planSmolVlmVideo(cfg, settings, source, sampling);
+}
+
 export async function readVideoPart(
   modelDir: string,
   path: string,
@@ -63,16 +79,17 @@ export async function readVideoPart(
   tools: VideoTools = TOOLS,
 ): Promise<{ part: VideoPart; plan: VideoPlan }> {
   const json = readModelJson(modelDir);
-  const type = json.config.model_type;
-  if (type !== 'qwen2_vl' && type !== 'qwen2_5_vl') {
+  const planner = videoPlanner(json);
+  if (!planner) {
+    const type = json.config.model_type;
     throw new TesseraError(
       'BAD_REQUEST',
-      `${modelDir} is a ${String(type)} model, which does not take video; ask about ${path} with a Qwen2-VL ` +
-        'or Qwen2.5-VL model.',
+      `${modelDir} is a ${String(type)} model, which does not take video; ask about ${path} with a Qwen2-VL, ` +
+        'Qwen2.5-VL or SmolVLM2 model.',
     );
   }
   const source = await probeVideo(path, limits, tools);
-  const plan = planQwenVideo(readQwenConfig(json), source, sampling);
+  const plan = planner(source, sampling);
   const data = await decodeFrames(
     path,
     plan.frames.map((f) => f.index),

@@ -21,7 +21,8 @@ export function videoHandlers(ctx: Context): VideoHandlers {
       if (!family.planVideo) {
         throw new TesseraError(
           'BAD_REQUEST',
-          `${model.name} (${family.family}) does not take video. Choose a Qwen2-VL or Qwen2.5-VL model, or ` +
+          `${model.name} (${family.family}) does not take video. Choose a Qwen2-VL, Qwen2.5-VL or SmolVLM2 ` +
+            'model, or ' +
             'attach frames as images.',
         );
       }

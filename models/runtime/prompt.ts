@@ -148,14 +148,18 @@ export function buildPrompt(
   const placeholders = [family.imagePlaceholder, ...(video ? [video.placeholder] : [])];
   const pieces = rendered.split(new RegExp(`(${placeholders.map(escapeRegExp).join('|')})`));
   const found = { image: 0, video: 0 };
+  // Images and videos in the order the prompt holds them, for families whose videos fill image tokens.
+  const inOrder: MediaRun['items'] = [];
   const expanded = pieces
     .map((piece, i) => {
       if (i % 2 === 0) return piece;
       if (piece === family.imagePlaceholder) {
         const image = images[found.image++];
+        if (image) inOrder.push({ key: image.key, tokens: image.plan.imageTokens });
         return image ? family.expandImage(image.plan) : piece;
       }
       const clip = videos[found.video++];
+      if (clip) inOrder.push({ key: clip.key, tokens: clip.video.videoTokens });
       return clip && video ? video.expand(clip.video) : piece;
     })
     .join('');
@@ -169,12 +173,24 @@ export function buildPrompt(
     );
   }
   const ids = answers.size > 0 ? encodeWithAnswers(expanded, answers, text) : text.encodePrompt(expanded);
-  const media = [
-    { tokenId: family.imageTokenId, items: images.map((i) => ({ key: i.key, tokens: i.plan.imageTokens })) },
-    ...(video
-      ? [{ tokenId: video.tokenId, items: videos.map((v) => ({ key: v.key, tokens: v.video.videoTokens })) }]
-      : []),
-  ];
+  // SmolVLM2's frames fill <image> tokens: one run of images and videos as they appear.
+  const media =
+    video?.tokenId === family.imageTokenId
+      ? [{ tokenId: family.imageTokenId, items: inOrder }]
+      : [
+          {
+            tokenId: family.imageTokenId,
+            items: images.map((i) => ({ key: i.key, tokens: i.plan.imageTokens })),
+          },
+          ...(video
+            ? [
+                {
+                  tokenId: video.tokenId,
+                  items: videos.map((v) => ({ key: v.key, tokens: v.video.videoTokens })),
+                },
+              ]
+            : []),
+        ];
   return { ids, ownAnswers: answers.size, ...locateMedia(ids, media) };
 }
 

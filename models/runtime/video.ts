@@ -16,7 +16,8 @@ export function videoOf(family: FamilyModel): FamilyVideo {
   if (!family.video) {
     throw new TesseraError(
       'BAD_REQUEST',
-      `This model (${family.family}) does not take video. Ask with a Qwen2-VL or Qwen2.5-VL model, or send ` +
+      `This model (${family.family}) does not take video. Ask with a Qwen2-VL, Qwen2.5-VL or SmolVLM2 ` +
+        'model, or send ' +
         'frames as images.',
     );
   }

@@ -65,3 +65,31 @@ function computedSeqLen(config: Source): number {
   }
   return seqLen;
 }
+
+/** `video_sampling` in the model's processor config. */
+export interface SmolVlmVideoSettings {
+  /** Frames sampled per second of video. */
+  fps: number;
+  /** The most frames one video gives (also the `num_frames` of sample_frames' skip rule). */
+  maxFrames: number;
+  /** `video_size.longest_edge`: the first resize's longest edge, before the square resize to the tile size. */
+  videoLongestEdge: number;
+}
+
+/**
+ * SmolVLM2's `video_sampling` (preprocessor_config.json, or processor_config.json where a port keeps it there),
+ * read apart from the image settings so SmolVLM / Idefics3 models without it still answer about images.
+ * SmolVLMVideoProcessor takes `fps`, `max_frames` and `video_size` from it and has no defaults of its own for
+ * the first two, so a model without the block does not take video.
+ */
+export function readSmolVlmVideoSettings(json: ModelJson): SmolVlmVideoSettings | null {
+  const { config, pre, proc } = sourcesOf(json);
+  if (config.get('model_type') !== 'smolvlm') return null;
+  const source = pre.has('video_sampling') ? pre : proc?.has('video_sampling') ? proc : null;
+  if (!source) return null;
+  return {
+    fps: source.positive('video_sampling.fps', Number.NaN),
+    maxFrames: source.positiveInt('video_sampling.max_frames'),
+    videoLongestEdge: source.positiveInt('video_sampling.video_size.longest_edge'),
+  };
+}

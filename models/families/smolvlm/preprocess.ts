@@ -45,7 +45,7 @@ export async function preprocessSmolVlm(
 }
 
 /** The m×m window at (x0, y0) of an HWC image → CHW floats at out[offset…]. Cropping costs nothing extra here. */
-function writeFrame(
+export function writeFrame(
   lut: Float32Array,
   image: Rgb,
   x0: number,

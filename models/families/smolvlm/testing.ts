@@ -1,8 +1,11 @@
 /** Test fixtures for the SmolVLM family: model JSON, generated images, and a transformers.js reference run. */
+import { cpSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { Idefics3ImageProcessor, RawImage, Tensor } from '@huggingface/transformers';
 import { decodeImage, type DecodedImage } from '../../image/decode.ts';
 import type { TensorData } from '../../tensor.ts';
+import { DEFAULT_TEST_MODEL_ROOT, testModelDir } from '../../testing/test-models.ts';
 import type { ModelJson } from '../family.ts';
 
 type Json = Record<string, unknown>;
@@ -168,4 +171,23 @@ export function smolvlmOracleFeeds(ours: Record<string, TensorData>[]): Record<s
     pixel_values: new Tensor('float32', pixelData, [1, frameCount, 3, size, size]),
     pixel_attention_mask: new Tensor('bool', mask, [1, frameCount, size, size]),
   };
+}
+
+/**
+ * The generated tiny SmolVLM model made a SmolVLM2 one: a copy whose preprocessor_config.json gains SmolVLM2's
+ * `video_sampling` (fps 1, at most 8 frames here, frames first scaled to 128 on the long edge). Built beside
+ * its final place and renamed, so a half-made copy is never used.
+ */
+export async function smolvlm2TestModel(seed = 1): Promise<string> {
+  const source = await testModelDir({ family: 'smolvlm', size: 'tiny', dtype: 'fp32', seed });
+  const dir = join(DEFAULT_TEST_MODEL_ROOT, `smolvlm2-video-${basename(source)}`);
+  if (existsSync(dir)) return dir;
+  const temp = `${dir}.tmp-${process.pid}`;
+  cpSync(source, temp, { recursive: true });
+  const file = join(temp, 'preprocessor_config.json');
+  const pre = JSON.parse(readFileSync(file, 'utf8')) as Json;
+  pre.video_sampling = { fps: 1, max_frames: 8, video_size: { longest_edge: 128 } };
+  writeFileSync(file, JSON.stringify(pre, null, 2));
+  renameSync(temp, dir);
+  return dir;
 }

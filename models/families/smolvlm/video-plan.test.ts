@@ -7,10 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { VideoSource } from '../../../app/video-plan.ts';
-import { readSmolVlmConfig } from './config.ts';
-import { smolvlm256m } from './testing.ts';
+import { type SmolVlmVideoSettings, readSmolVlmConfig, readSmolVlmVideoSettings } from './config.ts';
+import { idefics3, smolvlm256m } from './testing.ts';
 import {
-  type SmolVlmVideoSettings,
   durationText,
   expandVideoPrompt,
   frameTimestamp,
@@ -161,5 +160,33 @@ describe('SmolVLM2 video plan', () => {
     expect(() => planSmolVlmVideo(cfg, settings, clip(30, 30), { maxFrames: 1000 })).toThrow(
       /1 to 999 frames/,
     );
+  });
+});
+
+describe('SmolVLM2 video_sampling', () => {
+  const withSampling = (videoSampling: unknown) =>
+    smolvlm256m({ config: { model_type: 'smolvlm' }, preprocessor: { video_sampling: videoSampling } });
+
+  it('reads fps, max_frames and video_size.longest_edge', () => {
+    expect(
+      readSmolVlmVideoSettings(withSampling({ fps: 1, max_frames: 64, video_size: { longest_edge: 512 } })),
+    ).toEqual({ fps: 1, maxFrames: 64, videoLongestEdge: 512 });
+  });
+
+  it('gives no video settings for SmolVLM without the block, or for Idefics3', () => {
+    expect(readSmolVlmVideoSettings(smolvlm256m({ config: { model_type: 'smolvlm' } }))).toBeNull();
+    expect(readSmolVlmVideoSettings(idefics3({ video_sampling: { fps: 1 } }))).toBeNull();
+    expect(
+      readSmolVlmVideoSettings(smolvlm256m({ preprocessor: { video_sampling: { fps: 1 } } })), // idefics3 type
+    ).toBeNull();
+  });
+
+  it('names the key that is wrong', () => {
+    expect(() =>
+      readSmolVlmVideoSettings(withSampling({ max_frames: 64, video_size: { longest_edge: 512 } })),
+    ).toThrow(/video_sampling\.fps/);
+    expect(() =>
+      readSmolVlmVideoSettings(withSampling({ fps: 1, max_frames: 0, video_size: { longest_edge: 512 } })),
+    ).toThrow(/video_sampling\.max_frames/);
   });
 });

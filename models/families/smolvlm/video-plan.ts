@@ -9,19 +9,9 @@
 import type { Size } from '../../../app/tile-plan.ts';
 import type { SampledFrame, VideoPlan, VideoSampling, VideoSource } from '../../../app/video-plan.ts';
 import { TesseraError } from '../../errors.ts';
-import type { SmolVlmConfig } from './config.ts';
+import type { SmolVlmConfig, SmolVlmVideoSettings } from './config.ts';
 import { FAMILY } from './plan.ts';
 import { expandImagePrompt } from './prompt.ts';
-
-/** `video_sampling` in the model's processor config. */
-export interface SmolVlmVideoSettings {
-  /** Frames sampled per second of video. */
-  fps: number;
-  /** The most frames one video gives (also the `num_frames` of the skip rule below). */
-  maxFrames: number;
-  /** `video_size.longest_edge`: the first resize's longest edge, before the square resize to the tile size. */
-  videoLongestEdge: number;
-}
 
 export interface SmolVlmVideoPlan extends VideoPlan {
   /** After the first resize (longest edge → video_size, odd short side made even); frames then become M×M. */
@@ -193,9 +183,13 @@ export function planSmolVlmVideo(
 }
 
 /** What one `<video>` becomes: the intro, then `\nFrame from mm:ss:` and a global view per frame, then `\n\n`. */
-export function expandVideoPrompt(plan: SmolVlmVideoPlan, imageSeqLen: number): string {
+export function expandVideoPrompt(plan: VideoPlan, imageSeqLen: number): string {
+  if (plan.family !== FAMILY || !('intro' in plan) || !('timestamps' in plan)) {
+    throw new TesseraError('INTERNAL', `A ${plan.family} video plan was given to the ${FAMILY} family.`);
+  }
+  const { intro, timestamps } = plan as SmolVlmVideoPlan;
   const view = expandImagePrompt(0, 0, imageSeqLen);
-  return `${plan.intro}${plan.timestamps.map((t) => `\nFrame from ${t}:${view}`).join('')}\n\n`;
+  return `${intro}${timestamps.map((t) => `\nFrame from ${t}:${view}`).join('')}\n\n`;
 }
 
 function checkSource({ size, totalFrames, frameRate }: VideoSource): void {
