@@ -4,12 +4,14 @@
  * Qwen2-VL model, the sampled frames are read (each a different picture of the moving test pattern) and
  * stored; the card shows them with the length and the token cost; the frame view pairs them into temporal
  * patches (screenshots to e2e-artifacts/, light and dark); the question is answered, streamed, and shows
- * its video. A file Chromium cannot decode is said on its card.
+ * its video. A file Chromium cannot decode is said on its card. A card left unsent is kept in the thread's
+ * draft: after a reload it is back with its stored frames, and it is answered as well.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qwenTestModel } from '../models/families/qwen2-vl/testing.ts';
@@ -49,6 +51,21 @@ async function dropFile(bytes: Uint8Array, name: string, type: string) {
     },
     { bytes: Array.from(bytes), name, type },
   );
+}
+
+/** The drafted videos' names and frame counts, read beside the running server (WAL lets a reader in). */
+function draftedVideos(): string[] {
+  const db = new Database(join(session.host.dataDir, 'tessera.db'), { readonly: true });
+  try {
+    const rows = db.prepare<[], { videos: string }>('SELECT videos FROM drafts').all();
+    return rows.flatMap((row) =>
+      (JSON.parse(row.videos) as Array<{ name: string; frames: unknown[] }>).map(
+        (v) => `${v.name}: ${v.frames.length} frames`,
+      ),
+    );
+  } finally {
+    db.close();
+  }
 }
 
 describe('a video in the app', () => {
@@ -129,5 +146,50 @@ describe('a video in the app', () => {
     expect(await error.textContent()).toMatch(/broken\.webm cannot be played here/);
     await page.getByRole('button', { name: 'Remove broken.webm' }).click();
     expect(await page.locator(byId('video-card')).count()).toBe(0);
+  });
+
+  it('keeps a card in the thread’s draft through a reload, with its frames, and answers it', async () => {
+    await dropFile(webm, 'kept.webm', 'video/webm');
+    const card = page.locator(byId('video-card'));
+    await expect.poll(() => card.getAttribute('data-status'), { timeout: 60_000 }).toBe('ready');
+    const tokens = await page.locator(byId('video-tokens')).textContent();
+    await expect.poll(draftedVideos, { timeout: 10_000 }).toEqual(['kept.webm: 4 frames']);
+
+    await page.reload();
+    await page.locator(`${byId('engine-status')}[data-state="ready"]`).waitFor({ timeout: 120_000 });
+    await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('ready');
+    expect(await card.getAttribute('aria-label')).toBe('Video: kept.webm');
+    const frames = card.locator(`${byId('video-strip')} img`);
+    expect(await frames.count()).toBe(4);
+    // The stored frames are shown (decoded from the store, not from a file the page no longer has).
+    await expect
+      .poll(() =>
+        frames.evaluateAll((imgs) =>
+          (imgs as HTMLImageElement[]).every((i) => i.complete && i.naturalWidth > 0),
+        ),
+      )
+      .toBe(true);
+    expect(await page.locator(byId('video-facts')).textContent()).toMatch(
+      /^2\.0 s of 2\.0 s · 320×240 px · 4 frames/,
+    );
+    expect(await page.locator(byId('video-tokens')).textContent()).toBe(tokens);
+    expect(await page.locator(byId('video-from-draft')).count()).toBe(1);
+    await screenshot(page, 'video-card-from-draft');
+
+    const questions = page.locator(`${byId('message-item')}[data-role="user"]`);
+    const asked = await questions.count();
+    await page.locator(byId('composer-input')).fill('What is in this clip?');
+    await page.locator(byId('send-button')).click();
+    // The earlier answer is complete already: wait for this question's own.
+    await expect.poll(() => questions.count(), { timeout: 30_000 }).toBe(asked + 1);
+    const answers = page.locator(`${byId('message-item')}[data-role="assistant"]`);
+    await expect.poll(() => answers.count(), { timeout: 60_000 }).toBe(asked + 1);
+    const answer = answers.last();
+    await expect.poll(() => answer.getAttribute('data-status'), { timeout: 180_000 }).toBe('complete');
+    expect((await answer.textContent())?.trim().length).toBeGreaterThan(0);
+    const question = questions.last();
+    expect(await question.locator(`${byId('message-video')} img`).count()).toBe(4);
+    expect(await page.locator(byId('video-card')).count()).toBe(0);
+    await expect.poll(draftedVideos).toEqual([]);
   });
 });

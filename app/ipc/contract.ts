@@ -303,12 +303,22 @@ export interface Draft {
   text: string;
   /** Already in the image store (attached), in the composer's order, each with its detail. */
   images: ImageRef[];
+  /** Videos in the composer: their frames are stored images (a draft keeps them referenced), in order. */
+  videos: DraftVideo[];
+  /** Names of drafted videos left out because a frame is no longer stored (the composer says so). */
+  droppedVideos: string[];
   updatedAt: number;
+}
+
+/** A drafted video: its video part, and the whole clip's length (the card shows the trim against it). */
+export interface DraftVideo extends VideoRef {
+  clipSeconds: number;
 }
 
 /** What a draft may hold: a question's bounds (contentSchema's). */
 export const MAX_DRAFT_TEXT = 200_000;
 export const MAX_DRAFT_IMAGES = 64;
+export const MAX_DRAFT_VIDEOS = 8;
 
 export interface TokenEstimate {
   promptTokens: number;
@@ -448,12 +458,17 @@ export const requests = {
   },
   /** The thread's draft, or null when it has none. */
   'drafts.get': { input: z.object({ threadId: id }), output: z.custom<Draft | null>() },
-  /** Replaces the thread's draft; nothing in it (no text, no image) clears it (answer: null). */
+  /** Replaces the thread's draft; nothing in it (no text, image or video) clears it (answer: null). */
   'drafts.save': {
     input: z.object({
       threadId: id,
       text: z.string().max(MAX_DRAFT_TEXT),
       images: z.array(imageInput).max(MAX_DRAFT_IMAGES),
+      /** The composer's ready videos (their video parts); left out: none. */
+      videos: z
+        .array(videoInput.extend({ clipSeconds: seconds }))
+        .max(MAX_DRAFT_VIDEOS)
+        .optional(),
     }),
     output: z.custom<Draft | null>(),
   },

@@ -4,6 +4,7 @@
  * the thread's draft, and an engine killed with SIGKILL takes no draft with it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_DRAFT_VIDEOS } from '../../app/ipc/contract.ts';
 import type { AttachResult, Thread } from '../../app/ipc/contract.ts';
 import { noiseImage } from '../../models/testing/images.ts';
 import { testModelDir } from '../../models/testing/test-models.ts';
@@ -34,12 +35,55 @@ describe('drafts', () => {
     expect(saved).toEqual({
       text: 'What is the total?',
       images: [{ sha256, name: 'receipt.png', mime: 'image/png', width: 120, height: 90, detail: 'low' }],
+      videos: [],
+      droppedVideos: [],
       updatedAt: expect.any(Number),
     });
     expect(await h.call('drafts.get', { threadId: thread.id })).toEqual(saved);
     // Nothing left: cleared.
     expect(await h.call('drafts.save', { threadId: thread.id, text: '', images: [] })).toBeNull();
     expect(await h.call('drafts.get', { threadId: thread.id })).toBeNull();
+  });
+
+  it('keeps a video by its stored frames; they count as referenced, so images.discard refuses them', async () => {
+    const frame = await h.call('images.attach', {
+      name: 'clip.webm frame 1.png',
+      data: await noiseImage(64, 48, 3),
+      videoFrame: true,
+    });
+    const { sha256 } = frame.image;
+    const clip = {
+      name: 'clip.webm',
+      source: { size: { width: 64, height: 48 }, totalFrames: 60, frameRate: 30 },
+      sampling: { fps: 1 },
+      start: 0,
+      durationSeconds: 2,
+      clipSeconds: 2,
+      frames: [{ sha256, seconds: 0 }],
+    };
+    const saved = await h.call('drafts.save', { threadId: thread.id, text: '', images: [], videos: [clip] });
+    expect(saved).toMatchObject({ text: '', images: [], videos: [clip], droppedVideos: [] });
+    expect(await h.call('drafts.get', { threadId: thread.id })).toEqual(saved);
+    expect(await h.fail('images.discard', { sha256 })).toMatchObject({ code: 'CONFLICT' });
+
+    const unknownFrame = { ...clip, frames: [{ sha256: 'b'.repeat(64), seconds: 0 }] };
+    expect(
+      await h.fail('drafts.save', { threadId: thread.id, text: 'x', images: [], videos: [unknownFrame] }),
+    ).toMatchObject({ code: 'NOT_FOUND' });
+    for (const videos of [
+      Array.from({ length: MAX_DRAFT_VIDEOS + 1 }, () => clip),
+      [{ ...clip, frames: [] }],
+      [{ ...clip, clipSeconds: -1 }],
+      [{ ...clip, name: '' }],
+    ]) {
+      expect(
+        await h.fail('drafts.save', { threadId: thread.id, text: 'x', images: [], videos }),
+      ).toMatchObject({
+        code: 'BAD_REQUEST',
+      });
+    }
+    expect((await h.call('drafts.get', { threadId: thread.id }))?.videos).toEqual([clip]);
+    expect(await h.call('drafts.save', { threadId: thread.id, text: '', images: [], videos: [] })).toBeNull();
   });
 
   it('refuses unknown images, unknown threads and oversized drafts, keeping the draft', async () => {

@@ -1,5 +1,5 @@
 /**
- * drafts.*: each thread's unsent question (text, attached images and their detail), saved by the composer as
+ * drafts.*: each thread's unsent question (text, attached images and their detail, videos), saved by the composer as
  * the user types, so a reload or a crash of the app or the engine does not lose it.
  */
 import type { Handlers, ImageRef } from '../../app/ipc/contract.ts';
@@ -18,14 +18,15 @@ export function draftHandlers(ctx: Context): DraftHandlers {
       return store.getDraft(threadId);
     },
     // The store answers NOT_FOUND for a deleted thread (no message list read on every save).
-    'drafts.save': async ({ threadId, text, images }) => {
+    'drafts.save': async ({ threadId, text, images, videos = [] }) => {
       // Names and sizes come from the image store, not from the renderer.
       const refs = images.map(({ sha256, detail }): ImageRef => {
         const meta = store.getImageMeta(sha256);
         if (!meta) throw notFound('The image');
         return { ...meta, detail };
       });
-      return store.saveDraft(threadId, { text, images: refs });
+      // A video's frames are stored images already; the store checks they are there.
+      return store.saveDraft(threadId, { text, images: refs, videos });
     },
   };
 }

@@ -184,6 +184,15 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE messages ADD COLUMN token_probs TEXT CHECK (token_probs IS NULL OR json_valid(token_probs));
       `),
   },
+  {
+    name: "drafts' videos",
+    up: (db) =>
+      db.exec(`
+        -- The composer's videos: [{name, source, sampling, start, durationSeconds, clipSeconds, frames: [{sha256,
+        -- seconds}]}], a message's video parts and the clip's length; the frames are rows of the images table.
+        ALTER TABLE drafts ADD COLUMN videos TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(videos));
+      `),
+  },
 ];
 
 /**

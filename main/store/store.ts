@@ -17,7 +17,7 @@ import { CONTEXT_OVERFLOW } from '../../app/ipc/contract.ts';
 import type {
   ContextOverflow,
   Draft,
-  ImageRef,
+  DraftVideo,
   Message,
   Settings,
   Thread,
@@ -36,6 +36,7 @@ import { migrate } from './migrations.ts';
 import { LIST_SQL, SEARCH_SQL, toFtsQuery } from './queries.ts';
 import { LOCAL_KEYS, localSettingsFrom, mergeSettings, settingsFrom } from './settings.ts';
 import type {
+  DraftInput,
   LocalSettings,
   NewMessage,
   SettingsChanges,
@@ -201,7 +202,7 @@ function prepare(db: Database.Database) {
     ),
     // A message's parts (an image, or a video's frame) or a draft's images naming the image (instr first:
     // most rows are not read as JSON).
-    imageReferenced: s<[string, string, string, string, string], number>(
+    imageReferenced: s<[string, string, string, string, string, string, string], number>(
       `SELECT 1 WHERE EXISTS (
          SELECT 1 FROM messages, json_each(messages.parts) AS part
          WHERE instr(messages.parts, ?) > 0 AND (
@@ -214,6 +215,9 @@ function prepare(db: Database.Database) {
        ) OR EXISTS (
          SELECT 1 FROM drafts, json_each(drafts.images) AS image
          WHERE instr(drafts.images, ?) > 0 AND json_extract(image.value, '$.sha256') = ?
+       ) OR EXISTS (
+         SELECT 1 FROM drafts, json_each(drafts.videos) AS video, json_each(video.value, '$.frames') AS frame
+         WHERE instr(drafts.videos, ?) > 0 AND json_extract(frame.value, '$.sha256') = ?
        )`,
     ).pluck(),
     deleteImage: s<[string]>('DELETE FROM images WHERE sha256 = ?'),
@@ -476,7 +480,7 @@ class SqliteStore implements Store {
     this.tx(() => {
       if (!isSha256(sha256) || this.sql.imageExists.get(sha256) === undefined)
         throw notFound('Image', sha256);
-      if (this.sql.imageReferenced.get(sha256, sha256, sha256, sha256, sha256) !== undefined)
+      if (this.sql.imageReferenced.get(sha256, sha256, sha256, sha256, sha256, sha256, sha256) !== undefined)
         throw new TesseraError(
           'CONFLICT',
           'This image is part of a message or a draft, so it stays stored; only an image nothing refers to can be discarded.',
@@ -497,21 +501,32 @@ class SqliteStore implements Store {
   // Drafts --------------------------------------------------------------------------------------------
 
   getDraft(threadId: string): Draft | null {
-    return this.drafts.get(threadId);
+    const draft = this.drafts.get(threadId);
+    if (!draft) return null;
+    // A video whose frames are not all stored any more cannot be sent: it is left out, by name.
+    const stored = (video: DraftVideo) =>
+      video.frames.every((f) => this.sql.imageExists.get(f.sha256) !== undefined);
+    return {
+      ...draft,
+      videos: draft.videos.filter(stored),
+      droppedVideos: draft.videos.filter((v) => !stored(v)).map((v) => v.name),
+    };
   }
 
-  saveDraft(threadId: string, draft: { text: string; images: readonly ImageRef[] }): Draft | null {
+  saveDraft(threadId: string, draft: DraftInput): Draft | null {
     return this.tx(() => {
       this.liveThread(threadId);
-      if (draft.text === '' && draft.images.length === 0) {
+      const videos = draft.videos ?? [];
+      if (draft.text === '' && draft.images.length === 0 && videos.length === 0) {
         this.drafts.delete(threadId);
         return null;
       }
-      for (const image of draft.images) {
-        if (this.sql.imageExists.get(image.sha256) === undefined) throw notFound('Image', image.sha256);
+      const frames = videos.flatMap((video) => video.frames);
+      for (const { sha256 } of [...draft.images, ...frames]) {
+        if (this.sql.imageExists.get(sha256) === undefined) throw notFound('Image', sha256);
       }
-      this.drafts.save(threadId, draft.text, draft.images, this.now());
-      return this.drafts.get(threadId);
+      this.drafts.save(threadId, draft.text, draft.images, videos, this.now());
+      return this.getDraft(threadId);
     });
   }
 

@@ -8,6 +8,7 @@ import type {
   ApiServerSettings,
   DownloadJob,
   Draft,
+  DraftVideo,
   ImageRef,
   Message,
   MessagePart,
@@ -116,9 +117,10 @@ export interface Store {
 
   // Drafts: one per thread. Soft delete keeps it (restore brings it back); purging the thread removes it.
   // No image is ever collected, so a draft's images stay in the store for as long as it needs them.
+  // A drafted video whose frames are gone is left out of getDraft's answer, named in droppedVideos.
   getDraft(threadId: string): Draft | null;
-  /** NOT_FOUND for a deleted thread or an image not stored; no text and no images clear it (null). */
-  saveDraft(threadId: string, draft: { text: string; images: readonly ImageRef[] }): Draft | null;
+  /** NOT_FOUND for a deleted thread or an image (or frame) not stored; nothing in it clears it (null). */
+  saveDraft(threadId: string, draft: DraftInput): Draft | null;
   clearDraft(threadId: string): void;
 
   // Settings.
@@ -139,4 +141,11 @@ export interface Store {
   exportJson(threadId: string): { filename: string; content: string };
 
   close(): void;
+}
+
+/** What saveDraft keeps: the text, the images with their detail, and the videos (none when left out). */
+export interface DraftInput {
+  text: string;
+  images: readonly ImageRef[];
+  videos?: readonly DraftVideo[];
 }

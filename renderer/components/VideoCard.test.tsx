@@ -11,6 +11,7 @@ import { renderWithServices } from '../testing/render.tsx';
 import { Composer } from './Composer.tsx';
 import { FrameView } from './FrameView.tsx';
 import { MessageVideos } from './MessageVideos.tsx';
+import { bindDrafts } from '../state/drafts.ts';
 
 // jsdom cannot decode video: the browser's part (opening, seeking, drawing) is checked end to end
 // (e2e/video.e2e.test.ts) and its limits in lib/video-frames.test.ts; here, what the card does with it.
@@ -263,5 +264,100 @@ describe('MessageVideos', () => {
       await settle();
     });
     expect((await screen.findByRole('alert')).textContent).toMatch(/does not take video/);
+  });
+
+  it('keeps the card in the thread’s draft: switching threads and back brings its frames, trim and cost back', async () => {
+    const view = await setup();
+    const { store, fake, api } = view;
+    for (const title of ['Bug', 'Other']) await act(() => api['threads.create']({ title }));
+    await act(() => loadAll(store));
+    const drafts = bindDrafts(api, store, 0);
+    const [first, second] = store.getState().threadList.map((t) => t.id);
+    await act(() => store.getState().selectThread(must(first)));
+
+    await drop(clip('kept.webm'));
+    const card = await screen.findByTestId('video-card');
+    await until(() => card.dataset.status === 'ready', 'the card ready');
+    const start = screen.getByLabelText('Start (s)');
+    fireEvent.change(start, { target: { value: '1' } });
+    await act(async () => {
+      fireEvent.blur(start);
+      await settle();
+    });
+    await until(() => screen.getByTestId('video-card').dataset.status === 'ready', 'ready after trimming');
+    const frames = () =>
+      within(screen.getByTestId('video-card'))
+        .getAllByRole('img')
+        .map((img) => img.getAttribute('alt'));
+    const shown = frames();
+    const tokens = screen.getByTestId('video-tokens').textContent;
+    await until(() => (fake.drafts.get(must(first))?.videos.length ?? 0) === 1, 'the draft saved');
+
+    await act(async () => {
+      await store.getState().selectThread(must(second));
+      await settle();
+    });
+    expect(screen.queryByTestId('video-card')).toBeNull();
+    const plansBefore = fake.calls.filter((c) => c.name === 'videos.plan').length;
+    await act(async () => {
+      await store.getState().selectThread(must(first));
+      await settle();
+    });
+    const restored = await screen.findByTestId('video-card');
+    await until(() => restored.dataset.status === 'ready', 'the restored card ready');
+    expect(frames()).toEqual(shown);
+    expect(screen.getByTestId('video-facts').textContent).toMatch(
+      /^3\.0 s of 4\.0 s · 320×240 px · 6 frames/,
+    );
+    expect(screen.getByTestId('video-tokens').textContent).toBe(tokens);
+    // Planned again for the active model; the file is not read again (there is none), so nothing to edit.
+    expect(fake.calls.filter((c) => c.name === 'videos.plan').length).toBe(plansBefore + 1);
+    expect(screen.getByTestId('video-from-draft')).toBeTruthy();
+    expect(screen.queryByLabelText('Start (s)')).toBeNull();
+    const drafted = must(fake.drafts.get(must(first))?.videos[0]).frames;
+
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('send-button'));
+      await settle();
+    });
+    const send = must(fake.calls.findLast((c) => c.name === 'chat.send'));
+    const [part] = (send.input as { content: Array<{ type: string; video?: { frames: unknown[] } }> })
+      .content;
+    expect(part).toMatchObject({ type: 'video', video: { name: 'kept.webm', start: 1, durationSeconds: 3 } });
+    expect(part?.video?.frames).toEqual(drafted);
+    expect(fake.drafts.has(must(first))).toBe(false);
+    drafts.stop();
+  });
+
+  it('restores a draft without a video whose frames are gone, saying so', async () => {
+    const view = await setup();
+    const { store, fake, api } = view;
+    for (const title of ['Bug', 'Other']) await act(() => api['threads.create']({ title }));
+    await act(() => loadAll(store));
+    const drafts = bindDrafts(api, store, 0);
+    const [first, second] = store.getState().threadList.map((t) => t.id);
+    await act(() => store.getState().selectThread(must(first)));
+    await drop(clip('lost.webm'));
+    const card = await screen.findByTestId('video-card');
+    await until(() => card.dataset.status === 'ready', 'the card ready');
+    await until(() => (fake.drafts.get(must(first))?.videos.length ?? 0) === 1, 'the draft saved');
+
+    await act(async () => {
+      await store.getState().selectThread(must(second));
+      await settle();
+    });
+    fake.images.delete(must(fake.drafts.get(must(first))?.videos[0]?.frames[0]).sha256);
+    await act(async () => {
+      await store.getState().selectThread(must(first));
+      await settle();
+    });
+    const restored = await screen.findByTestId('video-card');
+    expect(restored.dataset.status).toBe('error');
+    expect(screen.getByTestId('video-error').textContent).toMatch(
+      /frames of lost\.webm are no longer stored/,
+    );
+    // The note is not sent, nor kept in the draft.
+    expect(store.getState().videos.map((v) => v.status)).toEqual(['error']);
+    drafts.stop();
   });
 });

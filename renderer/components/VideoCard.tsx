@@ -44,7 +44,8 @@ export const VideoCard = memo(function VideoCard({ video }: { video: VideoAttach
   const id = useId();
   const plan = video.result?.plan ?? null;
   const busy = STATUS[video.status];
-  const editable = video.clip !== null && video.status !== 'opening';
+  // A card restored from the draft has no file to sample again.
+  const editable = video.clip !== null && video.status !== 'opening' && !video.fromDraft;
   return (
     <li
       className={`attachment video-card attachment-${video.status}`}
@@ -174,6 +175,11 @@ export const VideoCard = memo(function VideoCard({ video }: { video: VideoAttach
             }}
           />
         </div>
+      )}
+      {video.fromDraft && video.status === 'ready' && (
+        <p className="video-note" data-testid="video-from-draft">
+          Kept from the draft: attach the file again to change the sampling or the trim.
+        </p>
       )}
       {showFrames && plan && (
         <Modal

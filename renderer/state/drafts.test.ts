@@ -30,7 +30,7 @@ describe('drafts', () => {
     expect(saves()).toEqual([]);
     await until(() => saves().length > 0, 'a save');
     await sleep(DELAY * 2);
-    expect(saves()).toEqual([{ threadId, text: 'What is this?', images: [] }]);
+    expect(saves()).toEqual([{ threadId, text: 'What is this?', images: [], videos: [] }]);
   });
 
   it('saves at once when an image is stored, removed, or its detail changes', async () => {
@@ -40,7 +40,7 @@ describe('drafts', () => {
     await until(() => saves().length === 1, 'the save of the stored image');
     const card = must(store.getState().attachments[0]);
     const sha256 = must(card.image).sha256;
-    expect(saves()[0]).toEqual({ threadId, text: '', images: [{ sha256, detail: 'high' }] });
+    expect(saves()[0]).toEqual({ threadId, text: '', images: [{ sha256, detail: 'high' }], videos: [] });
 
     void store.getState().setAttachmentDetail(card.key, 'low');
     expect(saves()[1]?.images).toEqual([{ sha256, detail: 'low' }]);
@@ -48,7 +48,7 @@ describe('drafts', () => {
     expect(fake.drafts.get(threadId)?.images[0]).toMatchObject({ sha256, name: 'chart.png', detail: 'low' });
 
     store.getState().removeAttachment(card.key);
-    expect(saves()[2]).toEqual({ threadId, text: '', images: [] });
+    expect(saves()[2]).toEqual({ threadId, text: '', images: [], videos: [] });
     await settle();
     expect(fake.drafts.has(threadId)).toBe(false);
   });
@@ -83,7 +83,10 @@ describe('drafts', () => {
       handlers: {
         'drafts.get': async ({ threadId }): Promise<Result<Draft | null>> => {
           await slow;
-          return { ok: true, value: { text: `saved in ${threadId}`, images: [], updatedAt: 1 } };
+          return {
+            ok: true,
+            value: { text: `saved in ${threadId}`, images: [], videos: [], droppedVideos: [], updatedAt: 1 },
+          };
         },
       },
     });

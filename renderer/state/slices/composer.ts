@@ -352,6 +352,7 @@ export const createComposerSlice: SliceCreator<ComposerSlice> = ({ api, images }
         }));
         get().attachments.forEach(dropPreview);
         set({ draft: saved.text, attachments: restored, pastedCount: 0 });
+        get().restoreVideos(saved.videos, saved.droppedVideos);
         for (const { key, image, detail, previewUrl } of restored) {
           if (!previewUrl && image)
             void images

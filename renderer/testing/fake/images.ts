@@ -108,7 +108,11 @@ export function imageHandlers({
             (p.type === 'video' && p.video.frames.some((f) => f.sha256 === sha256)),
         ),
       );
-      const inDraft = [...drafts.values()].some((d) => d.images.some((i) => i.sha256 === sha256));
+      const inDraft = [...drafts.values()].some(
+        (d) =>
+          d.images.some((i) => i.sha256 === sha256) ||
+          d.videos.some((v) => v.frames.some((f) => f.sha256 === sha256)),
+      );
       if (inMessage || inDraft) return err('CONFLICT', 'A message or a draft refers to this image.');
       images.delete(sha256);
       return ok({ sha256 });
