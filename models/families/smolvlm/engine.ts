@@ -27,7 +27,7 @@ export const smolvlmEngine: FamilyEngine = {
     const cfg = readSmolVlmConfig(json);
     // SmolVLM2 (model_type smolvlm with video_sampling) reads video; SmolVLM 1 and Idefics3 take images only.
     const videoSettings = readSmolVlmVideoSettings(json);
-    return withPixels(geometryOf(cfg), {
+    return withPixels(geometryOf(cfg, videoSettings), {
       preprocess: (image, plan) => preprocessSmolVlm(cfg, image, plan),
       visionInputNames: ['pixel_values', 'pixel_attention_mask'],
       ...(videoSettings ? { video: smolVlmVideo(cfg, videoSettings) } : {}),

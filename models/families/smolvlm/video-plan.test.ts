@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VideoSource } from '../../../app/video-plan.ts';
 import { type SmolVlmVideoSettings, readSmolVlmConfig, readSmolVlmVideoSettings } from './config.ts';
+import { smolvlm } from './geometry.ts';
 import { idefics3, smolvlm256m } from './testing.ts';
 import {
   durationText,
@@ -179,6 +180,15 @@ describe('SmolVLM2 video_sampling', () => {
     expect(
       readSmolVlmVideoSettings(smolvlm256m({ preprocessor: { video_sampling: { fps: 1 } } })), // idefics3 type
     ).toBeNull();
+  });
+
+  it("gives the family geometry a video plan (the app's card plans with it) only with the block", () => {
+    const model = withSampling({ fps: 1, max_frames: 64, video_size: { longest_edge: 512 } });
+    const plan = smolvlm
+      .bind(model)
+      .planVideo?.({ size: { width: 1280, height: 720 }, totalFrames: 300, frameRate: 30 }, {});
+    expect(plan?.frames).toHaveLength(10);
+    expect(smolvlm.bind(smolvlm256m({ config: { model_type: 'smolvlm' } })).planVideo).toBeUndefined();
   });
 
   it('names the key that is wrong', () => {
