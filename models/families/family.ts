@@ -118,3 +118,16 @@ export function assertOwnPlan(plan: TilePlan, family: string): void {
     throw new TesseraError('INTERNAL', `A ${plan.family} tile plan was given to the ${family} family.`);
   }
 }
+
+/** A family's video pixel code takes only its own plans, with one decoded frame per sampled frame. */
+export function assertOwnVideoPlan(plan: VideoPlan, family: string, decodedFrames: number): void {
+  if (plan.family !== family) {
+    throw new TesseraError('INTERNAL', `A ${plan.family} video plan was given to the ${family} family.`);
+  }
+  if (decodedFrames !== plan.frames.length) {
+    throw new TesseraError(
+      'INTERNAL',
+      `The video plan samples ${plan.frames.length} frames but ${decodedFrames} were decoded.`,
+    );
+  }
+}

@@ -11,6 +11,7 @@
  */
 import type { VideoPlan } from '../../../app/video-plan.ts';
 import { TesseraError } from '../../errors.ts';
+import { assertOwnVideoPlan } from '../family.ts';
 import type { TensorData } from '../../tensor.ts';
 import { type Rgb, normalisationTable, resize } from '../pixels.ts';
 import type { QwenConfig } from './config.ts';
@@ -22,15 +23,7 @@ export async function preprocessQwenVideo(
   frames: readonly Rgb[],
   plan: VideoPlan,
 ): Promise<Record<string, TensorData>> {
-  if (plan.family !== FAMILY) {
-    throw new TesseraError('INTERNAL', `A ${plan.family} video plan was given to the ${FAMILY} family.`);
-  }
-  if (frames.length !== plan.frames.length) {
-    throw new TesseraError(
-      'INTERNAL',
-      `The video plan samples ${plan.frames.length} frames but ${frames.length} were decoded.`,
-    );
-  }
+  assertOwnVideoPlan(plan, FAMILY, frames.length);
   // Decoders usually deliver frames at the plan's size already; then resize is a no-op.
   const resized = await Promise.all(frames.map((frame) => resize(frame, plan.resized, cfg.kernel)));
   const grid = videoGridThw(cfg, plan);

@@ -6,7 +6,7 @@
  * to Python's, not equal.
  */
 import type { VideoPlan } from '../../../app/video-plan.ts';
-import { TesseraError } from '../../errors.ts';
+import { assertOwnVideoPlan } from '../family.ts';
 import type { TensorData } from '../../tensor.ts';
 import { type Rgb, normalisationTable, resize } from '../pixels.ts';
 import type { SmolVlmConfig } from './config.ts';
@@ -18,15 +18,7 @@ export async function preprocessSmolVlmVideo(
   frames: readonly Rgb[],
   plan: VideoPlan,
 ): Promise<Record<string, TensorData>> {
-  if (plan.family !== FAMILY) {
-    throw new TesseraError('INTERNAL', `A ${plan.family} video plan was given to the ${FAMILY} family.`);
-  }
-  if (frames.length !== plan.frames.length) {
-    throw new TesseraError(
-      'INTERNAL',
-      `The video plan samples ${plan.frames.length} frames but ${frames.length} were decoded.`,
-    );
-  }
+  assertOwnVideoPlan(plan, FAMILY, frames.length);
   const m = cfg.tileSize;
   const frameSize = 3 * m * m;
   const lut = normalisationTable(cfg.rescaleFactor, cfg.imageMean, cfg.imageStd);
