@@ -210,11 +210,14 @@ describe('the OpenAI-compatible server', () => {
     });
     let chunks = 0;
     const idle = apiStatus((s) => s.running === 0 && s.waiting === 0);
+    // A client that aborts stops reading: events already in its buffer would otherwise still be yielded.
     for await (const chunk of stream) {
       if (chunk.choices[0]?.delta.content) chunks++;
-      if (chunks === 3) stream.controller.abort();
+      if (chunks === 3) {
+        stream.controller.abort();
+        break;
+      }
     }
-    expect(chunks).toBe(3);
     await idle;
     // Counted as running until the engine returned: it stopped rather than generate 30,000 tokens.
     expect(h.engine.status.state).toBe('ready');
