@@ -35,6 +35,14 @@ export interface SampledFrame {
   seconds: number;
 }
 
+/** One frame's share of the prompt, where a family writes text before each frame. */
+export interface FrameCost {
+  /** The text before the frame, as the prompt writes it (SmolVLM2: `Frame from 00:01:`). */
+  label: string;
+  /** Tokens the frame adds: its view's placeholders, the markers around them and its label. */
+  tokens: number;
+}
+
 export interface VideoPlan {
   family: string;
   original: Size;
@@ -55,6 +63,11 @@ export interface VideoPlan {
   tokensPerTemporalPatch: number;
   /** Placeholder tokens the language model receives for the whole video. */
   videoTokens: number;
-  /** Every token the video adds to the prompt: placeholders plus the marker tokens around them. */
+  /** Every token the video adds to the prompt: placeholders, the markers around them and any text written. */
   promptTokens: number;
+  /**
+   * Per sampled frame, for a family that shows each frame as its own view with a label (SmolVLM2, whose
+   * temporalPatchSize is 1); absent where frames fuse into temporal patches (Qwen2-VL).
+   */
+  frameCosts?: FrameCost[];
 }

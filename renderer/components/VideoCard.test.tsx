@@ -5,7 +5,7 @@ import type { VideoPlanResult } from '../../app/ipc/contract.ts';
 import { ServicesProvider } from '../state/context.tsx';
 import { loadAll } from '../state/store.ts';
 import { fakeModel } from '../testing/fake/data.ts';
-import { fakeVideoPlan } from '../testing/fake/videos.ts';
+import { fakeSmolVideoPlan, fakeVideoPlan } from '../testing/fake/videos.ts';
 import { createHarness, must, settle, until } from '../testing/harness.ts';
 import { renderWithServices } from '../testing/render.tsx';
 import { Composer } from './Composer.tsx';
@@ -205,6 +205,39 @@ describe('FrameView', () => {
         `^4 frames sampled from 2\\.0 s .* ${plan.videoTokens} video tokens, ${plan.promptTokens} in the prompt\\.$`,
       ),
     );
+  });
+});
+
+describe('FrameView for a model that reads each frame alone (SmolVLM2)', () => {
+  it('shows single frames with their timestamps and tokens, and never speaks of pairs', () => {
+    const { plan } = fakeSmolVideoPlan(640, 360, 3);
+    const frames = plan.frames.map((f, i) => ({ seconds: f.seconds, url: `blob:${i}` }));
+    renderWithServices(<FrameView name="clip.webm" plan={plan} frames={frames} />);
+    const shown = screen.getAllByTestId('frame-view-frame');
+    expect(shown.map((p) => p.querySelector('strong')?.textContent)).toEqual([
+      'Frame 1 · 77 tokens',
+      'Frame 2 · 77 tokens',
+      'Frame 3 · 77 tokens',
+    ]);
+    expect(within(must(shown[1])).getByText('Frame from 00:01:')).toBeTruthy();
+    expect(screen.getByRole('img', { name: /clip\.webm, frame 3 at 2\.97 s/ })).toBeTruthy();
+    expect(screen.queryAllByTestId('frame-view-patch')).toHaveLength(0);
+    const summary = screen.getByTestId('frame-view-summary').textContent ?? '';
+    expect(summary).toMatch(/^3 frames sampled from 3\.0 s .* one view of 512×512 px/);
+    expect(summary).toContain(`${plan.promptTokens} in the prompt with the timestamps and the intro`);
+    expect(summary).not.toMatch(/pair|patch/i);
+  });
+
+  it('shows the card of a SmolVLM2 model with the estimate that counts the timestamps', async () => {
+    await setup([fakeModel({ id: 'smolvlm2', name: 'SmolVLM2 256M', family: 'smolvlm' })]);
+    await drop(clip());
+    const card = await screen.findByTestId('video-card');
+    await until(() => card.dataset.status === 'ready', 'the card ready');
+    // 4 s at 1 fps: 4 frames of 77 tokens, the intro's 29 and the closing 2.
+    expect(within(card).getByTestId('video-tokens').textContent).toBe(`${29 + 4 * 77 + 2} tokens`);
+    fireEvent.click(screen.getByRole('button', { name: 'Show the frames of bug.webm' }));
+    const dialog = screen.getByRole('dialog', { name: 'Frames of bug.webm' });
+    expect(within(dialog).getAllByTestId('frame-view-frame')).toHaveLength(4);
   });
 });
 

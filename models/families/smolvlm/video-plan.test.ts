@@ -18,6 +18,7 @@ import {
   planSmolVlmVideo,
   smolVlmSampledFrames,
   smolVlmVideoScaled,
+  templateTextPieces,
 } from './video-plan.ts';
 
 const cfg = readSmolVlmConfig(smolvlm256m()); // tile 512, image_seq_len 64
@@ -97,6 +98,46 @@ describe('SmolVLM2 frame text', () => {
   });
 });
 
+describe("SmolVLM2's template text in tokens", () => {
+  it('cuts digits apart, then words with their leading space, punctuation and newlines', () => {
+    expect(templateTextPieces('\nFrame from 01:25:')).toEqual([
+      '\n',
+      'Frame',
+      ' from',
+      ' ',
+      '0',
+      '1',
+      ':',
+      '2',
+      '5',
+      ':',
+    ]);
+    expect(templateTextPieces('a 0:00:10 [H:MM:SS] video.\n')).toEqual([
+      'a',
+      ' ',
+      '0',
+      ':',
+      '0',
+      '0',
+      ':',
+      '1',
+      '0',
+      ' [',
+      'H',
+      ':',
+      'MM',
+      ':',
+      'SS',
+      ']',
+      ' video',
+      '.',
+      '\n',
+    ]);
+    // A newline run before a word leaves its last newline apart, as GPT-2's split does.
+    expect(templateTextPieces('\n\nWhat')).toEqual(['\n', '\n', 'What']);
+  });
+});
+
 describe('SmolVLM2 video plan', () => {
   it('plans a 10 s 1280×720 clip as ten 512×512 global views of 64 tokens', () => {
     const plan = planSmolVlmVideo(cfg, settings, clip(300, 30), {});
@@ -108,7 +149,9 @@ describe('SmolVLM2 video plan', () => {
     expect(plan.grid).toEqual({ temporal: 10, rows: 1, cols: 1 });
     expect(plan.tokensPerTemporalPatch).toBe(64);
     expect(plan.videoTokens).toBe(640);
-    expect(plan.promptTokens).toBe(670); // + fake, global, fake per frame
+    // + fake, global, fake per frame; 29 intro pieces, 10 per "\nFrame from 00:0N:", 2 for the "\n\n".
+    expect(plan.promptTokens).toBe(670 + 29 + 10 * 10 + 2);
+    expect(plan.frameCosts?.[1]).toEqual({ label: 'Frame from 00:01:', tokens: 64 + 3 + 10 });
     expect(plan.sampleFps).toBe(1);
     expect(plan.intro).toBe(
       'You are provided the following series of ten frames from a 0:00:10 [H:MM:SS] video.\n',

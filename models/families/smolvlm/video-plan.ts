@@ -137,6 +137,32 @@ export function numberWords(n: number): string {
   return `${ONES[Math.floor(n / 100)] as string} hundred${rest === 0 ? '' : ` and ${numberWords(rest)}`}`;
 }
 
+/**
+ * `\n\n` after the last view: two `\n` tokens before the question's words (a GPT-2 split keeps the last
+ * whitespace for the next word), one `\n\n` token before an image or the end of the message.
+ */
+const OUTRO_TOKENS = 2;
+
+/** `\nFrame from mm:ss:`, the text process_video writes before each frame's view. */
+const frameLabel = (timestamp: string) => `\nFrame from ${timestamp}:`;
+
+// GPT-2's split, as SmolLM2's ByteLevel pre-tokenizer cuts text (after its Digits step, so no digits here).
+const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+
+/** Text cut as SmolLM2's pre-tokenizer cuts it: every digit apart (Digits, individual), then GPT-2's split. */
+export function templateTextPieces(text: string): string[] {
+  return text
+    .split(/(\p{N})/u)
+    .flatMap((run) => (/^\p{N}$/u.test(run) ? [run] : [...run.matchAll(GPT2_SPLIT)].map((m) => m[0])));
+}
+
+/**
+ * Tokens of the text this template writes, without the tokenizer: every piece of it ("Frame", " from",
+ * " provided", " [", "MM", ":", a digit, …) is one token in SmolVLM2's 49k vocabulary. A smaller vocabulary
+ * (the generated test models') may cut a word in more; the engine's count is then the larger.
+ */
+export const templateTextTokens = (text: string): number => templateTextPieces(text).length;
+
 export function planSmolVlmVideo(
   cfg: SmolVlmConfig,
   settings: SmolVlmVideoSettings,
@@ -158,6 +184,16 @@ export function planSmolVlmVideo(
   const m = cfg.tileSize;
   const seq = cfg.imageSeqLen;
   const sampleFps = (frames.length / source.totalFrames) * source.frameRate;
+  const timestamps = frames.map((f) => frameTimestamp(f.seconds));
+  const intro =
+    `You are provided the following series of ${numberWords(frames.length)} frames from a ` +
+    `${durationText(durationSeconds)} [H:MM:SS] video.\n`;
+  // The intro ends in "\n" and the first label starts with one: a split keeps them apart, so they add up.
+  const introTokens = templateTextTokens(intro);
+  const frameCosts = timestamps.map((t) => ({
+    label: frameLabel(t).trim(),
+    tokens: seq + 3 + templateTextTokens(frameLabel(t)),
+  }));
   return {
     family: FAMILY,
     original: { width: source.size.width, height: source.size.height },
@@ -172,13 +208,11 @@ export function planSmolVlmVideo(
     grid: { temporal: frames.length, rows: 1, cols: 1 },
     tokensPerTemporalPatch: seq,
     videoTokens: frames.length * seq,
-    // The markers around each global view (fake, global, fake); the intro's and timestamps' words are text
-    // whose token count depends on the tokenizer and are left out.
-    promptTokens: frames.length * (seq + 3),
-    intro:
-      `You are provided the following series of ${numberWords(frames.length)} frames from a ` +
-      `${durationText(durationSeconds)} [H:MM:SS] video.\n`,
-    timestamps: frames.map((f) => frameTimestamp(f.seconds)),
+    // Each global view with its markers (fake, global, fake) and its label, the intro and the outro.
+    promptTokens: introTokens + frameCosts.reduce((sum, f) => sum + f.tokens, 0) + OUTRO_TOKENS,
+    frameCosts,
+    intro,
+    timestamps,
   };
 }
 
@@ -189,7 +223,7 @@ export function expandVideoPrompt(plan: VideoPlan, imageSeqLen: number): string 
   }
   const { intro, timestamps } = plan as SmolVlmVideoPlan;
   const view = expandImagePrompt(0, 0, imageSeqLen);
-  return `${intro}${timestamps.map((t) => `\nFrame from ${t}:${view}`).join('')}\n\n`;
+  return `${intro}${timestamps.map((t) => `${frameLabel(t)}${view}`).join('')}\n\n`;
 }
 
 function checkSource({ size, totalFrames, frameRate }: VideoSource): void {

@@ -11,8 +11,11 @@ import { readModelJson } from '../../runtime/model-folder.ts';
 import { Vlm } from '../../runtime/vlm.ts';
 import { noiseImage } from '../../testing/images.ts';
 import { followUpVersusFresh } from '../../testing/kv-invariants.ts';
+import { loadTextModel } from '../../text/tokenizer.ts';
 import { readSmolVlmConfig } from './config.ts';
+import { smolvlm } from './geometry.ts';
 import { smolvlm2TestModel } from './testing.ts';
+import { type SmolVlmVideoPlan, templateTextPieces } from './video-plan.ts';
 
 /** 3 s at 2 fps, 48×32: at 1 fps the plan samples round(3) = 3 frames, 0, 2 and 5 (linspace 0…5, truncated). */
 async function clip(seed: number, changed = -1): Promise<VideoPart> {
@@ -32,8 +35,9 @@ const ask = (...content: ChatMessage['content']): ChatMessage[] => [{ role: 'use
 describe('SmolVLM2: video parts in the engine', () => {
   let vlm: Vlm;
   let seqLen: number;
+  let dir: string;
   beforeAll(async () => {
-    const dir = await smolvlm2TestModel();
+    dir = await smolvlm2TestModel();
     vlm = await Vlm.load(dir, { device: 'cpu', dtype: 'fp32' });
     seqLen = readSmolVlmConfig(readModelJson(dir)).imageSeqLen;
   });
@@ -51,6 +55,26 @@ describe('SmolVLM2: video parts in the engine', () => {
     const result = await greedy(messages);
     expect(result.stats.promptTokens).toBe(counted);
     expect(result.tokenIds).toHaveLength(4);
+  });
+
+  it("the plan's prompt tokens (the app's estimate) are the engine's count, word for word", async () => {
+    const video = await clip(1);
+    const question = { type: 'text' as const, text: 'What happens?' };
+    const added =
+      vlm.countTokens(ask(video, question), {}).promptTokens -
+      vlm.countTokens(ask(question), {}).promptTokens;
+    const plan = smolvlm.bind(readModelJson(dir)).planVideo?.(video.source, {}) as SmolVlmVideoPlan;
+    // The plan counts each pre-tokenizer piece of its text as one token, as SmolVLM2's 49k vocabulary holds
+    // them; this generated model's small vocabulary cuts words its corpus lacks into more, which are added
+    // here from its own tokenizer (split > 0). Digits, ':', newlines and the markers must agree exactly.
+    const text = loadTextModel(dir);
+    const labels = plan.timestamps.map((t) => `\nFrame from ${t}:`);
+    const split = [plan.intro, ...labels]
+      .flatMap(templateTextPieces)
+      .reduce((sum, piece) => sum + text.encode(piece).length - 1, 0);
+    expect(split).toBeGreaterThan(0);
+    expect(added).toBe(plan.promptTokens + split);
+    expect(plan.frameCosts?.map((f) => f.label)).toEqual(labels.map((l) => l.trim()));
   });
 
   it('takes an image and a video in one message', async () => {
