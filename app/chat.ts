@@ -24,21 +24,51 @@ export const textPartSchema = z.object({ type: z.literal('text'), text: z.string
 
 /** At most this many frames in one video part (qwen-vl-utils' FPS_MAX_FRAMES). */
 export const MAX_VIDEO_FRAMES = 768;
-/** At most this many bytes of decoded frames in one video part (plans keep far below it). */
+/** At most this many bytes of frames, raw or encoded, in one video part (plans keep far below it). */
 export const MAX_VIDEO_BYTES = 512 * 2 ** 20;
 
-/** One decoded frame: raw RGB, row-major, 3 bytes a pixel. */
-export const videoFrameSchema = z
+/** At most this many bytes in one encoded frame (a PNG of an 8K frame stays below it). */
+export const MAX_ENCODED_FRAME_BYTES = 64 * 2 ** 20;
+
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256: 64 lowercase hex digits');
+const bytesSchema = z.custom<Uint8Array>(
+  (value) => value instanceof Uint8Array,
+  'expected bytes (Uint8Array)',
+);
+
+/** One decoded frame: raw RGB, row-major, 3 bytes a pixel (the CLI's ffmpeg path). */
+export const rgbFrameSchema = z
   .object({
     width: z.number().int().positive().max(16384),
     height: z.number().int().positive().max(16384),
-    data: z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'expected bytes (Uint8Array)'),
+    data: bytesSchema,
   })
   .refine((f) => f.data.length === f.width * f.height * 3, 'frame data must be width × height × 3 bytes');
 
 /**
- * A video clip, decoded by the caller (the CLI with ffmpeg, the app with its media stack; the engine never
- * decodes video): the clip's facts, from which the family plans its sampling, and the planned frames in order.
+ * One frame as an encoded image (PNG, JPEG, WebP: the app stores each planned frame as an image), sent as
+ * image parts are: bytes the first time an engine process sees it, its sha256 alone afterwards. The engine
+ * decodes it with the image path's decoder and limits.
+ */
+export const encodedFrameSchema = z.object({
+  sha256: sha256Schema,
+  data: bytesSchema
+    .refine((data) => data.length > 0, 'an encoded frame must not be empty')
+    .refine(
+      (data) => data.length <= MAX_ENCODED_FRAME_BYTES,
+      `an encoded frame must be at most ${MAX_ENCODED_FRAME_BYTES / 2 ** 20} MiB`,
+    )
+    .optional(),
+});
+
+export const videoFrameSchema = z.union([rgbFrameSchema, encodedFrameSchema], {
+  error: 'a frame is raw RGB ({ width, height, data }) or an encoded image ({ sha256, data? })',
+});
+
+/**
+ * A video clip whose planned frames the caller picked out (the CLI decodes them with ffmpeg, the app stores
+ * them as images; the engine never decodes video, only frame images): the clip's facts, from which the family
+ * plans its sampling, and the planned frames in order, raw or encoded.
  */
 export const videoPartSchema = z.object({
   type: z.literal('video'),
@@ -59,7 +89,7 @@ export const videoPartSchema = z.object({
     .min(1)
     .max(MAX_VIDEO_FRAMES)
     .refine(
-      (frames) => frames.reduce((n, f) => n + f.data.length, 0) <= MAX_VIDEO_BYTES,
+      (frames) => frames.reduce((n, f) => n + (f.data?.length ?? 0), 0) <= MAX_VIDEO_BYTES,
       `the frames must total at most ${MAX_VIDEO_BYTES / 2 ** 20} MiB: send them at the size the plan gives`,
     ),
 });
@@ -108,6 +138,8 @@ export const generateRequestSchema = z.object({
 
 export type ImagePart = z.infer<typeof imagePartSchema>;
 export type VideoPart = z.infer<typeof videoPartSchema>;
+export type VideoFrame = z.infer<typeof videoFrameSchema>;
+export type RgbFrame = z.infer<typeof rgbFrameSchema>;
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 export type Sampling = z.infer<typeof samplingSchema>;
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;
@@ -146,6 +178,9 @@ export interface GenerationStats {
   generatedTokens: number;
   imagesEncoded: number;
   imagesFromCache: number;
+  /** Videos run through the vision encoder for this answer, and those whose features were cached. */
+  videosEncoded?: number;
+  videosFromCache?: number;
   preprocessMs: number;
   visionEncodeMs: number;
   prefillMs: number;

@@ -167,8 +167,7 @@ async function countWithEngine(
   // The draft has no id yet, so no token ids of its own.
   const tokenIds = (id: string) => (id ? store.tokenIdsOf(id) : null);
   try {
-    const frames = (sha: string) => store.getImageBytes(sha);
-    return await engine.withEngine((client) => countPrompt(client, path, systemPrompt, tokenIds, frames));
+    return await engine.withEngine((client) => countPrompt(client, path, systemPrompt, tokenIds));
   } catch (error) {
     ctx.log('counting tokens with the engine failed; showing the estimate', error);
     return null;
@@ -188,7 +187,7 @@ function prepare(ctx: Context, messageId: string): PreparedJob | RemoteJob {
   const systemPrompt = systemPromptOf(thread, settings);
   const bytes = (sha: string) => store.getImageBytes(sha);
   const tokenIds = (id: string) => store.tokenIdsOf(id);
-  const messages = chatMessages(path, systemPrompt, bytes, tokenIds, bytes);
+  const messages = chatMessages(path, systemPrompt, bytes, tokenIds);
   // Every local answer records its token probabilities for confidence shading (cheap: sampling.ts).
   const sampling = samplingOf(thread, settings, { confidence: true, ...ctx.sampling });
   const request = { threadId: thread.id, messages, sampling };
@@ -204,11 +203,11 @@ function prepare(ctx: Context, messageId: string): PreparedJob | RemoteJob {
   // Room for an answer: the prompt leaves a share of the window, up to the answer's maximum length.
   const room = Math.max(1, Math.min(request.sampling.maxTokens ?? 512, Math.floor(contextLength / 4)));
   const fit = async (client: EngineClient) => {
-    const count = (kept: readonly Message[]) => countPrompt(client, kept, systemPrompt, tokenIds, bytes);
+    const count = (kept: readonly Message[]) => countPrompt(client, kept, systemPrompt, tokenIds);
     const fitted = await fitToContext(path, policy, contextLength - room, count);
     if (fitted.dropped.length === 0) return { request, dropped: [] };
     return {
-      request: { ...request, messages: chatMessages(fitted.path, systemPrompt, bytes, tokenIds, bytes) },
+      request: { ...request, messages: chatMessages(fitted.path, systemPrompt, bytes, tokenIds) },
       dropped: fitted.dropped,
     };
   };
@@ -246,16 +245,17 @@ function estimateRemote(
   return model.contextLength > 0 ? estimate : { ...estimate, fits: true };
 }
 
-/** The prompt the engine would build for `path`, in tokens: images go by hash and size, never by bytes. */
+/**
+ * The prompt the engine would build for `path`, in tokens: images go by hash and size, videos' frames by
+ * hash (the plan needs only the clip's facts), never by bytes.
+ */
 async function countPrompt(
   client: EngineClient,
   path: ReadonlyArray<Pick<Message, 'id' | 'role' | 'parts'>>,
   systemPrompt: string,
   tokenIds: (messageId: string) => number[] | null,
-  /** Video frames go decoded even for counting: the engine's video part carries them. */
-  frameBytes: (sha256: string) => Uint8Array | null,
 ): Promise<number> {
-  const messages = chatMessages(path, systemPrompt, null, tokenIds, frameBytes);
+  const messages = chatMessages(path, systemPrompt, null, tokenIds);
   return (await client.request('countTokens', { messages, sizes: imageSizes(path) })).promptTokens;
 }
 

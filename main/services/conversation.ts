@@ -1,8 +1,9 @@
 /**
- * Stored messages → what the engine and the token estimate see. Every image part carries its bytes and the
- * store's sha256; the engine client sends the bytes only the first time a given engine process sees the
- * image and refers to it by hash afterwards, sending them again only if the engine says it lacks them
- * (models/engine/client.ts). The engine trusts the store's hash and keys its feature cache by it.
+ * Stored messages → what the engine and the token estimate see. Every image part, and every frame of a video
+ * (stored as an image), carries its bytes and the store's sha256; the engine client sends the bytes only the
+ * first time a given engine process sees the image and refers to it by hash afterwards, sending them again
+ * only if the engine says it lacks them (models/engine/client.ts). The engine decodes them, trusts the
+ * store's hash and keys its feature cache by it.
  */
 import type { ChatMessage, Sampling, VideoPart } from '../../app/chat.ts';
 import type {
@@ -15,7 +16,6 @@ import type {
 } from '../../app/ipc/contract.ts';
 import type { Detail, Size, TilePlan } from '../../app/tile-plan.ts';
 import { notFound } from './errors.ts';
-import { pngToRgb } from './png-rgb.ts';
 
 export function systemPromptOf(thread: Thread, settings: Settings): string {
   return (thread.systemPrompt ?? settings.systemPrompt).trim();
@@ -34,11 +34,12 @@ export function samplingOf(thread: Thread, settings: Settings, extra: Partial<Sa
 export function chatMessages(
   path: ReadonlyArray<Pick<Message, 'id' | 'role' | 'parts'>>,
   systemPrompt: string,
-  /** The image's bytes; null: images by hash alone (counting tokens needs only their sizes). */
+  /**
+   * An image's or video frame's stored bytes; null: by hash alone (counting tokens needs only images' sizes
+   * and videos' clip facts).
+   */
   imageBytes: ((sha256: string) => Uint8Array | null) | null,
   tokenIdsOf: (messageId: string) => number[] | null = () => null,
-  /** A video frame's stored PNG: a video goes as its decoded frames, counted or answered. */
-  frameBytes: (sha256: string) => Uint8Array | null = () => null,
 ): ChatMessage[] {
   const messages: ChatMessage[] = [];
   if (systemPrompt) messages.push({ role: 'system', content: [{ type: 'text', text: systemPrompt }] });
@@ -57,7 +58,7 @@ export function chatMessages(
       role: 'user',
       content: message.parts.map((part) => {
         if (part.type === 'text') return { type: 'text', text: part.text };
-        if (part.type === 'video') return videoPart(part.video, frameBytes);
+        if (part.type === 'video') return videoPart(part.video, imageBytes);
         const { sha256, detail } = part.image;
         if (!imageBytes) return { type: 'image', sha256, detail };
         const data = imageBytes(sha256);
@@ -69,12 +70,15 @@ export function chatMessages(
   return messages;
 }
 
-/** A stored video as the engine's video part: its clip facts and its frames decoded back to raw RGB. */
-function videoPart(video: VideoRef, frameBytes: (sha256: string) => Uint8Array | null): VideoPart {
-  const frames = video.frames.map((frame, i) => {
-    const what = `Frame ${i + 1} of the video ${video.name}`;
-    const png = frameBytes(frame.sha256) ?? raise(notFound(`${what} (${frame.sha256.slice(0, 12)}…)`));
-    return pngToRgb(png, what);
+/**
+ * A stored video as the engine's video part: its clip facts and its frames as the stored images, by hash
+ * and bytes (the engine decodes them, off this process).
+ */
+function videoPart(video: VideoRef, frameBytes: ((sha256: string) => Uint8Array | null) | null): VideoPart {
+  const frames = video.frames.map(({ sha256 }, i) => {
+    if (!frameBytes) return { sha256 };
+    const what = `Frame ${i + 1} of the video ${video.name} (${sha256.slice(0, 12)}…)`;
+    return { sha256, data: frameBytes(sha256) ?? raise(notFound(what)) };
   });
   return { type: 'video', source: video.source, sampling: video.sampling, frames };
 }

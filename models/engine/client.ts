@@ -13,6 +13,14 @@ import type { EngineMessage, EngineRequest, EngineResults } from './protocol.ts'
 import type { Current, Deadlines, Hang } from './watchdog.ts';
 import { DEFAULT_DEADLINES, deadlineOf, describeHang } from './watchdog.ts';
 
+type Part = GenerateRequest['messages'][number]['content'][number];
+
+/** An image part or encoded frame by its hash alone. */
+function withoutData<T extends { data?: Uint8Array }>(item: T): Omit<T, 'data'> {
+  const { data: _data, ...byHash } = item;
+  return byHash;
+}
+
 type Payload<T extends EngineRequest['type']> = Omit<Extract<EngineRequest, { type: T }>, 'id' | 'type'>;
 
 interface Pending {
@@ -44,7 +52,10 @@ export class EngineClient {
   private timer: NodeJS.Timeout | undefined;
   /** Set when the watchdog killed the engine: what it was stuck on. */
   hang: Hang | null = null;
-  /** Images this engine process has been sent, by sha256: later requests refer to them by hash alone. */
+  /**
+   * Images and encoded video frames this engine process has been sent, by sha256: later requests refer to
+   * them by hash alone.
+   */
   private readonly sent = new Set<string>();
   readonly ready: Promise<void>;
 
@@ -101,9 +112,9 @@ export class EngineClient {
   }
 
   /**
-   * Streams an answer. Image bytes cross the process boundary once per engine process: an image this
-   * engine was already sent goes by its hash alone, and only if the engine says it no longer holds it
-   * (IMAGE_NOT_HELD: its byte cache is bounded) is the request sent again with every image's bytes.
+   * Streams an answer. Image and encoded frame bytes cross the process boundary once per engine process: an
+   * image or frame this engine was already sent goes by its hash alone, and only if the engine says it no
+   * longer holds it (IMAGE_NOT_HELD: its byte cache is bounded) is the request sent again with every byte.
    */
   async generate(
     request: GenerateRequest,
@@ -125,8 +136,12 @@ export class EngineClient {
   ): Promise<GenerateResult> {
     const { signal } = options;
     for (const message of request.messages) {
-      for (const part of message.content)
+      for (const part of message.content) {
         if (part.type === 'image' && part.data && part.sha256) this.sent.add(part.sha256);
+        if (part.type === 'video') {
+          for (const frame of part.frames) if ('sha256' in frame && frame.data) this.sent.add(frame.sha256);
+        }
+      }
     }
     return this.call('generate', { request }, options.onText, (id) => {
       const abort = () => void this.call('abort', { target: id }).catch(() => {});
@@ -135,24 +150,22 @@ export class EngineClient {
     }) as Promise<GenerateResult>;
   }
 
-  /** The request with the bytes of images already sent dropped (the same object when there are none). */
+  /**
+   * The request with the bytes of images and frames already sent dropped (the same object when there are
+   * none).
+   */
   private withoutSentBytes(request: GenerateRequest): GenerateRequest {
-    const sent = (part: GenerateRequest['messages'][number]['content'][number]) =>
-      part.type === 'image' &&
-      part.data !== undefined &&
-      part.sha256 !== undefined &&
-      this.sent.has(part.sha256);
-    if (!request.messages.some((m) => m.content.some(sent))) return request;
+    const sent = (item: { sha256?: string; data?: Uint8Array }) =>
+      item.data !== undefined && item.sha256 !== undefined && this.sent.has(item.sha256);
+    const slim = (part: Part): Part => {
+      if (part.type === 'image') return sent(part) ? withoutData(part) : part;
+      if (part.type !== 'video' || !part.frames.some((f) => 'sha256' in f && sent(f))) return part;
+      return { ...part, frames: part.frames.map((f) => ('sha256' in f && sent(f) ? withoutData(f) : f)) };
+    };
+    if (!request.messages.some((m) => m.content.some((part) => slim(part) !== part))) return request;
     return {
       ...request,
-      messages: request.messages.map((message) => ({
-        ...message,
-        content: message.content.map((part) => {
-          if (!sent(part) || part.type !== 'image') return part;
-          const { data: _data, ...byHash } = part;
-          return byHash;
-        }),
-      })),
+      messages: request.messages.map((message) => ({ ...message, content: message.content.map(slim) })),
     };
   }
 

@@ -1,6 +1,7 @@
 /**
- * A loaded vision-language model: prepares images (decode, plan, encode; cached by content hash and plan),
- * keeps each thread's KV cache between turns, and streams answers. One request runs at a time.
+ * A loaded vision-language model: prepares images and videos (decode, plan, encode; features cached by
+ * content hash and plan), keeps each thread's KV cache between turns, and streams answers. One request runs
+ * at a time.
  */
 import type {
   ChatMessage,
@@ -21,7 +22,8 @@ import { KvCache } from './kv-cache.ts';
 import { readModelJson } from './model-folder.ts';
 import { ByteLru } from './lru.ts';
 import type { ImageSpan, PromptImage, PromptVideo } from './prompt.ts';
-import { encodeVideo, videoPlanOf } from './video.ts';
+import type { HeldFrame, VideoFeatures } from './video.ts';
+import { encodeVideo, isEncodedFrame, videoKey, videoPlanOf } from './video.ts';
 import { buildPrompt, reusablePrefix } from './prompt.ts';
 import { runGeneration } from './generate.ts';
 import { readFloat32, toOrt } from './onnx.ts';
@@ -60,7 +62,8 @@ const MiB = 1024 * 1024;
 
 export class Vlm {
   readonly threads: ByteLru<ThreadCache>;
-  private readonly features: ByteLru<ImageFeatures>;
+  /** Images' features by `${sha256}:${detail}`, videos' by videoKey. */
+  private readonly features: ByteLru<ImageFeatures | VideoFeatures>;
   private readonly imageBytes = new ByteLru<Uint8Array>(256 * MiB);
   private queue: Promise<unknown> = Promise.resolve();
   private readonly slicer: DeviceSlicer;
@@ -72,7 +75,7 @@ export class Vlm {
     options: VlmOptions,
   ) {
     this.threads = new ByteLru<ThreadCache>(options.kvBudgetBytes ?? 1024 * MiB, (t) => t.kv.dispose());
-    this.features = new ByteLru<ImageFeatures>(options.featureBudgetBytes ?? 256 * MiB);
+    this.features = new ByteLru<ImageFeatures | VideoFeatures>(options.featureBudgetBytes ?? 256 * MiB);
     this.slicer = new DeviceSlicer(parts.decoder.provider);
     this.patchSize = patchSizeOf(parts.dir);
   }
@@ -195,8 +198,15 @@ export class Vlm {
       m.content.filter((p): p is ImagePart => p.type === 'image'),
     );
     const images: Array<PromptImage & { sha256: string; features: ImageFeatures; fresh: boolean }> = [];
-    // Every image is checked before any work, so a caller told IMAGE_NOT_HELD can resend and lose nothing.
-    const hashes = this.rememberImages(parts);
+    const videoParts = request.messages.flatMap((m) =>
+      m.content.filter((p): p is VideoPart => p.type === 'video'),
+    );
+    // Every image and frame is checked before any work, so a caller told IMAGE_NOT_HELD can resend and lose
+    // nothing.
+    const missing: string[] = [];
+    const hashes = this.rememberImages(parts, missing);
+    const videoJobs = this.rememberVideos(videoParts, missing);
+    if (missing.length > 0) throw notHeld(missing);
     for (const [i, part] of parts.entries()) {
       const sha256 = hashes[i] as string;
       const detail = part.detail ?? family.defaultDetail;
@@ -205,12 +215,12 @@ export class Vlm {
       const features = await this.featuresFor(sha256, detail, onStage);
       images.push({ key, sha256, plan: features.plan, features, fresh });
     }
-    // Videos are planned, checked and encoded on each request (their frames come with it; no cache).
-    const videoParts = request.messages.flatMap((m) =>
-      m.content.filter((p): p is VideoPart => p.type === 'video'),
-    );
-    const videos: Array<PromptVideo & { rows: Float32Array }> = [];
-    for (const part of videoParts) videos.push(await encodeVideo(this.parts, part, onStage));
+    const videos: Array<PromptVideo & { rows: Float32Array; features: VideoFeatures; fresh: boolean }> = [];
+    for (const { key, plan, frames, cached } of videoJobs) {
+      const features = cached ?? (await encodeVideo(this.parts, frames, plan, onStage));
+      if (!cached) this.features.set(key, features, features.rows.byteLength);
+      videos.push({ key, video: plan, rows: features.rows, features, fresh: !cached });
+    }
     const prompt = buildPrompt(request.messages, images, family, watchedTextModel(text, onStage), videos);
     // Feature rows and plans in the order the parts appear, as the prompt numbers its placeholder rows.
     const media = mediaInOrder(request.messages, images, videos);
@@ -244,6 +254,7 @@ export class Vlm {
       result.cache.dispose();
     }
     const fresh = images.filter((i) => i.fresh);
+    const freshVideos = videos.filter((v) => v.fresh).map((v) => v.features);
     return {
       text: result.text,
       tokenIds: result.tokenIds,
@@ -253,8 +264,13 @@ export class Vlm {
         ...result.stats,
         imagesEncoded: fresh.length,
         imagesFromCache: images.length - fresh.length,
-        preprocessMs: fresh.reduce((s, i) => s + i.features.preprocessMs, 0),
-        visionEncodeMs: fresh.reduce((s, i) => s + i.features.encodeMs, 0),
+        videosEncoded: freshVideos.length,
+        videosFromCache: videos.length - freshVideos.length,
+        preprocessMs: [...fresh.map((i) => i.features), ...freshVideos].reduce(
+          (s, f) => s + f.preprocessMs,
+          0,
+        ),
+        visionEncodeMs: [...fresh.map((i) => i.features), ...freshVideos].reduce((s, f) => s + f.encodeMs, 0),
         providers: this.info.providers,
         // For the answer's anatomy (renderer/components/AnatomyPanel.tsx).
         images: images.map((i) => ({
@@ -293,12 +309,12 @@ export class Vlm {
 
   /**
    * Each part's content hash, keeping the bytes of parts that carry them. A part sent by hash alone must name
-   * an image whose bytes or features (at its detail) are still held; otherwise IMAGE_NOT_HELD, and the caller
-   * sends the bytes again (the byte cache is bounded, and a restarted engine holds nothing).
+   * an image whose bytes or features (at its detail) are still held; otherwise its hash joins `missing` and
+   * the caller is told IMAGE_NOT_HELD and sends the bytes again (the byte cache is bounded, and a restarted
+   * engine holds nothing).
    */
-  private rememberImages(parts: readonly ImagePart[]): string[] {
-    const missing: string[] = [];
-    const hashes = parts.map((part) => {
+  private rememberImages(parts: readonly ImagePart[], missing: string[]): string[] {
+    return parts.map((part) => {
       if (part.data) {
         const sha256 = part.sha256 ?? imageHash(part.data);
         this.imageBytes.set(sha256, part.data, part.data.byteLength);
@@ -315,20 +331,39 @@ export class Vlm {
       if (!held) missing.push(part.sha256);
       return part.sha256;
     });
-    if (missing.length > 0) {
-      throw new TesseraError(
-        'IMAGE_NOT_HELD',
-        `The engine no longer holds ${missing.length === 1 ? 'this image' : `${missing.length} of the images`} ` +
-          `(${missing.map((h) => `${h.slice(0, 12)}…`).join(', ')}); send the image data again.`,
-      );
-    }
-    return hashes;
+  }
+
+  /**
+   * Each video's plan (checked against its frames), its feature key, and its features where they are cached;
+   * otherwise its frames with their bytes in hand. Encoded frames are held as images' bytes are, and one sent
+   * by hash alone whose bytes are gone joins `missing`, unless the video's features are still cached.
+   */
+  private rememberVideos(parts: readonly VideoPart[], missing: string[]) {
+    return parts.map((part) => {
+      const plan = videoPlanOf(this.parts.family, part, true);
+      const key = videoKey(part, plan);
+      const held = this.features.get(key);
+      const cached = held && isVideoFeatures(held) ? held : undefined;
+      // Complete unless the features are cached (then nothing is decoded) or a frame joined `missing`.
+      const frames: HeldFrame[] = [];
+      for (const frame of part.frames) {
+        if (!isEncodedFrame(frame)) {
+          frames.push(frame);
+          continue;
+        }
+        if (frame.data) this.imageBytes.set(frame.sha256, frame.data, frame.data.byteLength);
+        const bytes = frame.data ?? this.imageBytes.get(frame.sha256);
+        if (bytes) frames.push({ sha256: frame.sha256, bytes });
+        else if (!cached) missing.push(frame.sha256);
+      }
+      return { key, plan, frames, cached };
+    });
   }
 
   private async featuresFor(sha256: string, detail: Detail, onStage: OnStage): Promise<ImageFeatures> {
     const key = `${sha256}:${detail}`;
     const cached = this.features.get(key);
-    if (cached) return cached;
+    if (cached && !isVideoFeatures(cached)) return cached;
     const bytes = this.imageBytes.get(sha256);
     if (!bytes)
       throw new TesseraError('BAD_REQUEST', `The image ${sha256.slice(0, 12)}… is not held by the engine.`);
@@ -358,6 +393,16 @@ export class Vlm {
     this.features.set(key, features, rows.byteLength);
     return features;
   }
+}
+
+const isVideoFeatures = (f: ImageFeatures | VideoFeatures): f is VideoFeatures => 'video' in f;
+
+function notHeld(missing: readonly string[]): TesseraError {
+  return new TesseraError(
+    'IMAGE_NOT_HELD',
+    `The engine no longer holds ${missing.length === 1 ? 'this image' : `${missing.length} of the images`} ` +
+      `(${missing.map((h) => `${h.slice(0, 12)}…`).join(', ')}); send the image data again.`,
+  );
 }
 
 /** Images' and videos' rows and plans in the order their parts appear in the messages. */
