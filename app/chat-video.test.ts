@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_VIDEO_BYTES, MAX_VIDEO_FRAMES, chatMessageSchema } from './chat.ts';
+import { MAX_ENCODED_FRAME_BYTES, MAX_VIDEO_BYTES, MAX_VIDEO_FRAMES, chatMessageSchema } from './chat.ts';
 
 const frame = (width: number, height: number, bytes = width * height * 3) => ({
   width,
@@ -43,6 +43,39 @@ describe('the video part of a chat message', () => {
     expect(chatMessageSchema.safeParse(message({ frames: [huge] })).success).toBe(true);
     const result = chatMessageSchema.safeParse(message({ frames: [huge, huge] }));
     expect(JSON.stringify(result.error?.issues)).toMatch(/at most 512 MiB/);
+  });
+
+  it('takes encoded frames by sha256, with their bytes or without (sent before), mixed with raw ones', () => {
+    const sha256 = 'a'.repeat(64);
+    const png = { sha256, data: new Uint8Array([0x89, 0x50]) };
+    const result = chatMessageSchema.safeParse(message({ frames: [png, { sha256 }, frame(28, 28)] }));
+    expect(result.success).toBe(true);
+    const parsed = result.data?.content[0];
+    expect(parsed?.type === 'video' && parsed.frames).toEqual([png, { sha256 }, frame(28, 28)]);
+  });
+
+  it('refuses an encoded frame with a bad hash, no bytes or too many, naming the rule', () => {
+    const issues = (frames: unknown[]) =>
+      JSON.stringify(chatMessageSchema.safeParse(message({ frames })).error?.issues ?? null);
+    expect(issues([{ sha256: 'A'.repeat(64) }])).toMatch(/expected a sha256: 64 lowercase hex digits/);
+    expect(issues([{ sha256: 'a'.repeat(64), data: new Uint8Array(0) }])).toMatch(/must not be empty/);
+    const big = Object.defineProperty(new Uint8Array(1), 'length', { value: MAX_ENCODED_FRAME_BYTES + 1 });
+    expect(issues([{ sha256: 'a'.repeat(64), data: big }])).toMatch(
+      /an encoded frame must be at most 64 MiB/,
+    );
+    expect(issues([{ data: new Uint8Array(3) }])).toMatch(
+      /a frame is raw RGB \(\{ width, height, data \}\) or an encoded image \(\{ sha256, data\? \}\)/,
+    );
+  });
+
+  it('counts encoded bytes toward the bound on all frames', () => {
+    const data = Object.defineProperty(new Uint8Array(1), 'length', { value: MAX_ENCODED_FRAME_BYTES });
+    const frames = Array.from({ length: 8 }, (_, i) => ({ sha256: i.toString(16).repeat(64), data }));
+    expect(chatMessageSchema.safeParse(message({ frames })).success).toBe(true);
+    const over = [...frames, { sha256: 'f'.repeat(64), data: new Uint8Array(1) }];
+    expect(JSON.stringify(chatMessageSchema.safeParse(message({ frames: over })).error?.issues)).toMatch(
+      /at most 512 MiB/,
+    );
   });
 
   it('refuses nonsense clip facts and sampling', () => {

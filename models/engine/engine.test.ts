@@ -4,10 +4,11 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import type { ChatMessage, GenerateRequest } from '../../app/chat.ts';
+import type { ChatMessage, GenerateRequest, VideoPart } from '../../app/chat.ts';
 import { TesseraError } from '../errors.ts';
 import { noiseImage } from '../testing/images.ts';
 import { testModelDir } from '../testing/test-models.ts';
+import { smolvlm2TestModel } from '../families/smolvlm/testing.ts';
 import { EngineClient } from './client.ts';
 import { forkEngineProcess } from './fork.ts';
 
@@ -200,5 +201,67 @@ describe('engine process', () => {
     });
     expect(imageParts().map((p) => p.data !== undefined)).toEqual([false, true]);
     expect(answer.stats.imagesEncoded).toBe(1);
+  });
+  it("sends a video's encoded frames once per engine, and again when the engine lacks them", async () => {
+    const process = forkEngineProcess();
+    const sent: Array<{ type: string; request?: GenerateRequest }> = [];
+    engine = new EngineClient({
+      ...process,
+      send: (message) => {
+        sent.push(structuredClone(message as { type: string }));
+        process.send(message);
+      },
+    });
+    await engine.ready;
+    const smolvlm2 = await smolvlm2TestModel();
+    await engine.request('load', { dir: smolvlm2, device: 'cpu', dtype: 'fp32' });
+    // 3 s at 2 fps: the SmolVLM2 test model's plan samples 3 frames; the app stores them as PNGs.
+    const pngs = await Promise.all([0, 1, 2].map((i) => noiseImage(48, 32, 40 + i)));
+    const video: VideoPart = {
+      type: 'video',
+      source: { size: { width: 48, height: 32 }, totalFrames: 6, frameRate: 2 },
+      frames: pngs.map((data) => ({ sha256: createHash('sha256').update(data).digest('hex'), data })),
+    };
+    const ask = (part: VideoPart) =>
+      (engine as EngineClient).generate({
+        messages: [{ role: 'user', content: [part, { type: 'text', text: 'What happens?' }] }],
+        sampling: { maxTokens: 2 },
+      });
+    const framesSent = () =>
+      sent
+        .filter((m) => m.type === 'generate')
+        .map((m) =>
+          (m.request?.messages[0]?.content[0] as VideoPart).frames.map((f) => f.data !== undefined),
+        );
+
+    const first = await ask(video);
+    const second = await ask(video);
+    expect(framesSent()).toEqual([
+      [true, true, true],
+      [false, false, false],
+    ]);
+    expect(first.stats).toMatchObject({ videosEncoded: 1, videosFromCache: 0 });
+    expect(second.stats).toMatchObject({ videosEncoded: 0, videosFromCache: 1 });
+
+    // Loading the model again empties the engine's caches; the client, told IMAGE_NOT_HELD, sends the bytes.
+    await engine.request('load', { dir: smolvlm2, device: 'cpu', dtype: 'fp32' });
+    sent.length = 0;
+    const again = await ask(video);
+    expect(framesSent()).toEqual([
+      [false, false, false],
+      [true, true, true],
+    ]);
+    expect(again.stats.videosEncoded).toBe(1);
+
+    // A frame that is not an image is refused over the wire, naming the frame.
+    const junk = new TextEncoder().encode('not a frame');
+    const broken = {
+      ...video,
+      frames: [...video.frames.slice(0, 2), { sha256: 'e'.repeat(64), data: junk }],
+    };
+    await expect(ask(broken)).rejects.toMatchObject({
+      code: 'IMAGE_INVALID',
+      message: expect.stringMatching(/^Frame 3 of 3 of the video \(eeeeeeeeeeee…\) could not be decoded/),
+    });
   });
 });
