@@ -2,13 +2,16 @@
  * Screen capture from the app (issue 18), end to end in `tessera serve` with Chromium's fake capture source
  * (--use-fake-ui-for-media-stream accepts the picker, --use-fake-device-for-media-stream gives a 1280×720
  * screen): the capture button's screenshot is attached whole with its tile plan, then a region of a second
- * one at full resolution; a picker refused (=deny) says so and attaches nothing. Screenshots go to
- * e2e-artifacts/.
+ * one at full resolution; a picker refused (=deny) says so and attaches nothing. Recording the screen (issue
+ * 19), with a generated Qwen2-VL model active: about 2 s are recorded with the indicator showing, Stop makes
+ * the WebM a video card with sampled frames; a refused picker records nothing and says so; with the SmolVLM
+ * model (no video) the record button is disabled and says why. Screenshots go to e2e-artifacts/.
  */
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planFromFolder } from '../models/families/plan-folder.ts';
+import { qwenTestModel } from '../models/families/qwen2-vl/testing.ts';
 import { testModelDir } from '../models/testing/test-models.ts';
 import type { Host } from './harness.ts';
 import { CHROMIUM, byId, openApp, screenshot, startHost } from './harness.ts';
@@ -18,7 +21,7 @@ let modelDir: string;
 const browsers: Browser[] = [];
 
 /** Chromium as the harness launches it, plus the fake capture flags this test needs. */
-async function pageWith(captureFlags: string[]): Promise<Page> {
+async function pageWith(captureFlags: string[], url = host.url): Promise<Page> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -37,7 +40,7 @@ async function pageWith(captureFlags: string[]): Promise<Page> {
   page.on('pageerror', (error) => {
     throw error;
   });
-  await openApp(page, host.url);
+  await openApp(page, url);
   return page;
 }
 
@@ -100,5 +103,65 @@ describe('capturing the screen in the browser', () => {
     expect(await page.getByRole('dialog').count()).toBe(0);
     expect(await page.locator(byId('attachment-item')).count()).toBe(before);
     await screenshot(page, 'capture-denied');
+  });
+
+  it('offers no screen recording for a model that does not take video, and says why', async () => {
+    const page = await pageWith(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']);
+    const record = page.locator(byId('record-button'));
+    await expect.poll(() => record.getAttribute('title')).toMatch(/does not take video/);
+    expect(await record.isDisabled()).toBe(true);
+  });
+});
+
+describe('recording the screen in the browser', () => {
+  let videoHost: Host;
+  beforeAll(async () => {
+    videoHost = await startHost({ modelDirs: [await qwenTestModel('qwen2-vl')] });
+  }, 300_000);
+  afterAll(async () => {
+    await videoHost?.stop();
+  });
+
+  it('records about 2 s with the indicator showing; Stop makes it a video card with sampled frames', async () => {
+    const page = await pageWith(
+      ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+      videoHost.url,
+    );
+    const record = page.locator(byId('record-button'));
+    await expect.poll(() => record.isEnabled(), { timeout: 30_000 }).toBe(true);
+    await record.click();
+    const indicator = page.locator(byId('recording-indicator'));
+    await indicator.waitFor();
+    await expect.poll(() => indicator.textContent(), { timeout: 10_000 }).toMatch(/Recording 0:02 \/ 0:30/);
+    await screenshot(page, 'record-indicator');
+    await indicator.getByRole('button', { name: 'Stop' }).click();
+    await indicator.waitFor({ state: 'detached' });
+    const card = page.locator(byId('video-card'));
+    await expect.poll(() => card.getAttribute('data-status'), { timeout: 60_000 }).toBe('ready');
+    expect(await card.getAttribute('aria-label')).toMatch(/^Video: Screen recording .+\.webm$/);
+    expect(await card.locator(`${byId('video-strip')} img`).count()).toBeGreaterThanOrEqual(2);
+    // The fake screen is 1280×720; the recording is some 2 s long (its length found by seeking: no header).
+    const facts = (await card.locator(byId('video-facts')).textContent()) ?? '';
+    expect(facts).toMatch(/ 1280×720 px · \d+ frames/);
+    expect(Number(/^(\d+\.\d) s/.exec(facts)?.[1])).toBeGreaterThanOrEqual(1.5);
+    await screenshot(page, 'record-card');
+  });
+
+  it('records nothing when the picker is refused, and says so', async () => {
+    const page = await pageWith(
+      ['--use-fake-ui-for-media-stream=deny', '--use-fake-device-for-media-stream'],
+      videoHost.url,
+    );
+    const before = await page.locator(byId('video-card')).count();
+    const record = page.locator(byId('record-button'));
+    await expect.poll(() => record.isEnabled(), { timeout: 30_000 }).toBe(true);
+    await record.click();
+    const toast = page.locator(byId('toast'));
+    await toast.waitFor();
+    expect(await toast.textContent()).toContain(
+      'Screen capture was cancelled or not allowed. Nothing was recorded',
+    );
+    expect(await page.locator(byId('recording-indicator')).count()).toBe(0);
+    expect(await page.locator(byId('video-card')).count()).toBe(before);
   });
 });

@@ -13,6 +13,7 @@ import { AttachmentCard } from './AttachmentCard.tsx';
 import { VideoCard } from './VideoCard.tsx';
 import { PaperclipIcon, SendIcon, StopIcon } from './Icons.tsx';
 import { CaptureButton } from './CaptureButton.tsx';
+import { RecordScreenButton } from './RecordScreenButton.tsx';
 import { IconButton } from './IconButton.tsx';
 import { TokenMeter } from './TokenMeter.tsx';
 
@@ -142,6 +143,7 @@ export function Composer() {
           <PaperclipIcon />
         </IconButton>
         <CaptureButton disabled={noModels} />
+        <RecordScreenButton disabled={noModels} />
         <input
           ref={picker}
           type="file"

@@ -1,0 +1,151 @@
+/**
+ * "Record screen" beside the screenshot button: records a screen, window or tab as WebM (lib/screen-record.ts)
+ * for up to RECORD_LIMIT_SECONDS, showing a recording indicator with the elapsed time and a Stop button
+ * (Escape stops too), then attaches the clip as a dropped one is (the videos slice plans and samples it).
+ * Offered only when the active model takes video: otherwise the button stays visible but disabled, its title
+ * saying why, so the feature can be found and the fix is named.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { describeError } from '../lib/errors.ts';
+import { CaptureError } from '../lib/capture.ts';
+import {
+  RECORD_LIMIT_SECONDS,
+  type ScreenRecording,
+  VIDEO_PROBE,
+  startScreenRecording,
+} from '../lib/screen-record.ts';
+import { useActions, useApp, useServices } from '../state/context.tsx';
+import { IconButton } from './IconButton.tsx';
+
+type Step =
+  | { step: 'idle' }
+  | { step: 'starting' }
+  | { step: 'recording'; recording: ScreenRecording; startedAt: number };
+
+/** m:ss */
+const clock = (seconds: number) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+
+/**
+ * Whether the active model takes video, asked the way a dropped clip is (videos.plan for VIDEO_PROBE; the
+ * services know, from the model's own config, which SmolVLM models read video): null while unknown, else the
+ * reason it does not, or '' when it does.
+ */
+function useVideoRefusal(): string | null {
+  const { api } = useServices();
+  const modelId = useApp((s) => s.settings?.activeModelId);
+  const models = useApp((s) => s.models);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  useEffect(() => {
+    let current = true;
+    setRefusal(null);
+    void api['videos.plan']({ ...VIDEO_PROBE }).then((planned) => {
+      if (current) setRefusal(planned.ok ? '' : describeError(planned.error));
+    });
+    return () => {
+      current = false;
+    };
+  }, [api, modelId, models]);
+  return refusal;
+}
+
+export function RecordScreenButton({ disabled }: { disabled: boolean }) {
+  const { addVideo, pushToast } = useActions();
+  const refusal = useVideoRefusal();
+  const [step, setStep] = useState<Step>({ step: 'idle' });
+  const [now, setNow] = useState(() => Date.now());
+  const stepRef = useRef(step);
+  stepRef.current = step;
+
+  const start = useCallback(async () => {
+    if (stepRef.current.step !== 'idle') return;
+    setStep({ step: 'starting' });
+    let recording: ScreenRecording;
+    try {
+      recording = await startScreenRecording();
+    } catch (error) {
+      setStep({ step: 'idle' });
+      const message =
+        error instanceof CaptureError ? error.message : `Could not record the screen: ${String(error)}`;
+      return pushToast({ message, tone: 'error' });
+    }
+    setNow(Date.now());
+    setStep({ step: 'recording', recording, startedAt: Date.now() });
+    try {
+      addVideo(await recording.done);
+    } catch (error) {
+      pushToast({ message: error instanceof Error ? error.message : String(error), tone: 'error' });
+    } finally {
+      setStep({ step: 'idle' });
+    }
+  }, [addVideo, pushToast]);
+
+  const recording = step.step === 'recording' ? step.recording : null;
+  useEffect(() => {
+    if (!recording) return;
+    const tick = setInterval(() => setNow(Date.now()), 250);
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      event.preventDefault();
+      recording.stop();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => {
+      clearInterval(tick);
+      window.removeEventListener('keydown', onKey);
+    };
+  }, [recording]);
+
+  if (step.step === 'recording') {
+    const elapsed = Math.min(RECORD_LIMIT_SECONDS, Math.floor((now - step.startedAt) / 1000));
+    return (
+      <span className="recording" role="status" data-testid="recording-indicator">
+        <span className="recording-dot" aria-hidden="true" />
+        Recording {clock(elapsed)} / {clock(RECORD_LIMIT_SECONDS)}
+        <button
+          type="button"
+          className="button recording-stop"
+          data-testid="recording-stop"
+          onClick={() => step.recording.stop()}
+        >
+          Stop
+        </button>
+      </span>
+    );
+  }
+  const label = refusal
+    ? `Record the screen as a video: ${refusal}`
+    : `Record the screen as a video (up to ${RECORD_LIMIT_SECONDS} s; Escape stops)`;
+  return (
+    <IconButton
+      label={label}
+      testId="record-button"
+      disabled={disabled || refusal !== '' || step.step !== 'idle'}
+      onClick={() => void start()}
+    >
+      <RecordIcon />
+    </IconButton>
+  );
+}
+
+/** A screen with a filled dot: "record what is on the screen". */
+function RecordIcon() {
+  return (
+    <svg
+      className="icon"
+      width={18}
+      height={18}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.8"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
+      <rect x="3" y="4" width="18" height="13" rx="1.5" />
+      <path d="M8 21h8M12 17v4" />
+      <circle cx="12" cy="10.5" r="2.5" fill="currentColor" />
+    </svg>
+  );
+}
