@@ -254,7 +254,9 @@ export class Vlm {
       result.cache.dispose();
     }
     const fresh = images.filter((i) => i.fresh);
-    const freshVideos = videos.filter((v) => v.fresh).map((v) => v.features);
+    const freshVideos = videos.filter((v) => v.fresh);
+    // The features made for this answer, images' and videos': only their time is this answer's.
+    const made = [...fresh, ...freshVideos].map((m) => m.features);
     return {
       text: result.text,
       tokenIds: result.tokenIds,
@@ -266,11 +268,8 @@ export class Vlm {
         imagesFromCache: images.length - fresh.length,
         videosEncoded: freshVideos.length,
         videosFromCache: videos.length - freshVideos.length,
-        preprocessMs: [...fresh.map((i) => i.features), ...freshVideos].reduce(
-          (s, f) => s + f.preprocessMs,
-          0,
-        ),
-        visionEncodeMs: [...fresh.map((i) => i.features), ...freshVideos].reduce((s, f) => s + f.encodeMs, 0),
+        preprocessMs: made.reduce((s, f) => s + f.preprocessMs, 0),
+        visionEncodeMs: made.reduce((s, f) => s + f.encodeMs, 0),
         providers: this.info.providers,
         // For the answer's anatomy (renderer/components/AnatomyPanel.tsx).
         images: images.map((i) => ({
