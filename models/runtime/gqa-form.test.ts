@@ -77,7 +77,7 @@ describe('the runtime on a GQA-form Gemma 3 decoder', () => {
     }
   });
 
-  it('q4: the new-rows rewrite and int8 activations apply; the last-logits slice is left to num_logits_to_keep', async () => {
+  it('q4: the new-rows rewrite, int8 activations and GELU fusion apply; the last-logits slice is left to num_logits_to_keep', async () => {
     const dir = await testModelDir({ family: 'gemma3', dtype: 'q4', attention: 'gqa' });
     const path = join(dir, 'onnx', 'decoder_model_merged_q4.onnx');
     const graph = decoderGraph(path, {});
@@ -85,7 +85,12 @@ describe('the runtime on a GQA-form Gemma 3 decoder', () => {
     // Why the appended cache did not apply.
     expect(graph.reason).toBe('fused GroupQueryAttention returns the whole cache as present');
     expect(graph.bytes).not.toBeNull();
-    // Neither cache rewrite nor int8: nothing else to rewrite (num_logits_to_keep already keeps the last position).
-    expect(decoderGraph(path, { cache: 'present', int8Activations: false }).bytes).toBeNull();
+    // Gemma's MLP activation is the spelled-out tanh GELU: one FastGelu per layer (gelu-fusion.ts).
+    expect(graph.fusedGelus).toBeGreaterThan(0);
+    // Neither cache rewrite nor int8 nor GELU fusion: nothing else to rewrite (num_logits_to_keep already keeps
+    // the last position).
+    expect(
+      decoderGraph(path, { cache: 'present', int8Activations: false, fuseGelu: false }).bytes,
+    ).toBeNull();
   });
 });

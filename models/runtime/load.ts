@@ -17,6 +17,7 @@ import { appendCacheRewrite, decodeModel, encodeModel } from './cache-rewrite.ts
 import { gqaNewRowsRewrite } from './gqa-rewrite.ts';
 import { useInt8Activations } from './int8-activations.ts';
 import { keepLastLogits } from './last-logits.ts';
+import { fuseTanhGelu } from './gelu-fusion.ts';
 import { readEmbeddingTable, tableSession } from './embed-table.ts';
 import { checkGraphFile } from '../files/graph-file.ts';
 import type { OnStage } from './progress.ts';
@@ -37,6 +38,8 @@ export interface LoadOptions {
   embedTable?: boolean;
   /** On the CPU, run the decoder's 4-bit MatMulNBits with int8 activations (default true; int8-activations.ts). */
   int8Activations?: boolean;
+  /** On the CPU, run spelled-out tanh GELUs as one FastGelu node, in the vision encoder and the decoder (default true; gelu-fusion.ts). */
+  fuseGelu?: boolean;
   /** Told as each step of loading starts (the engine's watchdog gives each its own deadline). */
   onStage?: OnStage;
 }
@@ -47,6 +50,8 @@ export interface Placed {
   dtype: Dtype;
   /** For the decoder: how its KV cache is kept, and why it is copied where it is. */
   cache?: string;
+  /** Spelled-out tanh GELUs run as one FastGelu node each (gelu-fusion.ts). */
+  fusedGelus?: number;
 }
 
 export interface LoadedParts {
@@ -111,14 +116,18 @@ async function openModule(
       bytes: statSync(path, { throwIfNoEntry: false })?.size,
     });
     try {
-      const graph = decoder && provider === 'cpu' ? decoderGraph(path, options) : undefined;
+      const cpu = provider === 'cpu';
+      const graph = decoder && cpu ? decoderGraph(path, options) : undefined;
+      const encoder = role === 'vision' && cpu ? encoderGraph(path, options) : undefined;
       const session = await openSession(path, {
         device: provider,
         deviceResidentOutputs: decoder?.keepOnDevice,
         intraOpThreads: options.intraOpThreads,
-        modelBytes: graph?.bytes ?? undefined,
+        modelBytes: (graph ?? encoder)?.bytes ?? undefined,
       });
-      if (!decoder) return { session, provider, dtype };
+      const fusedGelus = (graph ?? encoder)?.fusedGelus ?? 0;
+      const fused = fusedGelus > 0 ? { fusedGelus } : {};
+      if (!decoder) return { session, provider, dtype, ...fused };
       session.cacheLayout = graph?.appended ? 'append' : graph?.gqaRows ? 'gqa' : 'present';
       const cache = graph?.appended
         ? 'appended in place'
@@ -129,7 +138,7 @@ async function openModule(
             : provider === 'webgpu'
               ? 'kept on the device'
               : 'copied each step';
-      return { session, provider, dtype, cache };
+      return { session, provider, dtype, cache, ...fused };
     } catch (error) {
       lastError = error;
       // A file that is corrupt on one provider is corrupt on all of them.
@@ -171,6 +180,7 @@ interface DecoderGraph {
   gqaRows?: boolean;
   /** Why the cache is copied each step, where it is. */
   reason?: string;
+  fusedGelus?: number;
 }
 
 /**
@@ -194,10 +204,37 @@ export function decoderGraph(path: string, options: LoadOptions): DecoderGraph {
   const gqaRows = gqa !== undefined && 'layers' in gqa;
   const int8 = wantInt8 ? useInt8Activations(model) : 0;
   const lastLogits = keepLastLogits(model);
+  const gelus = (options.fuseGelu ?? true) ? fuseTanhGelu(model) : 0;
   const appended = 'layers' in rewrite;
   const reason = 'reason' in rewrite ? rewrite.reason : undefined;
-  if (!appended && !gqaRows && int8 === 0 && !lastLogits) return { bytes: null, appended, reason };
-  return { bytes: encodeModel(model), appended, gqaRows, ...(reason ? { reason } : {}) };
+  if (!appended && !gqaRows && int8 === 0 && !lastLogits && gelus === 0)
+    return { bytes: null, appended, reason };
+  return {
+    bytes: encodeModel(model),
+    appended,
+    gqaRows,
+    ...(gelus > 0 ? { fusedGelus: gelus } : {}),
+    ...(reason ? { reason } : {}),
+  };
+}
+
+/**
+ * The CPU vision encoder as Tessera runs it: spelled-out tanh GELUs fused (gelu-fusion.ts); null bytes where
+ * nothing changed or the file cannot be parsed (onnxruntime then reports it the usual way).
+ */
+export function encoderGraph(
+  path: string,
+  options: LoadOptions,
+): { bytes: Uint8Array | null; fusedGelus: number } {
+  if (options.fuseGelu === false) return { bytes: null, fusedGelus: 0 };
+  let model;
+  try {
+    model = decodeModel(readFileSync(path));
+  } catch {
+    return { bytes: null, fusedGelus: 0 };
+  }
+  const fusedGelus = fuseTanhGelu(model);
+  return { bytes: fusedGelus > 0 ? encodeModel(model) : null, fusedGelus };
 }
 
 function requireNames(session: GraphSession, kind: 'input' | 'output', names: readonly string[]): void {
