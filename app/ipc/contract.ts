@@ -607,6 +607,14 @@ export const requests = {
     input: z.object({ sourceId: z.string().min(1).max(200), hideWindow: z.boolean() }),
     output: z.custom<CapturedImage>(),
   },
+  /**
+   * The desktop app: the screen or window (a capture.sources id) that the page's next getDisplayMedia gets, so
+   * a screen recording records what the app's chooser picked. `tessera serve` refuses it: its picker chooses.
+   */
+  'capture.select': {
+    input: z.object({ sourceId: z.string().min(1).max(200) }),
+    output: z.custom<Record<string, never>>(),
+  },
 } as const;
 
 export interface CaptureSource {

@@ -12,7 +12,7 @@ import {
   displayMediaRequestHandler,
   registerCaptureShortcut,
 } from './capture.ts';
-import type { CaptureDeps, CaptureWindow, SourceLike } from './capture.ts';
+import type { CaptureDeps, CaptureWindow, DisplayChoice, SourceLike } from './capture.ts';
 
 function image(width: number, height: number, bytes = [137, 80, 78, 71]) {
   return {
@@ -52,7 +52,7 @@ function harness(overrides: Partial<CaptureDeps> = {}) {
     now: () => new Date(2026, 11, 7, 5, 4, 9),
     ...overrides,
   };
-  return { handlers: captureHandlers(deps), log, calls, win };
+  return { handlers: captureHandlers(deps), deps, log, calls, win };
 }
 
 describe('capture.sources', () => {
@@ -159,6 +159,42 @@ describe('permissions', () => {
       new Promise((resolve) => handler({ frame: { url } }, (streams) => resolve(streams)));
     expect(await answer('app://bundle/index.html')).toEqual({ video: screenSource });
     expect(await answer('https://evil.example/')).toEqual({});
+  });
+
+  it('gives a recording the source capture.select chose, once, and nothing when it is gone', async () => {
+    const screens = [
+      { id: 'screen:0:0', name: 'Screen 1', thumbnail: image(1, 1) },
+      { id: 'screen:1:0', name: 'Screen 2', thumbnail: image(1, 1) },
+    ];
+    const windows = [{ id: 'window:7:0', name: 'Terminal', thumbnail: image(1, 1) }];
+    const asked: string[][] = [];
+    const { deps } = harness({
+      getSources: async ({ types }) => {
+        asked.push(types);
+        return types[0] === 'window' ? windows : screens;
+      },
+    });
+    const choice: DisplayChoice = { sourceId: null };
+    const handlers = captureHandlers(deps, choice);
+    const handler = displayMediaRequestHandler(deps, choice);
+    const answer = () =>
+      new Promise((resolve) => handler({ frame: { url: 'app://bundle/index.html' } }, resolve));
+    expect(await handlers['capture.select']({ sourceId: 'window:7:0' })).toEqual({});
+    expect(await answer()).toEqual({ video: windows[0] });
+    // Taken once: the next request is the first screen again.
+    expect(await answer()).toEqual({ video: screens[0] });
+    await handlers['capture.select']({ sourceId: 'screen:1:0' });
+    expect(await answer()).toEqual({ video: screens[1] });
+    await handlers['capture.select']({ sourceId: 'window:99:0' });
+    expect(await answer()).toEqual({});
+    expect(asked).toEqual([['window'], ['screen'], ['screen'], ['window']]);
+  });
+
+  it('refuses capture.select where macOS denies Screen Recording, saying where to allow it', async () => {
+    const { deps } = harness({ platform: 'darwin', screenAccess: () => 'denied' });
+    await expect(captureHandlers(deps)['capture.select']({ sourceId: 'screen:0:0' })).rejects.toThrow(
+      SCREEN_RECORDING_DENIED,
+    );
   });
 });
 

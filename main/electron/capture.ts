@@ -66,8 +66,16 @@ export interface CaptureDeps {
   now(): Date;
 }
 
+/** The source capture.select chose for the page's next getDisplayMedia (a recording); taken once. */
+export interface DisplayChoice {
+  sourceId: string | null;
+}
+
 /** The handlers main.ts puts over the services' browser answers (main/services/capture.ts). */
-export function captureHandlers(deps: CaptureDeps): Pick<Handlers, 'capture.sources' | 'capture.take'> {
+export function captureHandlers(
+  deps: CaptureDeps,
+  choice: DisplayChoice = { sourceId: null },
+): Pick<Handlers, 'capture.sources' | 'capture.take' | 'capture.select'> {
   const denied = () => deps.platform === 'darwin' && ['denied', 'restricted'].includes(deps.screenAccess());
   return {
     'capture.sources': async (): Promise<CaptureSources> => {
@@ -112,6 +120,11 @@ export function captureHandlers(deps: CaptureDeps): Pick<Handlers, 'capture.sour
         }
       }
     },
+    'capture.select': async ({ sourceId }) => {
+      if (denied()) throw new TesseraError('FORBIDDEN', SCREEN_RECORDING_DENIED);
+      choice.sourceId = sourceId;
+      return {};
+    },
   };
 }
 
@@ -145,19 +158,29 @@ export function capturePermissionCheck(
 }
 
 /**
- * session.setDisplayMediaRequestHandler: getDisplayMedia from the app's page gets the first screen (the
- * renderer normally goes through capture.sources instead); any other frame gets nothing.
+ * session.setDisplayMediaRequestHandler: getDisplayMedia from the app's page (a screen recording) gets the
+ * source capture.select chose, once, or else the first screen; a chosen source that is gone gives nothing
+ * (the page's getDisplayMedia then fails and says so), and so does any other frame.
  */
-export function displayMediaRequestHandler(deps: Pick<CaptureDeps, 'getSources'>) {
+export function displayMediaRequestHandler(
+  deps: Pick<CaptureDeps, 'getSources'>,
+  choice: DisplayChoice = { sourceId: null },
+) {
   return (
     request: { frame?: { url?: string } | null; securityOrigin?: string },
     callback: (streams: { video?: SourceLike }) => void,
   ): void => {
     const url = request.frame?.url ?? request.securityOrigin ?? '';
     if (!isAppUrl(url)) return callback({});
+    const wanted = choice.sourceId;
+    choice.sourceId = null;
+    const types: Array<'screen' | 'window'> = [wanted?.startsWith('window:') ? 'window' : 'screen'];
     deps
-      .getSources({ types: ['screen'], thumbnailSize: { width: 0, height: 0 } })
-      .then((sources) => callback(sources[0] ? { video: sources[0] } : {}))
+      .getSources({ types, thumbnailSize: { width: 0, height: 0 } })
+      .then((sources) => {
+        const source = wanted === null ? sources[0] : sources.find((s) => s.id === wanted);
+        callback(source ? { video: source } : {});
+      })
       .catch(() => callback({}));
   };
 }

@@ -39,7 +39,7 @@ import {
   displayMediaRequestHandler,
   registerCaptureShortcut,
 } from './capture.ts';
-import type { CaptureDeps } from './capture.ts';
+import type { CaptureDeps, DisplayChoice } from './capture.ts';
 import { forkUtilityEngine } from './engine-process.ts';
 import { ELECTRON_SQLITE_BINDING } from './native-sqlite.ts';
 import { handleInvoke } from './ipc.ts';
@@ -85,7 +85,7 @@ async function start(): Promise<void> {
   // Every permission is refused except display capture for the app's own page (capture.ts).
   ses.setPermissionRequestHandler(capturePermissionRequest);
   ses.setPermissionCheckHandler(capturePermissionCheck);
-  ses.setDisplayMediaRequestHandler(displayMediaRequestHandler(captureDeps));
+  ses.setDisplayMediaRequestHandler(displayMediaRequestHandler(captureDeps, displayChoice));
   // The page talks to nothing but its own bundle: no web requests, no file://.
   ses.webRequest.onBeforeRequest(
     { urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*', 'file://*/*'] },
@@ -123,7 +123,7 @@ async function start(): Promise<void> {
     },
   });
   // The desktop captures screens in here; the services' own answers are the browser host's.
-  const handlers = { ...services.handlers, ...captureHandlers(captureDeps) };
+  const handlers = { ...services.handlers, ...captureHandlers(captureDeps, displayChoice) };
   ipcMain.removeHandler(IPC_REQUEST_CHANNEL); // one registration path, never two handlers
   ipcMain.handle(IPC_REQUEST_CHANNEL, (event, name: unknown, input: unknown) =>
     handleInvoke({ handlers, windowIds, log: logError }, name, input, {
@@ -151,6 +151,9 @@ async function start(): Promise<void> {
 function firstWindow(): BrowserWindow | null {
   return [...windows.values()].find((win) => !win.isDestroyed()) ?? null;
 }
+
+/** What the app's chooser picked for the page's next screen recording (capture.select). */
+const displayChoice: DisplayChoice = { sourceId: null };
 
 const captureDeps: CaptureDeps = {
   getSources: (options) => desktopCapturer.getSources(options),

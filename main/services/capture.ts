@@ -8,10 +8,16 @@ import { badRequest } from './errors.ts';
 export const CAPTURE_IN_BROWSER =
   'Capturing through Tessera is not available in the browser; use the browser’s own picker.';
 
-export function browserCaptureHandlers(): Pick<Handlers, 'capture.sources' | 'capture.take'> {
+export function browserCaptureHandlers(): Pick<
+  Handlers,
+  'capture.sources' | 'capture.take' | 'capture.select'
+> {
   return {
     'capture.sources': async () => ({ kind: 'browser', reason: CAPTURE_IN_BROWSER }),
     'capture.take': async () => {
+      throw badRequest(CAPTURE_IN_BROWSER);
+    },
+    'capture.select': async () => {
       throw badRequest(CAPTURE_IN_BROWSER);
     },
   };

@@ -14,6 +14,7 @@ import { useActions, useServices } from '../state/context.tsx';
 import { IconButton } from './IconButton.tsx';
 import { Modal } from './Modal.tsx';
 import { RegionSelector } from './RegionSelector.tsx';
+import { SourceChooser } from './SourceChooser.tsx';
 
 type Step =
   | { step: 'idle' }
@@ -108,29 +109,12 @@ export function CaptureButton({ disabled }: { disabled: boolean }) {
         <CaptureIcon />
       </IconButton>
       {step.step === 'choose' && (
-        <Modal title="Capture a screen or window" onClose={close} testId="capture-chooser">
-          {step.sources.length === 0 ? (
-            <p role="status">No screen or window can be captured.</p>
-          ) : (
-            <ul className="capture-sources" aria-label="Screens and windows">
-              {step.sources.map((source) => (
-                <li key={source.id}>
-                  <button
-                    type="button"
-                    className="capture-source"
-                    data-testid="capture-source"
-                    onClick={() => void take(source)}
-                  >
-                    <SourceThumbnail png={source.thumbnail} />
-                    <span className="capture-source-name">
-                      {source.kind === 'screen' ? 'Screen' : 'Window'}: {source.name}
-                    </span>
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-        </Modal>
+        <SourceChooser
+          title="Capture a screen or window"
+          sources={step.sources}
+          onChoose={(source) => void take(source)}
+          onClose={close}
+        />
       )}
       {step.step === 'frame' && (
         <Modal title="Screenshot" onClose={close} wide testId="capture-dialog">
@@ -164,16 +148,6 @@ export function CaptureButton({ disabled }: { disabled: boolean }) {
       )}
     </>
   );
-}
-
-function SourceThumbnail({ png }: { png: Uint8Array }) {
-  const [url, setUrl] = useState<string | null>(null);
-  useEffect(() => {
-    const made = URL.createObjectURL(new Blob([png as BlobPart], { type: 'image/png' }));
-    setUrl(made);
-    return () => URL.revokeObjectURL(made);
-  }, [png]);
-  return url ? <img className="capture-thumbnail" src={url} alt="" /> : null;
 }
 
 /** A dashed frame with a corner mark: "take a picture of the screen". */

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, cleanup, fireEvent, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RECORD_DENIED } from '../lib/screen-record.ts';
 import { loadAll } from '../state/store.ts';
@@ -98,6 +98,47 @@ describe('recording the screen from the composer', () => {
       /^Record the screen as a video: SmolVLM 256M \(smolvlm\) does not take/,
     );
     expect(view.store.getState().videos).toHaveLength(0);
+  });
+
+  it('in the desktop app, records the screen or window picked in the app’s chooser', async () => {
+    picker(async () => stream);
+    const PNG = Uint8Array.of(137, 80, 78, 71);
+    const view = renderWithServices(<Composer />, {
+      models: [QWEN],
+      handlers: {
+        'capture.sources': () => ({
+          ok: true,
+          value: {
+            kind: 'sources',
+            sources: [
+              { id: 'screen:0:0', name: 'Entire screen', kind: 'screen', thumbnail: PNG },
+              { id: 'window:7:0', name: 'Terminal', kind: 'window', thumbnail: PNG },
+            ],
+          },
+        }),
+        'capture.select': () => ({ ok: true, value: {} }),
+      },
+    });
+    await act(async () => {
+      await loadAll(view.store);
+      await settle();
+    });
+    await until(() => !recordButton().disabled, 'the button enabled');
+    fireEvent.click(recordButton());
+    const chooser = await screen.findByRole('dialog', { name: 'Record a screen or window' });
+    await act(async () => {
+      fireEvent.click(within(chooser).getByRole('button', { name: 'Window: Terminal' }));
+      await settle();
+    });
+    expect(view.fake.calls.find((c) => c.name === 'capture.select')?.input).toEqual({
+      sourceId: 'window:7:0',
+    });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Stop' }));
+      await settle();
+    });
+    await until(() => view.store.getState().videos.length === 1, 'the video card');
   });
 
   it('says a cancelled picker and attaches nothing', async () => {

@@ -2,10 +2,13 @@
  * "Record screen" beside the screenshot button: records a screen, window or tab as WebM (lib/screen-record.ts)
  * for up to RECORD_LIMIT_SECONDS, showing a recording indicator with the elapsed time and a Stop button
  * (Escape stops too), then attaches the clip as a dropped one is (the videos slice plans and samples it).
- * Offered only when the active model takes video: otherwise the button stays visible but disabled, its title
- * saying why, so the feature can be found and the fix is named.
+ * In the desktop app the screen or window is picked in the app's own chooser (capture.sources) and handed to
+ * the main process (capture.select), which answers the page's getDisplayMedia with it. Offered only when the
+ * active model takes video: otherwise the button stays visible but disabled, its title saying why, so the
+ * feature can be found and the fix is named.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { CaptureSource } from '../../app/ipc/contract.ts';
 import { describeError } from '../lib/errors.ts';
 import { CaptureError } from '../lib/capture.ts';
 import {
@@ -16,10 +19,12 @@ import {
 } from '../lib/screen-record.ts';
 import { useActions, useApp, useServices } from '../state/context.tsx';
 import { IconButton } from './IconButton.tsx';
+import { SourceChooser } from './SourceChooser.tsx';
 
 type Step =
   | { step: 'idle' }
   | { step: 'starting' }
+  | { step: 'choose'; sources: CaptureSource[] }
   | { step: 'recording'; recording: ScreenRecording; startedAt: number };
 
 /** m:ss */
@@ -49,6 +54,7 @@ function useVideoRefusal(): string | null {
 }
 
 export function RecordScreenButton({ disabled }: { disabled: boolean }) {
+  const { api } = useServices();
   const { addVideo, pushToast } = useActions();
   const refusal = useVideoRefusal();
   const [step, setStep] = useState<Step>({ step: 'idle' });
@@ -56,17 +62,22 @@ export function RecordScreenButton({ disabled }: { disabled: boolean }) {
   const stepRef = useRef(step);
   stepRef.current = step;
 
-  const start = useCallback(async () => {
-    if (stepRef.current.step !== 'idle') return;
-    setStep({ step: 'starting' });
+  const failed = useCallback(
+    (message: string) => {
+      setStep({ step: 'idle' });
+      pushToast({ message, tone: 'error' });
+    },
+    [pushToast],
+  );
+
+  const record = useCallback(async () => {
     let recording: ScreenRecording;
     try {
       recording = await startScreenRecording();
     } catch (error) {
-      setStep({ step: 'idle' });
-      const message =
-        error instanceof CaptureError ? error.message : `Could not record the screen: ${String(error)}`;
-      return pushToast({ message, tone: 'error' });
+      return failed(
+        error instanceof CaptureError ? error.message : `Could not record the screen: ${String(error)}`,
+      );
     }
     setNow(Date.now());
     setStep({ step: 'recording', recording, startedAt: Date.now() });
@@ -77,7 +88,26 @@ export function RecordScreenButton({ disabled }: { disabled: boolean }) {
     } finally {
       setStep({ step: 'idle' });
     }
-  }, [addVideo, pushToast]);
+  }, [addVideo, failed, pushToast]);
+
+  // The desktop app lists screens and windows in its own chooser; the browser's picker chooses in a browser.
+  const start = useCallback(async () => {
+    if (stepRef.current.step !== 'idle') return;
+    setStep({ step: 'starting' });
+    const listed = await api['capture.sources']({});
+    if (!listed.ok) return failed(`Could not record the screen: ${describeError(listed.error)}`);
+    if (listed.value.kind === 'denied') return failed(listed.value.reason);
+    if (listed.value.kind === 'sources') return setStep({ step: 'choose', sources: listed.value.sources });
+    await record();
+  }, [api, failed, record]);
+
+  const choose = async (source: CaptureSource) => {
+    setStep({ step: 'starting' });
+    // The main process gives the page's getDisplayMedia this source (main/electron/capture.ts).
+    const selected = await api['capture.select']({ sourceId: source.id });
+    if (!selected.ok) return failed(`Could not record ${source.name}: ${describeError(selected.error)}`);
+    await record();
+  };
 
   const recording = step.step === 'recording' ? step.recording : null;
   useEffect(() => {
@@ -116,14 +146,24 @@ export function RecordScreenButton({ disabled }: { disabled: boolean }) {
     ? `Record the screen as a video: ${refusal}`
     : `Record the screen as a video (up to ${RECORD_LIMIT_SECONDS} s; Escape stops)`;
   return (
-    <IconButton
-      label={label}
-      testId="record-button"
-      disabled={disabled || refusal !== '' || step.step !== 'idle'}
-      onClick={() => void start()}
-    >
-      <RecordIcon />
-    </IconButton>
+    <>
+      <IconButton
+        label={label}
+        testId="record-button"
+        disabled={disabled || refusal !== '' || step.step !== 'idle'}
+        onClick={() => void start()}
+      >
+        <RecordIcon />
+      </IconButton>
+      {step.step === 'choose' && (
+        <SourceChooser
+          title="Record a screen or window"
+          sources={step.sources}
+          onChoose={(source) => void choose(source)}
+          onClose={() => setStep({ step: 'idle' })}
+        />
+      )}
+    </>
   );
 }
 
