@@ -94,8 +94,10 @@ describe('capturing the screen in the browser', () => {
       '--use-fake-ui-for-media-stream=deny',
       '--use-fake-device-for-media-stream',
     ]);
-    // The host keeps the first test's draft: what counts is that the refusal adds nothing to it.
-    const before = await page.locator(byId('attachment-item')).count();
+    // The host keeps the first test's draft (its two captures): what counts is that the refusal adds nothing
+    // to it, so the draft is waited for before counting.
+    const before = 2;
+    await expect.poll(() => page.locator(byId('attachment-item')).count(), { timeout: 30_000 }).toBe(before);
     await page.locator(byId('capture-button')).click();
     const toast = page.locator(byId('toast'));
     await toast.waitFor();

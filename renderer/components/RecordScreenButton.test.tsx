@@ -77,8 +77,12 @@ describe('recording the screen from the composer', () => {
       await settle();
     });
     const indicator = screen.getByTestId('recording-indicator');
-    expect(indicator.textContent).toMatch(/^Recording 0:00 \/ 0:30Stop$/);
-    expect(screen.getByRole('button', { name: 'Stop' })).toBeTruthy();
+    expect(indicator.textContent).toMatch(/Recording 0:00 \/ 0:30Stop$/);
+    expect(within(indicator).getByRole('status').textContent).toBe('Recording the screen, up to 30 seconds.');
+    // The button it replaced is gone: Stop has the focus.
+    expect(document.activeElement).toBe(
+      screen.getByRole('button', { name: 'Stop recording (0:00 recorded)' }),
+    );
     await act(async () => {
       fireEvent.keyDown(window, { key: 'Escape' });
       await settle();
@@ -135,7 +139,7 @@ describe('recording the screen from the composer', () => {
     });
     expect(screen.queryByRole('dialog')).toBeNull();
     await act(async () => {
-      fireEvent.click(screen.getByRole('button', { name: 'Stop' }));
+      fireEvent.click(screen.getByRole('button', { name: /^Stop recording/ }));
       await settle();
     });
     await until(() => view.store.getState().videos.length === 1, 'the video card');

@@ -127,20 +127,7 @@ export function RecordScreenButton({ disabled }: { disabled: boolean }) {
 
   if (step.step === 'recording') {
     const elapsed = Math.min(RECORD_LIMIT_SECONDS, Math.floor((now - step.startedAt) / 1000));
-    return (
-      <span className="recording" role="status" data-testid="recording-indicator">
-        <span className="recording-dot" aria-hidden="true" />
-        Recording {clock(elapsed)} / {clock(RECORD_LIMIT_SECONDS)}
-        <button
-          type="button"
-          className="button recording-stop"
-          data-testid="recording-stop"
-          onClick={() => step.recording.stop()}
-        >
-          Stop
-        </button>
-      </span>
-    );
+    return <RecordingIndicator elapsed={elapsed} onStop={() => step.recording.stop()} />;
   }
   const label = refusal
     ? `Record the screen as a video: ${refusal}`
@@ -164,6 +151,35 @@ export function RecordScreenButton({ disabled }: { disabled: boolean }) {
         />
       )}
     </>
+  );
+}
+
+/**
+ * The red dot, the time recorded and Stop, in place of the button. Stop takes the focus (the button it
+ * replaces is gone); a screen reader hears that recording started once, not every tick of the clock.
+ */
+function RecordingIndicator({ elapsed, onStop }: { elapsed: number; onStop: () => void }) {
+  const stop = useRef<HTMLButtonElement>(null);
+  useEffect(() => stop.current?.focus(), []);
+  return (
+    <span className="recording" data-testid="recording-indicator">
+      <span className="recording-dot" aria-hidden="true" />
+      <span role="status" className="visually-hidden">
+        Recording the screen, up to {RECORD_LIMIT_SECONDS} seconds.
+      </span>
+      <span aria-hidden="true">
+        Recording {clock(elapsed)} / {clock(RECORD_LIMIT_SECONDS)}
+      </span>
+      <button
+        ref={stop}
+        type="button"
+        className="button recording-stop"
+        aria-label={`Stop recording (${clock(elapsed)} recorded)`}
+        onClick={onStop}
+      >
+        Stop
+      </button>
+    </span>
   );
 }
 
