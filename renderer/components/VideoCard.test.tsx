@@ -86,6 +86,8 @@ describe('VideoCard', () => {
       /^4\.0 s of 4\.0 s · 320×240 px · 8 frames/,
     );
     expect(screen.getByTestId('video-tokens').textContent).toBe(`${expected.promptTokens} tokens`);
+    // Frames go in pairs here: the limit steps by a pair.
+    expect(screen.getByLabelText('Most frames').getAttribute('step')).toBe('2');
     // The frames were stored as images: the plan's size, one each.
     expect(fake.calls.filter((c) => c.name === 'images.attach')).toHaveLength(8);
     expect(store.getState().attachments).toEqual([]);
@@ -240,6 +242,9 @@ describe('FrameView for a model that reads each frame alone (SmolVLM2)', () => {
     await until(() => card.dataset.status === 'ready', 'the card ready');
     // 4 s at 1 fps: 4 frames of 77 tokens, the intro's 29 and the closing 2.
     expect(within(card).getByTestId('video-tokens').textContent).toBe(`${29 + 4 * 77 + 2} tokens`);
+    // Frames are not paired: the limit steps by one frame.
+    const limit = within(card).getByLabelText('Most frames');
+    expect([limit.getAttribute('min'), limit.getAttribute('step')]).toEqual(['1', '1']);
     fireEvent.click(screen.getByRole('button', { name: 'Show the frames of bug.webm' }));
     const dialog = screen.getByRole('dialog', { name: 'Frames of bug.webm' });
     expect(within(dialog).getAllByTestId('frame-view-frame')).toHaveLength(4);

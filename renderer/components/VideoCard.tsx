@@ -44,6 +44,8 @@ export const VideoCard = memo(function VideoCard({ video }: { video: VideoAttach
   const id = useId();
   const plan = video.result?.plan ?? null;
   const busy = STATUS[video.status];
+  // Frames come in temporal patches (Qwen2-VL's pairs), so the limit steps by one patch; SmolVLM2's by one.
+  const perPatch = plan?.temporalPatchSize ?? 1;
   // A card restored from the draft has no file to sample again.
   const editable = video.clip !== null && video.status !== 'opening' && !video.fromDraft;
   return (
@@ -131,9 +133,9 @@ export const VideoCard = memo(function VideoCard({ video }: { video: VideoAttach
             id={`${id}-max`}
             data-testid="video-max-frames"
             type="number"
-            min={2}
+            min={perPatch}
             max={768}
-            step={2}
+            step={perPatch}
             placeholder="Default"
             defaultValue={video.maxFrames ?? ''}
             onKeyDown={applyOnEnter}
