@@ -4,7 +4,7 @@
  * screen): the capture button's screenshot is attached whole with its tile plan, then a region of a second
  * one at full resolution; a picker refused (=deny) says so and attaches nothing. Recording the screen (issue
  * 19), with a generated Qwen2-VL model active: about 2 s are recorded with the indicator showing, Stop makes
- * the WebM a video card with sampled frames; a refused picker records nothing and says so; with the SmolVLM
+ * the WebM a video card with sampled frames and ends the capture track; a refused picker records nothing and says so; with the SmolVLM
  * model (no video) the record button is disabled and says why. Screenshots go to e2e-artifacts/.
  */
 import { chromium } from 'playwright-core';
@@ -147,15 +147,35 @@ describe('recording the screen in the browser', () => {
       ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
       videoHost.url,
     );
+    // The page's capture streams, kept to see their tracks stopped (the browser's indicator then goes away).
+    await page.evaluate(() => {
+      const media = navigator.mediaDevices;
+      const pick = media.getDisplayMedia.bind(media);
+      const streams: MediaStream[] = [];
+      Object.assign(window, { captureStreams: streams });
+      media.getDisplayMedia = async (options) => {
+        const stream = await pick(options);
+        streams.push(stream);
+        return stream;
+      };
+    });
+    const trackStates = () =>
+      page.evaluate(() =>
+        (window as unknown as { captureStreams: MediaStream[] }).captureStreams.flatMap((s) =>
+          s.getTracks().map((t) => t.readyState),
+        ),
+      );
     const record = page.locator(byId('record-button'));
     await expect.poll(() => record.isEnabled(), { timeout: 30_000 }).toBe(true);
     await record.click();
     const indicator = page.locator(byId('recording-indicator'));
     await indicator.waitFor();
     await expect.poll(() => indicator.textContent(), { timeout: 10_000 }).toMatch(/Recording 0:02 \/ 0:30/);
+    expect(await trackStates()).toEqual(['live']);
     await screenshot(page, 'record-indicator');
     await indicator.getByRole('button', { name: 'Stop' }).click();
     await indicator.waitFor({ state: 'detached' });
+    expect(await trackStates()).toEqual(['ended']);
     const card = page.locator(byId('video-card'));
     await expect.poll(() => card.getAttribute('data-status'), { timeout: 60_000 }).toBe('ready');
     expect(await card.getAttribute('aria-label')).toMatch(/^Video: Screen recording .+\.webm$/);
