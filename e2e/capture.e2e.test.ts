@@ -4,8 +4,9 @@
  * screen): the capture button's screenshot is attached whole with its tile plan, then a region of a second
  * one at full resolution; a picker refused (=deny) says so and attaches nothing. Recording the screen (issue
  * 19), with a generated Qwen2-VL model active: about 2 s are recorded with the indicator showing, Stop makes
- * the WebM a video card with sampled frames and ends the capture track; a refused picker records nothing and says so; with the SmolVLM
- * model (no video) the record button is disabled and says why. Screenshots go to e2e-artifacts/.
+ * the WebM a video card with sampled frames and ends the capture track; a refused picker records nothing
+ * and says so; with the SmolVLM model (no video) the record button is disabled and says why. Screenshots go
+ * to e2e-artifacts/.
  */
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
