@@ -32,7 +32,7 @@ interface ProfileEvent {
 const CACHE = join(fileURLToPath(new URL('..', import.meta.url)), '.cache', 'bench', 'models');
 
 /**
- * Zero-filled past keys/values of `past` positions for every cache input, shaped from the graph's metadata, and
+ * Past keys/values of `past` positions for every cache input, shaped from the graph's metadata, and
  * `fed` new positions (1: a decode step; more: a prefill).
  */
 function decodeFeeds(
@@ -47,7 +47,10 @@ function decodeFeeds(
     // The appended layout feeds its zero row plus the past ([past + 1, kv_heads, head_dim]).
     const symbolic = (d: string) => (/batch/i.test(d) ? 1 : d === 'past_rows' ? past + 1 : past);
     const dims = meta.shape.map((d) => (typeof d === 'number' ? d : symbolic(String(d))));
-    feeds[meta.name] = new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
+    // Filled, not left zero: fresh zero-filled memory maps the kernel's one shared zero page, so reading a
+    // zero cache stays in the CPU's caches and a deep step looked twice as fast as it runs (18 vs 38 ms at 4,000).
+    const values = new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.01);
+    feeds[meta.name] = new ort.Tensor('float32', values, dims);
   }
   const embeds = Float32Array.from({ length: fed * hidden }, (_, i) => Math.sin(i) * 0.5);
   feeds.inputs_embeds = new ort.Tensor('float32', embeds, [1, fed, hidden]);
