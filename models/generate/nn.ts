@@ -59,12 +59,25 @@ export class Layers {
     return this.g.op('LayerNormalization', [x, scale, bias], { axis: int(-1), epsilon: float(eps) });
   }
 
-  /** Llama RMSNorm: x / sqrt(mean(x²) + eps) · w. Spelled out so every execution provider has it. */
+  /** Llama RMSNorm: w · x / sqrt(mean(x²) + eps), spelled as exports write it (rmsNormalized). */
   rmsNorm(x: string, name: string, dim: number, eps: number): string {
+    return this.g.op('Mul', [this.normal(`${name}.weight`, [dim], 0.1, 1), this.rmsNormalized(x, eps)]);
+  }
+
+  /**
+   * x / sqrt(mean(x²) + eps) as torch.onnx writes transformers' `x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True)
+   * + eps)`: Pow, ReduceMean, Add, Sqrt, Div(1, ·), Mul. onnxruntime fuses this spelling (with the weight's Mul)
+   * into one SimplifiedLayerNormalization, as it does for the real exports; Mul(x, x) and Reciprocal, which the
+   * generators wrote before, it leaves as six nodes.
+   */
+  rmsNormalized(x: string, eps: number): string {
     const g = this.g;
-    const meanSquare = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: ints([-1]), keepdims: int(1) });
-    const inv = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [meanSquare, g.f32(eps)])])]);
-    return g.op('Mul', [g.op('Mul', [x, inv]), this.normal(`${name}.weight`, [dim], 0.1, 1)]);
+    const meanSquare = g.op('ReduceMean', [g.op('Pow', [x, g.f32(2)])], {
+      axes: ints([-1]),
+      keepdims: int(1),
+    });
+    const inv = g.op('Div', [g.f32(1), g.op('Sqrt', [g.op('Add', [meanSquare, g.f32(eps)])])]);
+    return g.op('Mul', [x, inv]);
   }
 
   /** GELU, tanh approximation (SigLIP's gelu_pytorch_tanh); the Gelu op only arrives in opset 20. */

@@ -19,7 +19,7 @@ import {
   splitHeads,
 } from '../../attention.ts';
 import type { Layers } from '../../nn.ts';
-import { int, ints, onnxTypeCode } from '../../../runtime/graph-builder.ts';
+import { int, onnxTypeCode } from '../../../runtime/graph-builder.ts';
 import { type Gemma3TextDims, isGlobalLayer } from './generate-dims.ts';
 
 const PREFIX = 'model.language_model';
@@ -38,10 +38,8 @@ export function buildGemma3EmbedTokens(nn: Layers, t: Gemma3TextDims): void {
 /** Gemma's RMSNorm: x / sqrt(mean(x²) + eps) · (1 + w), w near 0. */
 export function gemmaRmsNorm(nn: Layers, x: string, name: string, dim: number, eps: number): string {
   const g = nn.g;
-  const meanSquare = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: ints([-1]), keepdims: int(1) });
-  const inv = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [meanSquare, g.f32(eps)])])]);
   const scale = g.op('Add', [nn.normal(`${name}.weight`, [dim], 0.1), g.f32(1)]);
-  return g.op('Mul', [g.op('Mul', [x, inv]), scale]);
+  return g.op('Mul', [nn.rmsNormalized(x, eps), scale]);
 }
 
 /** `silentIds`: tokens whose lm_head column is zeroed, so greedy decoding writes text, not markers. */
