@@ -64,7 +64,8 @@ describe('first run', () => {
       await until(() => (view.store.getState().models?.length ?? 0) === 1, 'the models reloaded');
     });
     expect(screen.queryByTestId('no-model')).toBeNull();
-    expect(screen.getByTestId('thread-empty')).toBeTruthy();
+    // The empty thread says where screenshots, recordings and clips come in.
+    expect(screen.getByTestId('thread-empty').textContent).toMatch(/record the screen.*MP4 or WebM clip/);
     const input = screen.getByTestId('composer-input') as HTMLTextAreaElement;
     expect(input.disabled).toBe(false);
     // The focus was in the panel that went away: it moves to the message box.

@@ -133,6 +133,10 @@ export function Welcome() {
           tokens. Switch an image to <em>Low</em> detail when small text does not matter.
         </li>
         <li>Several images are sent in order as Image 1, Image 2, … — refer to them by those names.</li>
+        <li>
+          The buttons beside the paperclip take a screenshot or record the screen. Models that read video
+          (Qwen2-VL, Qwen2.5-VL, SmolVLM2) also take a short MP4 or WebM clip, dropped here like an image.
+        </li>
       </ul>
     </section>
   );
