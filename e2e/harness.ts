@@ -2,8 +2,8 @@
  * End-to-end harness: a real `tessera serve` process (real engine, real SQLite, real WebSocket) with a
  * generated tiny model, and Debian's Chromium driven by Playwright. Nothing is stubbed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +109,37 @@ export async function pasteImage(page: Page, selector: string, png: Uint8Array, 
       );
     },
     { selector, bytes: Array.from(png), type },
+  );
+}
+
+/**
+ * A WebM made with ffmpeg: `seconds` of testsrc2 (a moving pattern with a running clock, so every sampled
+ * frame differs) at 320×240 and 10 fps, VP8.
+ */
+export function testClip(seconds: number): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-clip-'));
+  try {
+    const clip = join(dir, 'clip.webm');
+    execFileSync('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=10:duration=${seconds}`],
+      ...['-c:v', 'libvpx', '-b:v', '400k', '-pix_fmt', 'yuv420p', clip],
+    ]);
+    return new Uint8Array(readFileSync(clip));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Drops a file on the window, outside the composer, as a file manager does. */
+export async function dropFile(page: Page, bytes: Uint8Array, name: string, type: string) {
+  await page.evaluate(
+    ({ bytes, name, type }) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], name, { type }));
+      const target = document.querySelector('main') ?? document.body;
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    },
+    { bytes: Array.from(bytes), name, type },
   );
 }
 

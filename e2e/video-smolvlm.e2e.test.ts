@@ -5,46 +5,29 @@
  * single frames, each with its `Frame from mm:ss:` and its tokens, and no pairs (screenshot to
  * e2e-artifacts/); the question is answered and shows its video.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smolvlm2TestModel } from '../models/families/smolvlm/testing.ts';
 import type { Session } from './harness.ts';
-import { byId, openSession, screenshot } from './harness.ts';
+import { byId, dropFile, openSession, screenshot, testClip } from './harness.ts';
 
 let session: Session;
 let page: Page;
 let webm: Uint8Array;
-const scratch = mkdtempSync(join(tmpdir(), 'tessera-video-smolvlm-e2e-'));
 
 beforeAll(async () => {
-  // 3 s of testsrc2 (a moving pattern with a running clock) at 10 fps, VP8 in WebM.
-  const clip = join(scratch, 'clock.webm');
-  execFileSync('ffmpeg', [
-    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=10:duration=3'],
-    ...['-c:v', 'libvpx', '-b:v', '400k', '-pix_fmt', 'yuv420p', clip],
-  ]);
-  webm = new Uint8Array(readFileSync(clip));
+  webm = testClip(3);
   session = await openSession({ modelDirs: [await smolvlm2TestModel()] });
   page = session.page;
 }, 300_000);
 
 afterAll(async () => {
   await session?.close();
-  rmSync(scratch, { recursive: true, force: true });
 });
 
 describe('a SmolVLM2 video in the app', () => {
   it('shows single frames with their timestamps and tokens, and answers', async () => {
-    await page.evaluate((bytes) => {
-      const data = new DataTransfer();
-      data.items.add(new File([new Uint8Array(bytes)], 'clock.webm', { type: 'video/webm' }));
-      const target = document.querySelector('main') ?? document.body;
-      target.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-    }, Array.from(webm));
+    await dropFile(page, webm, 'clock.webm', 'video/webm');
     const card = page.locator(byId('video-card'));
     await expect.poll(() => card.getAttribute('data-status'), { timeout: 60_000 }).toBe('ready');
     // 3 s at 1 fps: round(3) = 3 frames, at 0, 1.47 and 2.97 s (linspace over the nominal 90 frames).

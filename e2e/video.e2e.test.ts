@@ -7,51 +7,29 @@
  * its video. A file Chromium cannot decode is said on its card. A card left unsent is kept in the thread's
  * draft: after a reload it is back with its stored frames, and it is answered as well.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qwenTestModel } from '../models/families/qwen2-vl/testing.ts';
 import type { Session } from './harness.ts';
-import { byId, openSession, screenshot } from './harness.ts';
+import { byId, dropFile as dropOn, openSession, screenshot, testClip } from './harness.ts';
 
 let session: Session;
 let page: Page;
 let webm: Uint8Array;
-const scratch = mkdtempSync(join(tmpdir(), 'tessera-video-e2e-'));
 
 beforeAll(async () => {
-  // 2 s of testsrc2 (a moving pattern with a running clock) at 10 fps, VP8 in WebM.
-  const clip = join(scratch, 'bug.webm');
-  execFileSync('ffmpeg', [
-    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=10:duration=2'],
-    ...['-c:v', 'libvpx', '-b:v', '400k', '-pix_fmt', 'yuv420p', clip],
-  ]);
-  webm = new Uint8Array(readFileSync(clip));
+  webm = testClip(2);
   session = await openSession({ modelDirs: [await qwenTestModel('qwen2-vl')] });
   page = session.page;
 }, 300_000);
 
 afterAll(async () => {
   await session?.close();
-  rmSync(scratch, { recursive: true, force: true });
 });
 
-/** Drops a file on the window, outside the composer, as a file manager does. */
-async function dropFile(bytes: Uint8Array, name: string, type: string) {
-  await page.evaluate(
-    ({ bytes, name, type }) => {
-      const data = new DataTransfer();
-      data.items.add(new File([new Uint8Array(bytes)], name, { type }));
-      const target = document.querySelector('main') ?? document.body;
-      target.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-    },
-    { bytes: Array.from(bytes), name, type },
-  );
-}
+const dropFile = (bytes: Uint8Array, name: string, type: string) => dropOn(page, bytes, name, type);
 
 /** The drafted videos' names and frame counts, read beside the running server (WAL lets a reader in). */
 function draftedVideos(): string[] {
