@@ -135,3 +135,11 @@ export const RedactIcon = (p: P) => (
     <path d="M4 5h16M4 19h10" />
   </Icon>
 );
+/** A screen with a filled dot: "record what is on the screen". */
+export const RecordScreenIcon = (p: P) => (
+  <Icon {...p}>
+    <rect x="3" y="4" width="18" height="13" rx="1.5" />
+    <path d="M8 21h8M12 17v4" />
+    <circle cx="12" cy="10.5" r="2.5" fill="currentColor" />
+  </Icon>
+);

@@ -19,6 +19,7 @@ import {
 } from '../lib/screen-record.ts';
 import { useActions, useApp, useServices } from '../state/context.tsx';
 import { IconButton } from './IconButton.tsx';
+import { RecordScreenIcon } from './Icons.tsx';
 import { SourceChooser } from './SourceChooser.tsx';
 
 type Step =
@@ -140,7 +141,7 @@ export function RecordScreenButton({ disabled }: { disabled: boolean }) {
         disabled={disabled || refusal !== '' || step.step !== 'idle'}
         onClick={() => void start()}
       >
-        <RecordIcon />
+        <RecordScreenIcon />
       </IconButton>
       {step.step === 'choose' && (
         <SourceChooser
@@ -180,28 +181,5 @@ function RecordingIndicator({ elapsed, onStop }: { elapsed: number; onStop: () =
         Stop
       </button>
     </span>
-  );
-}
-
-/** A screen with a filled dot: "record what is on the screen". */
-function RecordIcon() {
-  return (
-    <svg
-      className="icon"
-      width={18}
-      height={18}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="1.8"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      <rect x="3" y="4" width="18" height="13" rx="1.5" />
-      <path d="M8 21h8M12 17v4" />
-      <circle cx="12" cy="10.5" r="2.5" fill="currentColor" />
-    </svg>
   );
 }
