@@ -9,15 +9,20 @@ import { NOMINAL_VIDEO_FRAME_RATE, type VideoPlanResult } from '../../../app/ipc
 import type { VideoPlan } from '../../../app/video-plan.ts';
 import { type FakeState, type HandlersOf, err, ok } from './state.ts';
 
+/** The clip as the services describe what the browser opened: at the nominal frame rate. */
+function nominalSource(width: number, height: number, durationSeconds: number) {
+  const frameRate = NOMINAL_VIDEO_FRAME_RATE;
+  const totalFrames = Math.max(1, Math.round(durationSeconds * frameRate));
+  return { source: { size: { width, height }, totalFrames, frameRate }, totalFrames, frameRate };
+}
+
 export function fakeVideoPlan(
   width: number,
   height: number,
   durationSeconds: number,
   sampling: { fps?: number; maxFrames?: number } = {},
 ): VideoPlanResult {
-  const frameRate = NOMINAL_VIDEO_FRAME_RATE;
-  const totalFrames = Math.max(1, Math.round(durationSeconds * frameRate));
-  const source = { size: { width, height }, totalFrames, frameRate };
+  const { source, totalFrames, frameRate } = nominalSource(width, height, durationSeconds);
   const even = (n: number) => Math.max(2, Math.floor(n / 2) * 2);
   const wanted = Math.round((durationSeconds * (sampling.fps ?? 2)) / 2) * 2;
   const count = Math.min(Math.max(wanted, 4), even(sampling.maxFrames ?? 768), even(totalFrames));
@@ -57,9 +62,7 @@ export function fakeSmolVideoPlan(
   durationSeconds: number,
   sampling: { fps?: number; maxFrames?: number } = {},
 ): VideoPlanResult {
-  const frameRate = NOMINAL_VIDEO_FRAME_RATE;
-  const totalFrames = Math.max(1, Math.round(durationSeconds * frameRate));
-  const source = { size: { width, height }, totalFrames, frameRate };
+  const { source, totalFrames, frameRate } = nominalSource(width, height, durationSeconds);
   const count = Math.max(
     1,
     Math.min(Math.round(durationSeconds * (sampling.fps ?? 1)), sampling.maxFrames ?? 64),
